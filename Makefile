@@ -1,0 +1,23 @@
+# relnet: the two commands of the README are `make run` and `make test`. Each installs what is
+# missing (libtorch 2.1, the CPU build of gotch, Fashion-MNIST) through scripts/setup.sh first.
+SHELL := /bin/bash
+QUICKSTART := experiments/quickstart.toml
+
+.PHONY: setup build run test bench
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	go build -o bin/relnet ./cmd/relnet
+
+# Train the quick-start Relation Network on Fashion-MNIST, then score it beside the pixel floor.
+run: build
+	./bin/relnet train $(QUICKSTART)
+	./bin/relnet eval $(QUICKSTART)
+
+test: setup
+	go vet ./...
+	go test -count=1 -timeout 60m ./...
+
+bench: build
+	./bin/relnet bench

@@ -1,0 +1,23 @@
+package main
+
+import (
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/relnet/relnet/experiments"
+)
+
+var trainCommand = &cli.Command{
+	Name:      "train",
+	Usage:     "train (or resume) the model a config describes",
+	ArgsUsage: "CONFIG.toml",
+	Flags:     []cli.Flag{threadsFlag, resultsFlag},
+	Action: func(c *cli.Context) error {
+		cfg, err := loadConfig(c)
+		if err != nil {
+			return err
+		}
+		return experiments.Train(c.Context, cfg, os.Stderr)
+	},
+}

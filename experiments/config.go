@@ -1,0 +1,294 @@
+package experiments
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/relnet/relnet/backbone"
+	"github.com/relnet/relnet/heads"
+	"github.com/relnet/relnet/losses"
+	"github.com/relnet/relnet/model"
+)
+
+// Config is one run's full configuration, as a TOML file describes it. Every field has a
+// default (see Default), so a file names only what it changes.
+type Config struct {
+	Experiment ExperimentConfig `toml:"experiment"`
+	Dataset    DatasetConfig    `toml:"dataset"`
+	Backbone   backbone.Config  `toml:"backbone"`
+	Heads      heads.Config     `toml:"heads"`
+	Loss       LossConfig       `toml:"loss"`
+	Train      TrainConfig      `toml:"train"`
+	Eval       EvalConfig       `toml:"eval"`
+}
+
+// ExperimentConfig names the run and where its files go.
+type ExperimentConfig struct {
+	Name    string `toml:"name"`    // default: the config file's base name
+	Results string `toml:"results"` // results root; the run writes <results>/<name>/; default "results"
+}
+
+// DatasetConfig says which images to use and how to split and transform them.
+type DatasetConfig struct {
+	Source       string    `toml:"source"`        // "fashion-mnist"
+	Dir          string    `toml:"dir"`           // default $FASHION_MNIST_DIR, else /usr/share/datasets/fashion-mnist
+	Split        string    `toml:"split"`         // "image" (seed notebook: all classes, held-out images) or "class"
+	ValFraction  float64   `toml:"val_fraction"`  // share of each training class's images kept for validation; default 0.1
+	TrainClasses []int     `toml:"train_classes"` // class split only; default [0,1,3,5,7]
+	ValClasses   []int     `toml:"val_classes"`   // class split only; default none (validate on held-out images of the training classes)
+	TestClasses  []int     `toml:"test_classes"`  // class split only; default [2,4,6,8,9]
+	Normalize    string    `toml:"normalize"`     // "train" (mean/std of the training split, default), "none", or "given" (Mean, Std)
+	Mean         []float64 `toml:"mean"`
+	Std          []float64 `toml:"std"`
+	RotateDeg    float64   `toml:"rotate_degrees"` // training only: random rotation in ±degrees per image (seed notebook)
+	Rotate90     bool      `toml:"rotate90"`       // training only: one random 0/90/180/270° rotation per episode (paper)
+}
+
+// LossConfig chooses the training loss.
+type LossConfig struct {
+	Kind losses.Kind `toml:"kind"` // "mse" (paper, default) or "ce"
+}
+
+// TrainConfig is the episodic training schedule.
+type TrainConfig struct {
+	Way             int     `toml:"way"`              // default 5
+	Shot            int     `toml:"shot"`             // default 1
+	Query           int     `toml:"query"`            // queries per class; default 19 (paper, 5-way 1-shot)
+	Episodes        int64   `toml:"episodes"`         // default 2500
+	LR              float64 `toml:"lr"`               // default 1e-3
+	LRStep          int64   `toml:"lr_step"`          // default 100000; negative = never decay
+	LRGamma         float64 `toml:"lr_gamma"`         // default 0.5
+	ClipNorm        float64 `toml:"clip_norm"`        // default 0.5; negative = no clipping
+	LogEvery        int64   `toml:"log_every"`        // default 100
+	ValEvery        int64   `toml:"val_every"`        // default 500
+	ValEpisodes     int     `toml:"val_episodes"`     // default 100
+	CheckpointEvery int64   `toml:"checkpoint_every"` // default 500
+	Seed            uint64  `toml:"seed"`             // default 1
+	Threads         int     `toml:"threads"`          // libtorch intra-op threads; 0 = all cores
+	Device          string  `toml:"device"`           // "cpu" (default), "cuda" or "auto"
+	Workers         int     `toml:"workers"`          // episode-building goroutines; default 2
+	Prefetch        int     `toml:"prefetch"`         // episodes built ahead; default 8
+	Malloc          string  `toml:"malloc"`           // "tuned" (default) or "default" (glibc's thresholds)
+}
+
+// EvalConfig is the fixed test protocol.
+type EvalConfig struct {
+	Way      int    `toml:"way"`      // default: train.way
+	Shot     int    `toml:"shot"`     // default: train.shot
+	Query    int    `toml:"query"`    // default 15
+	Episodes int    `toml:"episodes"` // default 600 (minimum 600)
+	Seed     uint64 `toml:"seed"`     // seed of the test-episode bank; default 2018
+	BN       string `toml:"bn"`       // "eval" (running statistics, default) or "batch" (the paper code's test-batch statistics)
+}
+
+// Default is the configuration every file starts from.
+func Default() Config {
+	return Config{
+		Experiment: ExperimentConfig{Results: "results"},
+		Dataset: DatasetConfig{
+			Source: "fashion-mnist", Split: "image", ValFraction: 0.1,
+			TrainClasses: []int{0, 1, 3, 5, 7}, TestClasses: []int{2, 4, 6, 8, 9},
+			Normalize: "train",
+		},
+		Backbone: backbone.Config{}.WithDefaults(),
+		Heads:    heads.Config{}.WithDefaults(),
+		Loss:     LossConfig{Kind: losses.MSE},
+		Train: TrainConfig{
+			Way: 5, Shot: 1, Query: 19, Episodes: 2500,
+			LR: 1e-3, LRStep: 100000, LRGamma: 0.5, ClipNorm: 0.5,
+			LogEvery: 100, ValEvery: 500, ValEpisodes: 100, CheckpointEvery: 500,
+			Seed: 1, Device: "cpu", Workers: 2, Prefetch: 8, Malloc: "tuned",
+		},
+		Eval: EvalConfig{Query: 15, Episodes: 600, Seed: 2018, BN: "eval"},
+	}
+}
+
+// Load reads a TOML file over the defaults. Unknown keys, wrong types and invalid values are
+// errors naming the file, the line and the key.
+func Load(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse is Load on bytes already read; path names them in errors.
+func Parse(path string, data []byte) (Config, error) {
+	cfg := Default()
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
+	if err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return Config{}, fmt.Errorf("%s:%d: %s", path, perr.Position.Line, perr.Message)
+		}
+		// Type errors come as "toml: line N (last key "k"): message".
+		if m := typeError.FindStringSubmatch(err.Error()); m != nil {
+			return Config{}, fmt.Errorf("%s:%s: %s: %s", path, m[1], m[2], m[3])
+		}
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		key := und[0].String()
+		return Config{}, fmt.Errorf("%s:%d: unknown key %q (see the README's configuration reference)", path, keyLine(data, und[0]), key)
+	}
+	if cfg.Experiment.Name == "" {
+		cfg.Experiment.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	if cfg.Eval.Way == 0 {
+		cfg.Eval.Way = cfg.Train.Way
+	}
+	if cfg.Eval.Shot == 0 {
+		cfg.Eval.Shot = cfg.Train.Shot
+	}
+	if err := cfg.Validate(); err != nil {
+		var ferr *fieldError
+		if errors.As(err, &ferr) {
+			return Config{}, fmt.Errorf("%s:%d: %s", path, keyLine(data, strings.Split(ferr.key, ".")), ferr.msg)
+		}
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+var typeError = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]*)"\): (.*)$`)
+
+// fieldError is an invalid value of one key (dotted TOML path).
+type fieldError struct{ key, msg string }
+
+func (e *fieldError) Error() string { return e.msg }
+
+func bad(key, format string, args ...any) error {
+	return &fieldError{key: key, msg: key + ": " + fmt.Sprintf(format, args...)}
+}
+
+// Validate checks every value; the error names the TOML key.
+func (c Config) Validate() error {
+	d, t, e := c.Dataset, c.Train, c.Eval
+	switch {
+	case d.Source != "fashion-mnist":
+		return bad("dataset.source", "%q is not a known source (want \"fashion-mnist\")", d.Source)
+	case d.Split != "image" && d.Split != "class":
+		return bad("dataset.split", "%q: want \"image\" or \"class\"", d.Split)
+	case d.ValFraction < 0 || d.ValFraction >= 1:
+		return bad("dataset.val_fraction", "%g: must be in [0, 1)", d.ValFraction)
+	case d.Normalize != "train" && d.Normalize != "none" && d.Normalize != "given":
+		return bad("dataset.normalize", "%q: want \"train\", \"none\" or \"given\"", d.Normalize)
+	case d.Normalize == "given" && (len(d.Mean) == 0 || len(d.Mean) != len(d.Std)):
+		return bad("dataset.mean", "normalize = \"given\" needs mean and std with one value per channel")
+	case d.RotateDeg < 0 || d.RotateDeg > 180:
+		return bad("dataset.rotate_degrees", "%g: must be in [0, 180]", d.RotateDeg)
+	case t.Way < 2:
+		return bad("train.way", "%d: must be ≥ 2", t.Way)
+	case t.Shot < 1:
+		return bad("train.shot", "%d: must be ≥ 1", t.Shot)
+	case t.Query < 1:
+		return bad("train.query", "%d: must be ≥ 1", t.Query)
+	case t.Episodes < 1:
+		return bad("train.episodes", "%d: must be ≥ 1", t.Episodes)
+	case t.LogEvery < 1:
+		return bad("train.log_every", "%d: must be ≥ 1", t.LogEvery)
+	case t.ValEvery < 1:
+		return bad("train.val_every", "%d: must be ≥ 1", t.ValEvery)
+	case t.ValEpisodes < 1:
+		return bad("train.val_episodes", "%d: must be ≥ 1", t.ValEpisodes)
+	case t.CheckpointEvery < 1:
+		return bad("train.checkpoint_every", "%d: must be ≥ 1", t.CheckpointEvery)
+	case t.Threads < 0:
+		return bad("train.threads", "%d: must be ≥ 0", t.Threads)
+	case t.Malloc != "tuned" && t.Malloc != "default":
+		return bad("train.malloc", "%q: want \"tuned\" or \"default\"", t.Malloc)
+	case e.Way < 2:
+		return bad("eval.way", "%d: must be ≥ 2", e.Way)
+	case e.Shot < 1:
+		return bad("eval.shot", "%d: must be ≥ 1", e.Shot)
+	case e.Query < 1:
+		return bad("eval.query", "%d: must be ≥ 1", e.Query)
+	case e.Episodes < 600:
+		return bad("eval.episodes", "%d: use at least 600 test episodes for a 95%% interval worth reporting", e.Episodes)
+	case e.BN != "eval" && e.BN != "batch":
+		return bad("eval.bn", "%q: want \"eval\" or \"batch\"", e.BN)
+	}
+	switch t.Device {
+	case "cpu", "cuda", "auto":
+	default:
+		return bad("train.device", "%q: want \"cpu\", \"cuda\" or \"auto\"", t.Device)
+	}
+	if err := c.Backbone.Validate(); err != nil {
+		return withKey("backbone", err)
+	}
+	if err := c.Heads.Validate(); err != nil {
+		return withKey("heads", err)
+	}
+	if err := c.Loss.Kind.Validate(); err != nil {
+		return bad("loss.kind", "%q: want \"mse\" or \"ce\"", c.Loss.Kind)
+	}
+	if err := c.optim().Validate(); err != nil {
+		return withKey("train", err)
+	}
+	return nil
+}
+
+// withKey turns a part's "section.key = ..." message into a fieldError for that section.
+func withKey(section string, err error) error {
+	msg := err.Error()
+	key, _, ok := strings.Cut(msg, " ")
+	if !ok || !strings.Contains(key, ".") {
+		return bad(section, "%s", msg)
+	}
+	_, field, _ := strings.Cut(key, ".")
+	return &fieldError{key: section + "." + field, msg: section + "." + field + msg[len(key):]}
+}
+
+func (c Config) optim() model.OptimConfig {
+	return model.OptimConfig{LR: c.Train.LR, LRStep: c.Train.LRStep, LRGamma: c.Train.LRGamma, ClipNorm: c.Train.ClipNorm}
+}
+
+func (c Config) modelConfig() model.Config {
+	return model.Config{Backbone: c.Backbone, Head: c.Heads, Loss: c.Loss.Kind}
+}
+
+// Encode writes the resolved configuration as TOML.
+func (c Config) Encode() ([]byte, error) {
+	var b bytes.Buffer
+	err := toml.NewEncoder(&b).Encode(c)
+	return b.Bytes(), err
+}
+
+// keyLine finds the line that sets key (table path then key) in TOML text; 0 if not found.
+func keyLine(data []byte, key []string) int {
+	if len(key) == 0 {
+		return 0
+	}
+	table := strings.Join(key[:len(key)-1], ".")
+	name := key[len(key)-1]
+	current := ""
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	tableLine := 0
+	for line := 1; sc.Scan(); line++ {
+		text := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(text, "[") {
+			current = strings.Trim(text, "[] \t")
+			if i := strings.Index(current, "#"); i >= 0 {
+				current = strings.TrimSpace(current[:i])
+			}
+			if current == strings.Join(key, ".") {
+				tableLine = line
+			}
+			continue
+		}
+		k, _, ok := strings.Cut(text, "=")
+		if ok && current == table && strings.Trim(strings.TrimSpace(k), `"`) == name {
+			return line
+		}
+	}
+	return tableLine
+}

@@ -1,0 +1,62 @@
+package experiments
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+)
+
+// progress draws a one-line bar with rate and ETA on a terminal, or prints a plain line at
+// most every 10 s elsewhere (logs, CI).
+type progress struct {
+	w        io.Writer
+	label    string
+	total    int64
+	start    time.Time
+	startAt  int64
+	terminal bool
+	last     time.Time
+}
+
+func newProgress(w io.Writer, label string, startAt, total int64) *progress {
+	terminal := false
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil {
+			terminal = st.Mode()&os.ModeCharDevice != 0
+		}
+	}
+	return &progress{w: w, label: label, total: total, start: time.Now(), startAt: startAt, terminal: terminal}
+}
+
+// update shows that done of total units are finished; extra is appended (e.g. the loss).
+func (p *progress) update(done int64, extra string) {
+	now := time.Now()
+	every := time.Second / 4
+	if !p.terminal {
+		every = 10 * time.Second
+	}
+	if now.Sub(p.last) < every && done < p.total {
+		return
+	}
+	p.last = now
+	elapsed := now.Sub(p.start).Seconds()
+	rate := float64(done-p.startAt) / max(elapsed, 1e-9)
+	eta := "?"
+	if rate > 0 {
+		eta = (time.Duration(float64(p.total-done)/rate) * time.Second).Round(time.Second).String()
+	}
+	line := fmt.Sprintf("%s %d/%d %3.0f%% %.1f/s ETA %s %s", p.label, done, p.total,
+		100*float64(done)/float64(p.total), rate, eta, extra)
+	if p.terminal {
+		const width = 24
+		fill := int(width * done / max(p.total, 1))
+		fmt.Fprintf(p.w, "\r[%s%s] %s\033[K", strings.Repeat("#", fill), strings.Repeat(".", width-fill), line)
+		if done >= p.total {
+			fmt.Fprintln(p.w)
+		}
+		return
+	}
+	fmt.Fprintln(p.w, line)
+}

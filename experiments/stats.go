@@ -1,0 +1,38 @@
+package experiments
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// Summary is a mean with its 95% confidence interval over independent episodes.
+type Summary struct {
+	Mean     float64 `json:"mean"`
+	CI95     float64 `json:"ci95"` // half-width of the Student-t 95% interval
+	Std      float64 `json:"std"`  // sample standard deviation
+	Episodes int     `json:"episodes"`
+}
+
+// Summarize computes the mean and the t-interval half-width t(0.975, n−1)·s/√n of xs.
+func Summarize(xs []float64) Summary {
+	n := len(xs)
+	if n == 0 {
+		return Summary{}
+	}
+	var mean float64
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(n)
+	if n == 1 {
+		return Summary{Mean: mean, Episodes: 1}
+	}
+	var ss float64
+	for _, x := range xs {
+		ss += (x - mean) * (x - mean)
+	}
+	std := math.Sqrt(ss / float64(n-1))
+	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile(0.975)
+	return Summary{Mean: mean, CI95: t * std / math.Sqrt(float64(n)), Std: std, Episodes: n}
+}

@@ -1,0 +1,28 @@
+package experiments
+
+import (
+	"math"
+	"testing"
+)
+
+func TestSummarize(t *testing.T) {
+	// mean 3, sample std sqrt(2.5), t(0.975, 4) = 2.7764451 (statistical tables).
+	s := Summarize([]float64{1, 2, 3, 4, 5})
+	want := 2.7764451 * math.Sqrt(2.5) / math.Sqrt(5)
+	if s.Mean != 3 || math.Abs(s.Std-math.Sqrt(2.5)) > 1e-12 || math.Abs(s.CI95-want) > 1e-6 || s.Episodes != 5 {
+		t.Errorf("got %+v, want mean 3, ci %.6f", s, want)
+	}
+	// With 600 episodes t(0.975, 599) = 1.963939 (tables).
+	xs := make([]float64, 600)
+	for i := range xs {
+		xs[i] = float64(i % 2)
+	}
+	s = Summarize(xs)
+	want = 1.963939 * s.Std / math.Sqrt(600)
+	if math.Abs(s.CI95-want) > 1e-5 {
+		t.Errorf("600 episodes: ci %.6f, want %.6f", s.CI95, want)
+	}
+	if z := Summarize(nil); z.Episodes != 0 {
+		t.Errorf("empty: %+v", z)
+	}
+}

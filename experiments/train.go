@@ -1,0 +1,282 @@
+package experiments
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/layers"
+	"github.com/relnet/relnet/losses"
+	"github.com/relnet/relnet/model"
+	"github.com/relnet/relnet/tensors"
+)
+
+// Files of a run directory.
+const (
+	ConfigFile     = "config.toml"     // resolved configuration
+	MetricsFile    = "metrics.jsonl"   // one JSON record per log or validation point
+	CheckpointFile = "checkpoint.ckpt" // latest state, for resuming
+	BestFile       = "best.ckpt"       // state with the best validation accuracy
+	EvalFile       = "eval.json"       // final test evaluation
+)
+
+// Record is one line of metrics.jsonl.
+type Record struct {
+	Episode     int64   `json:"episode"`
+	Kind        string  `json:"kind"` // "train", "val" or "nan"
+	Loss        float64 `json:"loss,omitempty"`
+	TrainAcc    float64 `json:"train_acc,omitempty"`
+	LR          float64 `json:"lr,omitempty"`
+	EpisodesSec float64 `json:"episodes_per_sec,omitempty"`
+	ValAcc      float64 `json:"val_acc,omitempty"`
+	ValCI95     float64 `json:"val_ci95,omitempty"`
+	RSSMB       float64 `json:"rss_mb,omitempty"`
+}
+
+// ErrInterrupted is returned when a run stops on a signal; its checkpoint is saved.
+var ErrInterrupted = errors.New("interrupted")
+
+// RunDir is where a configuration's run writes its files.
+func RunDir(cfg Config) string { return filepath.Join(cfg.Experiment.Results, cfg.Experiment.Name) }
+
+// learner is a model with its optimiser, on the tensor thread.
+type learner struct {
+	model *model.Model
+	adam  *model.Adam
+}
+
+func newLearner(cfg Config, shape layers.Shape) (*learner, error) {
+	m, err := model.New(cfg.modelConfig(), shape, cfg.Train.Seed)
+	if err != nil {
+		return nil, err
+	}
+	adam, err := model.NewAdam(m.Params.TrainableTensors(), cfg.optim())
+	if err != nil {
+		m.Free()
+		return nil, err
+	}
+	return &learner{model: m, adam: adam}, nil
+}
+
+// tensors lists every tensor a checkpoint holds: parameters, buffers and Adam moments.
+func (l *learner) tensors() []namedTensor {
+	var out []namedTensor
+	p := l.model.Params
+	for i, name := range p.Names {
+		out = append(out, namedTensor{name, p.Tensors[i]})
+	}
+	trainable := 0
+	for i, name := range p.Names {
+		if p.Trainable[i] {
+			out = append(out, namedTensor{"adam.m." + name, l.adam.M[trainable]}, namedTensor{"adam.v." + name, l.adam.V[trainable]})
+			trainable++
+		}
+	}
+	return out
+}
+
+func (l *learner) free() {
+	l.adam.Free()
+	l.model.Free()
+}
+
+// setupTorch applies the run's thread, seed and allocator settings on the tensor thread.
+func setupTorch(t TrainConfig) error {
+	if _, err := tensors.Device(t.Device); err != nil {
+		return fmt.Errorf("train.device: %w", err)
+	}
+	return tensors.Setup(tensors.Options{Threads: t.Threads, Seed: t.Seed, DefaultMalloc: t.Malloc == "default"})
+}
+
+// Train runs (or resumes) the episodic training of cfg in RunDir(cfg): it logs to log, writes
+// metrics.jsonl, validates on a fixed bank, keeps best.ckpt and checkpoint.ckpt, and stops
+// with ErrInterrupted (after saving) when ctx is cancelled.
+func Train(ctx context.Context, cfg Config, log io.Writer) error {
+	dir := RunDir(cfg)
+	text, err := cfg.Encode()
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(filepath.Join(dir, ConfigFile), text); err != nil {
+		return err
+	}
+	d, err := loadData(cfg)
+	if err != nil {
+		return err
+	}
+	return tensors.Run(func() error {
+		if err := setupTorch(cfg.Train); err != nil {
+			return err
+		}
+		l, err := newLearner(cfg, d.shape)
+		if err != nil {
+			return err
+		}
+		defer l.free()
+		return train(ctx, cfg, string(text), d, l, dir, log)
+	})
+}
+
+func train(ctx context.Context, cfg Config, text string, d *data, l *learner, dir string, log io.Writer) error {
+	t := cfg.Train
+	state := checkpointHeader{Seed: t.Seed, Config: text, BestVal: -1}
+	ckpt := filepath.Join(dir, CheckpointFile)
+	switch h, err := loadCheckpoint(ckpt, l.tensors()); {
+	case errors.Is(err, errNoCheckpoint):
+	case err != nil:
+		return err
+	default:
+		if h.Config != text {
+			return fmt.Errorf("%s was made with another configuration; use a new experiment name or delete %s", ckpt, dir)
+		}
+		state = h
+		l.adam.Steps = h.AdamSteps
+		fmt.Fprintf(log, "resuming %s from episode %d\n", dir, h.Episode)
+	}
+	if err := truncateMetrics(filepath.Join(dir, MetricsFile), state.Episode); err != nil {
+		return err
+	}
+	if state.Episode >= t.Episodes {
+		fmt.Fprintf(log, "%s: training already finished (%d episodes)\n", dir, state.Episode)
+		return nil
+	}
+	metrics, err := openJSONLines(filepath.Join(dir, MetricsFile))
+	if err != nil {
+		return err
+	}
+	defer metrics.close()
+
+	valBank := make([]*datasets.Episode, t.ValEpisodes)
+	for i := range valBank {
+		valBank[i] = d.val.Episode(int64(i))
+	}
+	save := func(path string) error {
+		state.AdamSteps = l.adam.Steps
+		return saveCheckpoint(path, state, l.tensors())
+	}
+	params := l.adam.Params
+	bar := newProgress(log, "train", state.Episode, t.Episodes)
+	var winLoss, winAcc float64
+	var winN int64
+	winStart := time.Now()
+	for ep := range d.train.Stream(ctx, state.Episode, t.Episodes-state.Episode, t.Workers, t.Prefetch) {
+		i := ep.Index
+		var s tensors.Scope
+		tensors.ZeroGrad(params)
+		logits := l.model.Logits(&s, ep, layers.Train)
+		loss := losses.Compute(&s, l.model.Loss, logits, model.Labels(&s, ep))
+		lossV := float64(tensors.Values(loss)[0])
+		if math.IsNaN(lossV) || math.IsInf(lossV, 0) {
+			s.Drop()
+			metrics.write(Record{Episode: i + 1, Kind: "nan"})
+			return fmt.Errorf("training loss is %v at episode %d; the last good checkpoint (episode %d) is kept in %s: lower train.lr or check the data", lossV, i+1, state.Episode, ckpt)
+		}
+		tensors.Check("backward", loss.Backward())
+		l.adam.Step(i)
+		correct := model.Correct(tensors.Values(logits), ep.QueryLabels, ep.Spec.Way)
+		s.Drop()
+		state.Episode = i + 1
+		winLoss += lossV
+		winAcc += float64(correct) / float64(len(ep.QueryLabels))
+		winN++
+		done := state.Episode
+		if done%t.LogEvery == 0 || done == t.Episodes {
+			rate := float64(winN) / time.Since(winStart).Seconds()
+			rec := Record{Episode: done, Kind: "train", Loss: winLoss / float64(winN), TrainAcc: winAcc / float64(winN),
+				LR: l.adam.Config.LRAt(i), EpisodesSec: rate, RSSMB: rssMB()}
+			if err := metrics.write(rec); err != nil {
+				return err
+			}
+			winLoss, winAcc, winN, winStart = 0, 0, 0, time.Now()
+		}
+		if done%t.ValEvery == 0 || done == t.Episodes {
+			acc := evaluate(l.model, valBank, bnMode(cfg.Eval.BN))
+			if err := metrics.write(Record{Episode: done, Kind: "val", ValAcc: acc.Mean, ValCI95: acc.CI95}); err != nil {
+				return err
+			}
+			fmt.Fprintf(log, "\nepisode %d: validation accuracy %.2f ± %.2f%% (%d episodes, BN %s)\n", done, 100*acc.Mean, 100*acc.CI95, acc.Episodes, cfg.Eval.BN)
+			if acc.Mean > state.BestVal {
+				state.BestVal, state.BestAt = acc.Mean, done
+				if err := save(filepath.Join(dir, BestFile)); err != nil {
+					return err
+				}
+			}
+		}
+		if done%t.CheckpointEvery == 0 || done == t.Episodes {
+			if err := save(ckpt); err != nil {
+				return err
+			}
+		}
+		bar.update(done, fmt.Sprintf("loss %.4f", lossV))
+	}
+	if state.Episode < t.Episodes {
+		if err := save(ckpt); err != nil {
+			return err
+		}
+		return fmt.Errorf("%w at episode %d of %d; checkpoint saved in %s, run the same command again to resume", ErrInterrupted, state.Episode, t.Episodes, ckpt)
+	}
+	fmt.Fprintf(log, "trained %d episodes; best validation accuracy %.2f%% at episode %d\n", t.Episodes, 100*state.BestVal, state.BestAt)
+	return nil
+}
+
+// truncateMetrics drops records past episode (written after the checkpoint a resumed run
+// starts from), so the file reads as one uninterrupted run.
+func truncateMetrics(path string, episode int64) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var kept bytes.Buffer
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		var r Record
+		if json.Unmarshal(sc.Bytes(), &r) != nil || r.Episode > episode {
+			continue
+		}
+		kept.Write(sc.Bytes())
+		kept.WriteByte('\n')
+	}
+	if bytes.Equal(kept.Bytes(), data) {
+		return nil
+	}
+	return writeAtomic(path, kept.Bytes())
+}
+
+func bnMode(bn string) layers.Mode {
+	if bn == "batch" {
+		return layers.EvalBatch
+	}
+	return layers.Eval
+}
+
+// evaluate returns the model's accuracy over episodes.
+func evaluate(m *model.Model, episodes []*datasets.Episode, mode layers.Mode) Summary {
+	accs := make([]float64, len(episodes))
+	for i, ep := range episodes {
+		accs[i] = episodeAccuracy(m, ep, mode)
+	}
+	return Summarize(accs)
+}
+
+// episodeAccuracy is the fraction of ep's queries the model classifies right, computed
+// without autograd.
+func episodeAccuracy(m *model.Model, ep *datasets.Episode, mode layers.Mode) float64 {
+	prev := tensors.SetGrad(false)
+	defer tensors.SetGrad(prev)
+	var s tensors.Scope
+	defer s.Drop()
+	logits := tensors.Values(m.Logits(&s, ep, mode))
+	return float64(model.Correct(logits, ep.QueryLabels, ep.Spec.Way)) / float64(len(ep.QueryLabels))
+}

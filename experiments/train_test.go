@@ -1,0 +1,142 @@
+package experiments
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// smallConfig is a short, seeded Fashion-MNIST run (image split) writing under dir.
+func smallConfig(t *testing.T, dir string, episodes int64) Config {
+	t.Helper()
+	cfg, err := Parse("small.toml", []byte(`
+[experiment]
+name = "small"
+[train]
+query = 10
+log_every = 10
+val_every = 50
+val_episodes = 10
+checkpoint_every = 5
+workers = 2
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Experiment.Results = dir
+	cfg.Train.Episodes = episodes
+	if _, err := os.Stat(fashionMNISTDir(cfg.Dataset)); err != nil {
+		t.Fatalf("Fashion-MNIST is missing (%v): run `make setup` or set FASHION_MNIST_DIR", err)
+	}
+	return cfg
+}
+
+// checkpointPayload returns the tensor bytes of a checkpoint (everything after the header).
+func checkpointPayload(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := binary.LittleEndian.Uint32(data[len(checkpointMagic)+4:])
+	return data[len(checkpointMagic)+8+int(n) : len(data)-32]
+}
+
+// TestResumeMatchesUninterruptedRun interrupts a run at an arbitrary episode, resumes it, and
+// checks that the final weights and optimiser state equal an uninterrupted run's bit for bit.
+func TestResumeMatchesUninterruptedRun(t *testing.T) {
+	const episodes = 40
+	whole := smallConfig(t, t.TempDir(), episodes)
+	if err := Train(context.Background(), whole, logTo(t)); err != nil {
+		t.Fatal(err)
+	}
+
+	cut := smallConfig(t, t.TempDir(), episodes)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { // cancel once the run has checkpointed at least once
+		for ctx.Err() == nil {
+			if _, err := os.Stat(filepath.Join(RunDir(cut), CheckpointFile)); err == nil {
+				cancel()
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	err := Train(ctx, cut, logTo(t))
+	cancel()
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("interrupted run returned %v, want ErrInterrupted", err)
+	}
+	if err := Train(context.Background(), cut, logTo(t)); err != nil {
+		t.Fatal(err)
+	}
+	a := checkpointPayload(t, filepath.Join(RunDir(whole), CheckpointFile))
+	b := checkpointPayload(t, filepath.Join(RunDir(cut), CheckpointFile))
+	if !bytes.Equal(a, b) {
+		t.Fatal("resumed run's final state differs from the uninterrupted run's")
+	}
+	// metrics.jsonl reads as one run: every training log point exactly once.
+	m, _ := os.ReadFile(filepath.Join(RunDir(cut), MetricsFile))
+	if got := strings.Count(string(m), `"kind":"train"`); got != episodes/10 {
+		t.Errorf("metrics has %d training records, want %d:\n%s", got, episodes/10, m)
+	}
+}
+
+func TestCorruptCheckpointIsReported(t *testing.T) {
+	cfg := smallConfig(t, t.TempDir(), 5)
+	if err := Train(context.Background(), cfg, logTo(t)); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(RunDir(cfg), CheckpointFile)
+	data, _ := os.ReadFile(path)
+	data[len(data)/2] ^= 0xff
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Train.Episodes = 5
+	err := Train(context.Background(), cfg, logTo(t))
+	if err == nil || !strings.Contains(err.Error(), "corrupt") || !strings.Contains(err.Error(), path) {
+		t.Fatalf("want a corrupt-checkpoint error naming %s, got %v", path, err)
+	}
+}
+
+// TestTrainingBeatsPixelFloor trains briefly on Fashion-MNIST (image split) and checks that
+// accuracy on held-out images is clearly above the pixel nearest-centroid floor on the same
+// 600 test episodes.
+func TestTrainingBeatsPixelFloor(t *testing.T) {
+	cfg := smallConfig(t, t.TempDir(), 300)
+	cfg.Eval.Query = 5
+	if err := Train(context.Background(), cfg, logTo(t)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Evaluate(context.Background(), cfg, "", logTo(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", res)
+	m, f := res.Model, res.PixelFloor
+	if m.Episodes != 600 || f.Episodes != 600 {
+		t.Fatalf("evaluated %d/%d episodes, want 600", m.Episodes, f.Episodes)
+	}
+	if m.Mean-m.CI95 <= f.Mean+f.CI95+0.05 {
+		t.Errorf("relation net %.3f ± %.3f is not clearly above the pixel floor %.3f ± %.3f", m.Mean, m.CI95, f.Mean, f.CI95)
+	}
+	if _, err := os.Stat(filepath.Join(RunDir(cfg), EvalFile)); err != nil {
+		t.Error(err)
+	}
+}
+
+// logTo sends a run's progress to the test log.
+func logTo(t *testing.T) *testWriter { return &testWriter{t} }
+
+type testWriter struct{ t *testing.T }
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}

@@ -1,0 +1,127 @@
+package heads
+
+import (
+	"fmt"
+
+	"github.com/sugarme/gotch/ts"
+
+	"github.com/relnet/relnet/layers"
+	"github.com/relnet/relnet/tensors"
+)
+
+// Config sizes a relation head. The zero value means 64 filters, 8 hidden units and automatic
+// padding.
+type Config struct {
+	Filters int64 `toml:"filters"` // channels of the two conv blocks; default 64
+	Hidden  int64 `toml:"hidden"`  // units of the first fully connected layer; default 8
+	// Padding of the two 3×3 convs: "auto" (default) picks 0 (the paper's miniImageNet
+	// setting) when the feature map survives two unpadded conv + pool blocks, else 1 (its
+	// Omniglot setting); or "0" / "1".
+	Padding string `toml:"padding"`
+}
+
+// WithDefaults fills zero fields.
+func (c Config) WithDefaults() Config {
+	if c.Filters == 0 {
+		c.Filters = 64
+	}
+	if c.Hidden == 0 {
+		c.Hidden = 8
+	}
+	if c.Padding == "" {
+		c.Padding = "auto"
+	}
+	return c
+}
+
+// Validate reports a bad field by its TOML name.
+func (c Config) Validate() error {
+	c = c.WithDefaults()
+	if c.Filters < 1 || c.Hidden < 1 {
+		return fmt.Errorf("head.filters = %d, head.hidden = %d: both must be ≥ 1", c.Filters, c.Hidden)
+	}
+	switch c.Padding {
+	case "auto", "0", "1":
+		return nil
+	}
+	return fmt.Errorf("head.padding = %q: want \"auto\", \"0\" or \"1\"", c.Padding)
+}
+
+// Relation is the relation module of Sung et al. (CVPR 2018): for every (class, query) pair
+// it concatenates the class feature map and the query feature map on channels, applies two
+// conv blocks (conv, BN, ReLU, 2×2 pool), FC Hidden + ReLU and FC 1. A K-shot class map is
+// the sum of its K support maps. Logits are the pre-sigmoid relation scores.
+//
+// The first convolution of a concatenation is the sum of two convolutions, one per half of
+// its kernel, so it runs once on the N class maps and once on the M query maps and the
+// results are broadcast-added into the N·M pairs; the output equals the concatenated form
+// (see TestRelationMatchesConcatenation) at about N·M/(N+M) times fewer first-layer FLOPs.
+type Relation struct {
+	block1, block2 *layers.ConvBlock
+	fc1, fc2       *layers.Linear
+	feat           layers.Shape
+}
+
+// NewRelation builds a relation head named name for feature maps of shape feat.
+func NewRelation(p *layers.Params, name string, feat layers.Shape, cfg Config, bnMomentum float64) (*Relation, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.WithDefaults()
+	pads := []int64{0, 1}
+	switch cfg.Padding {
+	case "0":
+		pads = []int64{0}
+	case "1":
+		pads = []int64{1}
+	}
+	for _, pad := range pads {
+		side := func(n int64) int64 { return ((n+2*pad-2)/2 + 2*pad - 2) / 2 }
+		h, w := side(feat.H), side(feat.W)
+		if h < 1 || w < 1 {
+			continue
+		}
+		r := &Relation{
+			block1: layers.NewConvBlock(p, name+".block1", 2*feat.C, cfg.Filters, pad, true, bnMomentum),
+			block2: layers.NewConvBlock(p, name+".block2", cfg.Filters, cfg.Filters, pad, true, bnMomentum),
+			feat:   feat,
+		}
+		r.fc1 = layers.NewLinear(p, name+".fc1", cfg.Filters*h*w, cfg.Hidden)
+		r.fc2 = layers.NewLinear(p, name+".fc2", cfg.Hidden, 1)
+		return r, nil
+	}
+	return nil, fmt.Errorf("%s: feature map %d×%d×%d is too small for two conv + 2×2 pool blocks with head.padding = %q",
+		name, feat.C, feat.H, feat.W, cfg.Padding)
+}
+
+// ClassMaps sums each class's K support maps: support [N·K,C,H,W] (class-major) → [N,C,H,W].
+func ClassMaps(s *tensors.Scope, support *ts.Tensor, way, shot int64) *ts.Tensor {
+	if shot == 1 {
+		return support
+	}
+	shape := tensors.Shape(support)
+	v := s.T(support.View([]int64{way, shot, shape[1], shape[2], shape[3]}, false))
+	return s.T(v.SumDimIntlist([]int64{1}, false, v.DType(), false))
+}
+
+// Logits scores queries [M,C,H,W] against class maps [N,C,H,W]: returns [M,N].
+func (r *Relation) Logits(s *tensors.Scope, classes, queries *ts.Tensor, mode layers.Mode) *ts.Tensor {
+	n, m := tensors.Shape(classes)[0], tensors.Shape(queries)[0]
+	c := r.feat.C
+	w := r.block1.Conv.Weight
+	wClass := s.T(w.Narrow(1, 0, c, false))
+	wQuery := s.T(w.Narrow(1, c, c, false))
+	a := layers.Conv(s, classes, wClass, nil, r.block1.Conv.Padding)                // [N,F,h,w]
+	b := layers.Conv(s, queries, wQuery, r.block1.Conv.Bias, r.block1.Conv.Padding) // [M,F,h,w]
+	sa, sb := tensors.Shape(a), tensors.Shape(b)
+	a5 := s.T(a.View([]int64{1, n, sa[1], sa[2], sa[3]}, false))
+	b5 := s.T(b.View([]int64{m, 1, sb[1], sb[2], sb[3]}, false))
+	pairs := s.T(b5.Add(a5, false)) // [M,N,F,h,w]: pair (query i, class j)
+	pairs = s.T(pairs.View([]int64{m * n, sa[1], sa[2], sa[3]}, false))
+	x := r.block1.AfterConv(s, pairs, mode)
+	x = r.block2.Forward(s, x, mode)
+	x = s.T(x.Flatten(1, -1, false))
+	x = s.T(r.fc1.Forward(s, x).Relu(false))
+	x = r.fc2.Forward(s, x)
+	return s.T(x.View([]int64{m, n}, false))
+}

@@ -1,0 +1,96 @@
+package tensors
+
+// #cgo CXXFLAGS: -std=c++17 -O2 -D_GLIBCXX_USE_CXX11_ABI=0
+// #cgo CXXFLAGS: -I${SRCDIR}/../.libtorch/include -I${SRCDIR}/../.libtorch/include/torch/csrc/api/include
+// #cgo LDFLAGS: -L${SRCDIR}/../.libtorch/lib -ltorch_cpu -lc10
+// #include "shim.h"
+import "C"
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+)
+
+// Options configure the libtorch process state. The zero value means: as many intra-op
+// threads as cores, seed 0, tuned malloc.
+type Options struct {
+	Threads       int    // intra-op threads; 0 = runtime.NumCPU()
+	Seed          uint64 // libtorch's global RNG seed
+	DefaultMalloc bool   // keep glibc's default malloc thresholds (slower; see README)
+}
+
+// Setup applies the options. Call it once, on the tensor goroutine, before any tensor op.
+func Setup(o Options) error {
+	if !o.DefaultMalloc {
+		C.relnet_tune_malloc()
+	}
+	threads := o.Threads
+	if threads <= 0 {
+		threads = runtime.NumCPU()
+	}
+	if C.relnet_set_num_threads(C.int(threads)) < 0 {
+		return lastError("set_num_threads")
+	}
+	if C.relnet_manual_seed(C.uint64_t(o.Seed)) < 0 {
+		return lastError("manual_seed")
+	}
+	return nil
+}
+
+// Threads reports libtorch's intra-op thread count on this thread.
+func Threads() int { return int(C.relnet_get_num_threads()) }
+
+// TorchVersion is the libtorch version relnet was compiled against.
+func TorchVersion() string { return C.GoString(C.relnet_torch_version()) }
+
+// CUDAAvailable reports whether libtorch can reach a CUDA device.
+func CUDAAvailable() bool { return C.relnet_cuda_available() == 1 }
+
+// Device resolves a configured device name: "cpu", "cuda" or "auto" (CUDA when available).
+func Device(name string) (string, error) {
+	switch strings.ToLower(name) {
+	case "", "cpu":
+		return "cpu", nil
+	case "auto":
+		if CUDAAvailable() {
+			return "cuda", nil
+		}
+		return "cpu", nil
+	case "cuda":
+		if !CUDAAvailable() {
+			return "", fmt.Errorf("device %q: libtorch reports no CUDA device; use \"cpu\" or \"auto\"", name)
+		}
+		return "cuda", nil
+	}
+	return "", fmt.Errorf("device %q: want \"cpu\", \"cuda\" or \"auto\"", name)
+}
+
+// SetGrad turns autograd recording on or off for this thread and returns the previous state.
+func SetGrad(enabled bool) bool {
+	v := 0
+	if enabled {
+		v = 1
+	}
+	return C.relnet_set_grad_enabled(C.int(v)) == 1
+}
+
+// Run executes fn on a fresh goroutine locked to its OS thread and waits for it: libtorch's
+// per-thread state (threads, grad mode, errors) then stays with the work. A tensors panic
+// inside fn is returned as an error.
+func Run(fn func() error) error {
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		var err error
+		defer func() { done <- err }()
+		defer Recover(&err)
+		err = fn()
+	}()
+	return <-done
+}
+
+func lastError(op string) error {
+	return &Error{Op: op, Err: fmt.Errorf("%s", C.GoString(C.relnet_last_error()))}
+}

@@ -1,0 +1,34 @@
+// relnet's own small C API over libtorch: what gotch v0.9.1 does not expose, or does slowly.
+// Every function catches C++ exceptions; on failure it returns a negative value (or NULL) and
+// relnet_last_error() tells what happened on this thread.
+#ifndef RELNET_SHIM_H
+#define RELNET_SHIM_H
+#include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+const char *relnet_last_error(void);
+const char *relnet_torch_version(void);
+void relnet_tune_malloc(void);
+int relnet_set_num_threads(int n);
+int relnet_get_num_threads(void);
+int relnet_manual_seed(uint64_t seed);
+int relnet_set_grad_enabled(int enabled); // returns the previous state
+int relnet_cuda_available(void);
+
+void *relnet_from_float32(const float *data, const int64_t *shape, int ndim);
+void *relnet_from_int64(const int64_t *data, const int64_t *shape, int ndim);
+int relnet_to_float32(void *tensor, float *dst, int64_t n);
+int relnet_requires_grad(void *tensor, int requires);
+int relnet_copy(void *dst, void *src);
+
+int relnet_zero_grad(void **params, int n);
+double relnet_clip_grad_norm(void **params, int n, double max_norm);
+int relnet_adam_step(void **params, void **m, void **v, int n, double lr, double beta1,
+                     double beta2, double eps, int64_t step);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
