@@ -106,11 +106,11 @@ func Train(ctx context.Context, cfg Config, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(dir, ConfigFile), text); err != nil {
-		return err
-	}
 	d, err := loadData(cfg)
 	if err != nil {
+		return err
+	}
+	if err := writeAtomic(filepath.Join(dir, ConfigFile), text); err != nil {
 		return err
 	}
 	return tensors.Run(func() error {

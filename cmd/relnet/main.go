@@ -20,6 +20,7 @@ func main() {
 		Commands: []*cli.Command{
 			trainCommand,
 			evalCommand,
+			benchCommand,
 			versionCommand,
 		},
 	}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var relnetBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "relnet-cli")
+	if err != nil {
+		panic(err)
+	}
+	relnetBin = filepath.Join(dir, "relnet")
+	if out, err := exec.Command("go", "build", "-o", relnetBin, ".").CombinedOutput(); err != nil {
+		panic(string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// run executes a command and returns its exit code and stderr.
+func run(t *testing.T, env []string, name string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode(), stderr.String()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0, stderr.String()
+}
+
+func writeFile(t *testing.T, path, text string) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestBadInputGivesOneClearError(t *testing.T) {
+	dir := t.TempDir()
+	badKey := writeFile(t, filepath.Join(dir, "bad.toml"), "[train]\nepisodes = 10\nepisdoes = 3\n")
+	good := writeFile(t, filepath.Join(dir, "good.toml"), "[train]\nepisodes = 10\n")
+	cases := []struct {
+		name string
+		env  []string
+		args []string
+		want []string
+	}{
+		{"unknown key", nil, []string{"train", badKey}, []string{badKey + ":3", "episdoes"}},
+		{"missing config", nil, []string{"train", filepath.Join(dir, "none.toml")}, []string{"none.toml", "no such file"}},
+		{"no config argument", nil, []string{"eval"}, []string{"needs one config file"}},
+		{"missing data", []string{"FASHION_MNIST_DIR=" + filepath.Join(dir, "nodata"), "RELNET_RESULTS=" + dir},
+			[]string{"train", good}, []string{"nodata", "FASHION_MNIST_DIR"}},
+		{"no checkpoint", []string{"RELNET_RESULTS=" + dir}, []string{"eval", good}, []string{"no checkpoint", "relnet train"}},
+	}
+	for _, tc := range cases {
+		code, stderr := run(t, tc.env, relnetBin, tc.args...)
+		if code == 0 {
+			t.Errorf("%s: exit code 0", tc.name)
+		}
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		last := lines[len(lines)-1]
+		for _, w := range tc.want {
+			if !strings.Contains(last, w) {
+				t.Errorf("%s: error line %q lacks %q", tc.name, last, w)
+			}
+		}
+	}
+}
+
+func TestSetupRejectsWrongLibtorch(t *testing.T) {
+	lt := t.TempDir()
+	writeFile(t, filepath.Join(lt, "include/torch/csrc/api/include/torch/version.h"),
+		"#define TORCH_VERSION_MAJOR 1\n#define TORCH_VERSION_MINOR 13\n#define TORCH_VERSION_PATCH 1\n")
+	code, stderr := run(t, []string{"LIBTORCH=" + lt, "RELNET_CACHE=" + t.TempDir()}, "bash", "../../scripts/setup.sh")
+	if code == 0 || !strings.Contains(stderr, "libtorch 1.13.1") || !strings.Contains(stderr, "2.1") {
+		t.Fatalf("exit %d, stderr %q: want a failure naming 1.13.1 and 2.1", code, stderr)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, err := exec.Command(relnetBin, "version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"relnet", "gotch    v0.9.1", "libtorch 2.1.0", "device   cpu"} {
+		if !strings.Contains(string(out), w) {
+			t.Errorf("version output lacks %q:\n%s", w, out)
+		}
+	}
+}

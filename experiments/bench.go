@@ -1,0 +1,153 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"time"
+
+	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/layers"
+	"github.com/relnet/relnet/losses"
+	"github.com/relnet/relnet/model"
+	"github.com/relnet/relnet/tensors"
+)
+
+// BenchCase is one episode shape to time.
+type BenchCase struct {
+	Name             string
+	C, H, W          int
+	Way, Shot, Query int
+}
+
+// BenchCases are the shapes the README reports: Omniglot-like and miniImageNet-like.
+var BenchCases = []BenchCase{
+	{Name: "28×28×1 5-way 1-shot 19 queries", C: 1, H: 28, W: 28, Way: 5, Shot: 1, Query: 19},
+	{Name: "84×84×3 5-way 5-shot 10 queries", C: 3, H: 84, W: 84, Way: 5, Shot: 5, Query: 10},
+}
+
+// BenchResult is the measured throughput of one case.
+type BenchResult struct {
+	Case        BenchCase
+	Threads     int
+	TrainPerSec float64 // training episodes (forward, backward, clipped Adam step) per second
+	EvalPerSec  float64 // evaluation episodes (no-grad forward) per second
+}
+
+// MemoryResult is the resident set size during a long training run.
+type MemoryResult struct {
+	Case     BenchCase
+	Episodes []int64
+	RSSMB    []float64
+}
+
+// randomEpisodes makes a bank of n synthetic episodes (Gaussian pixels) of one case's shape,
+// so that the benchmark times the network, not a dataset.
+func randomEpisodes(c BenchCase, n int) []*datasets.Episode {
+	rng := rand.New(rand.NewPCG(1, 2))
+	size := c.C * c.H * c.W
+	bank := make([]*datasets.Episode, n)
+	for e := range bank {
+		ep := &datasets.Episode{Spec: datasets.EpisodeSpec{Way: c.Way, Shot: c.Shot, Query: c.Query},
+			Channels: c.C, Height: c.H, Width: c.W,
+			Support: make([]float32, c.Way*c.Shot*size), Query: make([]float32, c.Way*c.Query*size),
+			QueryLabels: make([]int, c.Way*c.Query)}
+		for i := range ep.Support {
+			ep.Support[i] = float32(rng.NormFloat64())
+		}
+		for i := range ep.Query {
+			ep.Query[i] = float32(rng.NormFloat64())
+		}
+		for i := range ep.QueryLabels {
+			ep.QueryLabels[i] = i / c.Query
+		}
+		bank[e] = ep
+	}
+	return bank
+}
+
+// trainStep runs one training episode and returns its loss.
+func trainStep(l *learner, ep *datasets.Episode, i int64) float64 {
+	var s tensors.Scope
+	defer s.Drop()
+	tensors.ZeroGrad(l.adam.Params)
+	logits := l.model.Logits(&s, ep, layers.Train)
+	loss := losses.Compute(&s, l.model.Loss, logits, model.Labels(&s, ep))
+	tensors.Check("backward", loss.Backward())
+	l.adam.Step(i)
+	return float64(tensors.Values(loss)[0])
+}
+
+// Bench times training and evaluation episodes for each case at the given thread count
+// (after warm-up episodes that are not timed).
+func Bench(ctx context.Context, cases []BenchCase, threads, trainEpisodes, evalEpisodes int, log io.Writer) ([]BenchResult, error) {
+	var out []BenchResult
+	err := tensors.Run(func() error {
+		if err := tensors.Setup(tensors.Options{Threads: threads}); err != nil {
+			return err
+		}
+		for _, c := range cases {
+			l, err := newLearner(Default(), layers.Shape{C: int64(c.C), H: int64(c.H), W: int64(c.W)})
+			if err != nil {
+				return err
+			}
+			bank := randomEpisodes(c, 8)
+			for i := 0; i < 5; i++ { // warm-up
+				trainStep(l, bank[i%len(bank)], int64(i))
+			}
+			start := time.Now()
+			for i := 0; i < trainEpisodes && ctx.Err() == nil; i++ {
+				trainStep(l, bank[i%len(bank)], int64(i))
+			}
+			train := float64(trainEpisodes) / time.Since(start).Seconds()
+			start = time.Now()
+			for i := 0; i < evalEpisodes && ctx.Err() == nil; i++ {
+				episodeAccuracy(l.model, bank[i%len(bank)], layers.Eval)
+			}
+			eval := float64(evalEpisodes) / time.Since(start).Seconds()
+			l.free()
+			if ctx.Err() != nil {
+				return ErrInterrupted
+			}
+			r := BenchResult{Case: c, Threads: tensors.Threads(), TrainPerSec: train, EvalPerSec: eval}
+			fmt.Fprintf(log, "%-34s %d threads: train %.2f episodes/s, eval %.2f episodes/s\n", c.Name, r.Threads, train, eval)
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// BenchMemory trains one case for the last of marks episodes and records RSS at each mark.
+func BenchMemory(ctx context.Context, c BenchCase, threads int, marks []int64, log io.Writer) (*MemoryResult, error) {
+	res := &MemoryResult{Case: c}
+	err := tensors.Run(func() error {
+		if err := tensors.Setup(tensors.Options{Threads: threads}); err != nil {
+			return err
+		}
+		l, err := newLearner(Default(), layers.Shape{C: int64(c.C), H: int64(c.H), W: int64(c.W)})
+		if err != nil {
+			return err
+		}
+		defer l.free()
+		bank := randomEpisodes(c, 8)
+		last := marks[len(marks)-1]
+		bar := newProgress(log, "memory", 0, last)
+		next := 0
+		for i := int64(0); i < last; i++ {
+			if ctx.Err() != nil {
+				return ErrInterrupted
+			}
+			trainStep(l, bank[i%int64(len(bank))], i)
+			if i+1 == marks[next] {
+				res.Episodes = append(res.Episodes, i+1)
+				res.RSSMB = append(res.RSSMB, rssMB())
+				next++
+			}
+			bar.update(i+1, fmt.Sprintf("RSS %.1f MB", rssMB()))
+		}
+		return nil
+	})
+	return res, err
+}
