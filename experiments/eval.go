@@ -24,6 +24,7 @@ type EvalResult struct {
 	BN         string   `json:"bn"`
 	Model      Accuracy `json:"model"`
 	PixelFloor Accuracy `json:"pixel_floor"`
+	Gain       Summary  `json:"gain_over_floor"` // paired: model − floor, episode by episode
 	Seconds    float64  `json:"seconds"`
 	Trained    int64    `json:"trained_episodes"`
 	Threads    int      `json:"threads"`
@@ -92,6 +93,11 @@ func Evaluate(ctx context.Context, cfg Config, checkpoint string, log io.Writer)
 	}
 	res.Model.Summary = Summarize(res.Model.PerEpisode)
 	res.PixelFloor.Summary = Summarize(res.PixelFloor.PerEpisode)
+	gain := make([]float64, len(res.Model.PerEpisode))
+	for i, m := range res.Model.PerEpisode {
+		gain[i] = m - res.PixelFloor.PerEpisode[i]
+	}
+	res.Gain = Summarize(gain)
 	if err := writeJSON(filepath.Join(dir, EvalFile), res); err != nil {
 		return nil, err
 	}
@@ -113,6 +119,7 @@ func (r *EvalResult) String() string {
 		r.Way, r.Shot, r.Model.Episodes, r.Query, r.Seed, r.Split, r.BN, r.Trained)
 	fmt.Fprintf(&b, "  relation network          %6.2f ± %.2f%%\n", 100*r.Model.Mean, 100*r.Model.CI95)
 	fmt.Fprintf(&b, "  pixel nearest-centroid    %6.2f ± %.2f%%  (no learning: the floor)\n", 100*r.PixelFloor.Mean, 100*r.PixelFloor.CI95)
+	fmt.Fprintf(&b, "  gain over the floor       %+6.2f ± %.2f points (paired, same episodes)\n", 100*r.Gain.Mean, 100*r.Gain.CI95)
 	fmt.Fprintf(&b, "  %.1f s, %.1f episodes/s on %d threads\n", r.Seconds, float64(r.Model.Episodes)/r.Seconds, r.Threads)
 	return b.String()
 }

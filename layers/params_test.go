@@ -1,0 +1,113 @@
+package layers
+
+import (
+	"math"
+	"testing"
+
+	"github.com/relnet/relnet/tensors"
+)
+
+func TestParamsInitAndRegistry(t *testing.T) {
+	err := tensors.Run(func() error {
+		p := NewParams(3)
+		defer p.Free()
+		blk := NewConvBlock(p, "b", 4, 32, 0, true, 0.1)
+		lin := NewLinear(p, "fc", 10, 2)
+		wantNames := []string{"b.conv.weight", "b.conv.bias", "b.bn.weight", "b.bn.bias", "b.bn.running_mean", "b.bn.running_var", "fc.weight", "fc.bias"}
+		if len(p.Names) != len(wantNames) {
+			t.Fatalf("names %v", p.Names)
+		}
+		for i, n := range wantNames {
+			if p.Names[i] != n {
+				t.Errorf("name %d = %q, want %q", i, p.Names[i], n)
+			}
+		}
+		if got := len(p.TrainableTensors()); got != 6 {
+			t.Errorf("%d trainable tensors, want 6 (running statistics are buffers)", got)
+		}
+		if got, want := p.Count(), int64(32*4*9+32+32+32+10*2+2); got != want {
+			t.Errorf("count %d, want %d", got, want)
+		}
+		// Paper initialisation: conv N(0, sqrt(2/(3·3·32))), BN weight 1, linear bias 1.
+		w := tensors.Values(blk.Conv.Weight)
+		var ss float64
+		for _, v := range w {
+			ss += float64(v) * float64(v)
+		}
+		std, want := math.Sqrt(ss/float64(len(w))), math.Sqrt(2.0/(9*32))
+		if math.Abs(std-want) > 0.1*want {
+			t.Errorf("conv weight std %.4f, want ≈ %.4f", std, want)
+		}
+		for _, v := range tensors.Values(blk.BN.Weight) {
+			if v != 1 {
+				t.Fatalf("BN weight %v, want 1", v)
+			}
+		}
+		for _, v := range tensors.Values(lin.Bias) {
+			if v != 1 {
+				t.Fatalf("linear bias %v, want 1", v)
+			}
+		}
+		// Same seed, same weights.
+		q := NewParams(3)
+		defer q.Free()
+		again := NewConvBlock(q, "b", 4, 32, 0, true, 0.1)
+		w2 := tensors.Values(again.Conv.Weight)
+		for i := range w {
+			if w[i] != w2[i] {
+				t.Fatal("same seed gave different weights")
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDuplicateNameIsAnError(t *testing.T) {
+	err := tensors.Run(func() error {
+		p := NewParams(1)
+		defer p.Free()
+		NewLinear(p, "fc", 2, 2)
+		NewLinear(p, "fc", 2, 2)
+		return nil
+	})
+	if err == nil {
+		t.Fatal("duplicate parameter name accepted")
+	}
+}
+
+func TestBatchNormModes(t *testing.T) {
+	err := tensors.Run(func() error {
+		p := NewParams(1)
+		defer p.Free()
+		bn := NewBatchNorm2D(p, "bn", 1, 0.5)
+		var s tensors.Scope
+		defer s.Drop()
+		x := s.Float32([]float32{1, 3, 5, 7}, 4, 1, 1, 1) // mean 4, biased var 5
+		// EvalBatch: batch statistics, running statistics untouched.
+		y := tensors.Values(bn.Forward(&s, x, EvalBatch))
+		if math.Abs(float64(y[0])+3/math.Sqrt(5+1e-5)) > 1e-5 {
+			t.Errorf("batch-normalised %v", y)
+		}
+		if m := tensors.Values(bn.RunningMean)[0]; m != 0 {
+			t.Errorf("EvalBatch changed the running mean to %v", m)
+		}
+		// Train: running mean moves halfway to 4; running var halfway to the unbiased 20/3.
+		bn.Forward(&s, x, Train)
+		if m, v := tensors.Values(bn.RunningMean)[0], tensors.Values(bn.RunningVar)[0]; math.Abs(float64(m)-2) > 1e-6 || math.Abs(float64(v)-(0.5+10.0/3)) > 1e-5 {
+			t.Errorf("running mean %v var %v", m, v)
+		}
+		// Eval: uses the running statistics.
+		y = tensors.Values(bn.Forward(&s, x, Eval))
+		want := (1 - 2) / math.Sqrt(0.5+10.0/3+1e-5)
+		if math.Abs(float64(y[0])-want) > 1e-5 {
+			t.Errorf("eval-normalised %v, want %v first", y, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
