@@ -76,7 +76,6 @@ type TrainConfig struct {
 	Device          string  `toml:"device"`           // "cpu" (default), "cuda" or "auto"
 	Workers         int     `toml:"workers"`          // episode-building goroutines; default 2
 	Prefetch        int     `toml:"prefetch"`         // episodes built ahead; default 8
-	Malloc          string  `toml:"malloc"`           // "tuned" (default) or "default" (glibc's thresholds)
 }
 
 // EvalConfig is the fixed test protocol.
@@ -105,7 +104,7 @@ func Default() Config {
 			Way: 5, Shot: 1, Query: 19, Episodes: 2500,
 			LR: 1e-3, LRStep: 100000, LRGamma: 0.5, ClipNorm: 0.5,
 			LogEvery: 100, ValEvery: 500, ValEpisodes: 100, CheckpointEvery: 500,
-			Seed: 1, Device: "cpu", Workers: 2, Prefetch: 8, Malloc: "tuned",
+			Seed: 1, Device: "cpu", Workers: 2, Prefetch: 8,
 		},
 		Eval: EvalConfig{Query: 15, Episodes: 600, Seed: 2018, BN: "eval"},
 	}
@@ -204,8 +203,6 @@ func (c Config) Validate() error {
 		return bad("train.checkpoint_every", "%d: must be ≥ 1", t.CheckpointEvery)
 	case t.Threads < 0:
 		return bad("train.threads", "%d: must be ≥ 0", t.Threads)
-	case t.Malloc != "tuned" && t.Malloc != "default":
-		return bad("train.malloc", "%q: want \"tuned\" or \"default\"", t.Malloc)
 	case e.Way < 2:
 		return bad("eval.way", "%d: must be ≥ 2", e.Way)
 	case e.Shot < 1:

@@ -94,7 +94,7 @@ func setupTorch(t TrainConfig) error {
 	if _, err := tensors.Device(t.Device); err != nil {
 		return fmt.Errorf("train.device: %w", err)
 	}
-	return tensors.Setup(tensors.Options{Threads: t.Threads, Seed: t.Seed, DefaultMalloc: t.Malloc == "default"})
+	return tensors.Setup(tensors.Options{Threads: t.Threads, Seed: t.Seed})
 }
 
 // Train runs (or resumes) the episodic training of cfg in RunDir(cfg): it logs to log, writes

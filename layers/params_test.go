@@ -111,3 +111,32 @@ func TestBatchNormModes(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestMaxPool2 compares MaxPool2 with libtorch's max_pool2d on even and odd sizes.
+func TestMaxPool2(t *testing.T) {
+	err := tensors.Run(func() error {
+		for _, hw := range [][2]int64{{6, 8}, {7, 5}} {
+			data := make([]float32, 2*3*hw[0]*hw[1])
+			for i := range data {
+				data[i] = float32((i*7919)%23) - 11
+			}
+			var s tensors.Scope
+			x := s.Float32(data, 2, 3, hw[0], hw[1])
+			got := tensors.Values(MaxPool2(&s, x))
+			want := tensors.Values(s.T(x.MaxPool2d([]int64{2, 2}, []int64{2, 2}, []int64{0, 0}, []int64{1, 1}, false, false)))
+			s.Drop()
+			if len(got) != len(want) {
+				t.Fatalf("%v: %d outputs, max_pool2d %d", hw, len(got), len(want))
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%v: output %d = %v, max_pool2d %v", hw, i, got[i], want[i])
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

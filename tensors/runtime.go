@@ -13,18 +13,15 @@ import (
 )
 
 // Options configure the libtorch process state. The zero value means: as many intra-op
-// threads as cores, seed 0, tuned malloc.
+// threads as cores, seed 0. (glibc's malloc is tuned before the Go runtime starts, see
+// shim.cpp; RELNET_MALLOC=default turns that off.)
 type Options struct {
-	Threads       int    // intra-op threads; 0 = runtime.NumCPU()
-	Seed          uint64 // libtorch's global RNG seed
-	DefaultMalloc bool   // keep glibc's default malloc thresholds (slower; see README)
+	Threads int    // intra-op threads; 0 = runtime.NumCPU()
+	Seed    uint64 // libtorch's global RNG seed
 }
 
 // Setup applies the options. Call it once, on the tensor goroutine, before any tensor op.
 func Setup(o Options) error {
-	if !o.DefaultMalloc {
-		C.relnet_tune_malloc()
-	}
 	threads := o.Threads
 	if threads <= 0 {
 		threads = runtime.NumCPU()

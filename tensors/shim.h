@@ -10,7 +10,6 @@ extern "C" {
 
 const char *relnet_last_error(void);
 const char *relnet_torch_version(void);
-void relnet_tune_malloc(void);
 int relnet_set_num_threads(int n);
 int relnet_get_num_threads(void);
 int relnet_manual_seed(uint64_t seed);
