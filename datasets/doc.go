@@ -1,6 +1,7 @@
 // Package datasets owns relnet's image data on plain Go slices: reading IDX files
 // (Fashion-MNIST), in-memory labelled image sets, class and image splits, and the
 // episode sampler with its augmentations and its ordered, bounded prefetch.
+// Multi-attribute sets (seed-notebook CSV, StreetStyle-27K manifest) load into Attributes, one label column per declared exclusive group.
 //
 // Invariants:
 //   - Pixels are float32, image-major, each image C×H×W; Images.Image(i) is a view, not a copy.

@@ -11,9 +11,13 @@ type Images struct {
 	Name                    string
 	Channels, Height, Width int
 	Pixels                  []float32 // len = Len()*Channels*Height*Width; raw Fashion-MNIST bytes scaled to [0,1]
-	Labels                  []int     // class index per image, 0 ≤ label < len(ClassNames)
+	Labels                  []int     // class index per image, 0 ≤ label < len(ClassNames), or Unlabelled
 	ClassNames              []string
 }
+
+// Unlabelled marks an image without a label in this set (a multi-attribute image may lack
+// one group's label); pools and splits never sample it.
+const Unlabelled = -1
 
 // Len returns the number of images.
 func (im *Images) Len() int { return len(im.Labels) }
@@ -40,7 +44,7 @@ func (im *Images) validate() error {
 			im.Name, len(im.Pixels), im.Len(), im.shape(), want)
 	}
 	for i, l := range im.Labels {
-		if l < 0 || l >= len(im.ClassNames) {
+		if l != Unlabelled && (l < 0 || l >= len(im.ClassNames)) {
 			return fmt.Errorf("image set %q: label %d of image %d is outside 0..%d", im.Name, l, i, len(im.ClassNames)-1)
 		}
 	}

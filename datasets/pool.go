@@ -17,12 +17,16 @@ type Pool struct {
 	ByClass map[int][]int // class id -> indices into Images (sorted ascending)
 }
 
-// NewPool groups the given indices by label; classes with no images are absent and repeated
-// indices are kept once. Every index must be in [0, im.Len()).
+// NewPool groups the given indices by label; classes with no images are absent, repeated
+// indices are kept once and unlabelled images are left out. Every index must be in
+// [0, im.Len()).
 func NewPool(im *Images, indices []int) *Pool {
 	p := &Pool{Images: im, ByClass: map[int][]int{}}
 	for _, i := range indices {
 		c := im.Labels[i]
+		if c == Unlabelled {
+			continue
+		}
 		p.ByClass[c] = append(p.ByClass[c], i)
 	}
 	for c, idx := range p.ByClass {

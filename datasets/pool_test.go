@@ -181,3 +181,23 @@ func TestPoolStats(t *testing.T) {
 		}
 	}
 }
+
+func TestUnlabelledImagesAreNeverPooled(t *testing.T) {
+	im := &Images{Name: "partial", Channels: 1, Height: 1, Width: 1,
+		Pixels: []float32{0, 1, 2, 3, 4, 5}, Labels: []int{0, Unlabelled, 1, 0, Unlabelled, 1}, ClassNames: []string{"a", "b"}}
+	p := NewPool(im, []int{0, 1, 2, 3, 4, 5})
+	if p.Len() != 4 || len(p.ByClass[0]) != 2 || len(p.ByClass[1]) != 2 {
+		t.Fatalf("pool %+v", p.ByClass)
+	}
+	train, val, err := SplitByImage(im, 0.5, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if train.Len()+val.Len() != 4 {
+		t.Errorf("split holds %d+%d images, want 4 labelled ones", train.Len(), val.Len())
+	}
+	im.Labels[1] = 7
+	if err := im.validate(); err == nil {
+		t.Error("label 7 of 2 classes accepted")
+	}
+}

@@ -1,0 +1,144 @@
+package datasets
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/jpeg" // registers the JPEG decoder for image.Decode
+	_ "image/png"  // registers the PNG decoder for image.Decode
+	"io/fs"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/image/draw"
+)
+
+// ImageShape is the size every image is decoded to.
+type ImageShape struct{ Channels, Height, Width int } // Channels 1 (grey, ITU-R 601 luma) or 3 (RGB)
+
+// String formats the shape as C×H×W.
+func (s ImageShape) String() string { return fmt.Sprintf("%d×%d×%d", s.Channels, s.Height, s.Width) }
+
+// Size returns the number of values in one image, C*H*W.
+func (s ImageShape) Size() int { return s.Channels * s.Height * s.Width }
+
+// Validate checks that Channels is 1 or 3 and Height, Width are positive.
+func (s ImageShape) Validate() error {
+	if s.Channels != 1 && s.Channels != 3 {
+		return fmt.Errorf("image shape %s: channels must be 1 (grey) or 3 (RGB)", s)
+	}
+	if s.Height <= 0 || s.Width <= 0 {
+		return fmt.Errorf("image shape %s: height and width must be positive", s)
+	}
+	return nil
+}
+
+// ITU-R BT.601 luma weights, used for grey images.
+const (
+	lumaR = 0.299
+	lumaG = 0.587
+	lumaB = 0.114
+)
+
+// DecodeImage reads a JPEG or PNG (by content, not extension), crops it to crop (the whole image when crop is
+// empty; a crop reaching outside the image is clamped to it, one wholly outside is an error), resizes it to shape
+// with bilinear interpolation (golang.org/x/image/draw.BiLinear, which widens its kernel when shrinking so every
+// source pixel counts) and writes CHW float32 values in [0,1] into dst (len = C*H*W). Grey is ITU-R 601 luma
+// 0.299R + 0.587G + 0.114B; transparent pixels count as black (premultiplied alpha).
+// Errors name the file: missing, not an image, truncated/corrupt.
+func DecodeImage(path string, crop image.Rectangle, shape ImageShape, dst []float32) error {
+	if err := shape.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if len(dst) != shape.Size() {
+		return fmt.Errorf("%s: destination holds %d values, image shape %s needs %d", path, len(dst), shape, shape.Size())
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s: missing image file", path)
+	}
+	if err != nil {
+		return err // names the file already
+	}
+	img, format, err := image.Decode(bytes.NewReader(data))
+	switch {
+	case errors.Is(err, image.ErrFormat):
+		return fmt.Errorf("%s: not an image (%d bytes; JPEG and PNG are read)", path, len(data))
+	case err != nil: // the decoders report truncation as io.ErrUnexpectedEOF or as a format error
+		return fmt.Errorf("%s: truncated or corrupt %s image: %v", path, strings.ToUpper(format), err)
+	}
+	src := img.Bounds()
+	if !crop.Empty() {
+		src = crop.Intersect(img.Bounds())
+		if src.Empty() {
+			return fmt.Errorf("%s: crop %v lies outside the %d×%d image", path, crop, img.Bounds().Dx(), img.Bounds().Dy())
+		}
+	}
+	rgba := image.NewRGBA(image.Rect(0, 0, shape.Width, shape.Height))
+	draw.BiLinear.Scale(rgba, rgba.Bounds(), img, src, draw.Src, nil)
+	hw := shape.Height * shape.Width
+	for p := range hw {
+		r := float64(rgba.Pix[4*p]) / 255
+		g := float64(rgba.Pix[4*p+1]) / 255
+		b := float64(rgba.Pix[4*p+2]) / 255
+		if shape.Channels == 1 {
+			dst[p] = float32(min(lumaR*r+lumaG*g+lumaB*b, 1))
+			continue
+		}
+		dst[p], dst[hw+p], dst[2*hw+p] = float32(r), float32(g), float32(b)
+	}
+	return nil
+}
+
+// decodeJob is one image a reader wants decoded: the file to open, the crop, and the input
+// line that named it (for errors).
+type decodeJob struct {
+	line  int
+	image string // as the input file names it
+	path  string // to open
+	crop  image.Rectangle
+}
+
+// decodeAll decodes jobs[i] into image slot i of pixels with `workers` goroutines (< 1 means 1).
+// Every job below the lowest failing one is still decoded, so the error returned is always the
+// one of the lowest job index, whatever the worker count; jobs above it are abandoned.
+func decodeAll(source string, jobs []decodeJob, shape ImageShape, pixels []float32, workers int) error {
+	size := shape.Size()
+	errs := make([]error, len(jobs))
+	var next atomic.Int64
+	var firstFailed atomic.Int64
+	firstFailed.Store(int64(len(jobs)))
+	var wg sync.WaitGroup
+	for range min(max(workers, 1), max(len(jobs), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(len(jobs)) || i > firstFailed.Load() {
+					return
+				}
+				j := jobs[i]
+				if err := DecodeImage(j.path, j.crop, shape, pixels[int(i)*size:(int(i)+1)*size]); err != nil {
+					errs[i] = fmt.Errorf("%s:%d: image %s: %w", source, j.line, j.image, err)
+					for {
+						f := firstFailed.Load()
+						if i >= f || firstFailed.CompareAndSwap(f, i) {
+							break
+						}
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,107 @@
+package datasets
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"text/tabwriter"
+)
+
+// maxSkipsShown is how many skipped lines WriteInspection lists in full.
+const maxSkipsShown = 10
+
+// Cooccurrence counts images labelled in both groups: counts[i][j] = images with value i of group g and value j of group h.
+// It panics if g or h is not a group index (see GroupIndex).
+func (a *Attributes) Cooccurrence(g, h int) [][]int {
+	gg, hh := a.Groups[g], a.Groups[h]
+	counts := make([][]int, len(gg.Values))
+	for i := range counts {
+		counts[i] = make([]int, len(hh.Values))
+	}
+	for k, i := range gg.Labels {
+		if j := hh.Labels[k]; i != Unlabelled && j != Unlabelled {
+			counts[i][j]++
+		}
+	}
+	return counts
+}
+
+// WriteInspection writes a plain-text data report: per group, images per value and the unlabelled count; the
+// skipped lines with reasons (count, and the first 10 in full); and, when both names are non-empty, the
+// co-occurrence table of groups g1 and g2 (rows g1 values, columns g2 values, aligned with text/tabwriter).
+// r may be nil (no line counts, no skipped lines). Naming only one of g1, g2, or a group a does not have, is an error.
+func WriteInspection(w io.Writer, a *Attributes, r *LoadReport, g1, g2 string) error {
+	gi, hi := -1, -1
+	if (g1 == "") != (g2 == "") {
+		return fmt.Errorf("%s: a co-occurrence table needs two groups, got %q and %q", a.Name, g1, g2)
+	}
+	if g1 != "" {
+		var err error
+		if gi, err = a.GroupIndex(g1); err != nil {
+			return err
+		}
+		if hi, err = a.GroupIndex(g2); err != nil {
+			return err
+		}
+	}
+	var b bytes.Buffer
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "%s: %d images of %d×%d×%d\n", a.Name, a.Len(), a.Channels, a.Height, a.Width)
+	if r != nil {
+		fmt.Fprintf(tw, "%d data lines, %d images kept, %d lines skipped\n", r.Lines, r.Kept, len(r.Skipped))
+	}
+	for _, g := range a.Groups {
+		counts := make([]int, len(g.Values))
+		unlabelled := 0
+		for _, l := range g.Labels {
+			if l == Unlabelled {
+				unlabelled++
+			} else {
+				counts[l]++
+			}
+		}
+		fmt.Fprintf(tw, "\ngroup %s: %d values, %d images labelled, %d unlabelled\n", g.Name, len(g.Values), len(g.Labels)-unlabelled, unlabelled)
+		fmt.Fprintf(tw, "  value\timages\n")
+		for v, name := range g.Values {
+			fmt.Fprintf(tw, "  %s\t%d\n", name, counts[v])
+		}
+		fmt.Fprintf(tw, "  (unlabelled)\t%d\n", unlabelled)
+	}
+	if r != nil {
+		fmt.Fprintf(tw, "\nskipped lines: %d\n", len(r.Skipped))
+		for _, s := range r.Skipped[:min(len(r.Skipped), maxSkipsShown)] {
+			fmt.Fprintf(tw, "  line %d: %s: %s\n", s.Line, s.Image, s.Reason)
+		}
+		if n := len(r.Skipped) - maxSkipsShown; n > 0 {
+			fmt.Fprintf(tw, "  ... and %d more\n", n)
+		}
+	}
+	if gi >= 0 {
+		g, h := a.Groups[gi], a.Groups[hi]
+		counts := a.Cooccurrence(gi, hi)
+		both := 0
+		for _, row := range counts {
+			for _, n := range row {
+				both += n
+			}
+		}
+		fmt.Fprintf(tw, "\nco-occurrence: %s (rows) × %s (columns), %d images labelled in both\n", g.Name, h.Name, both)
+		fmt.Fprintf(tw, "  %s \\ %s", g.Name, h.Name)
+		for _, v := range h.Values {
+			fmt.Fprintf(tw, "\t%s", v)
+		}
+		fmt.Fprintln(tw)
+		for i, v := range g.Values {
+			fmt.Fprintf(tw, "  %s", v)
+			for _, n := range counts[i] {
+				fmt.Fprintf(tw, "\t%d", n)
+			}
+			fmt.Fprintln(tw)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}

@@ -1,0 +1,115 @@
+package datasets
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestCooccurrence(t *testing.T) {
+	a, _, err := ReadSeedCSV(attrCSV, attrImages, attrGroups, ImageShape{1, 1, 1}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Rows dress, shirt, t-shirt; columns blue, gray, more_than_1_color, red. grey.png has no category.
+	want := [][]int{{1, 0, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}}
+	if got := a.Cooccurrence(0, 1); !reflect.DeepEqual(got, want) {
+		t.Errorf("Cooccurrence(category, color) = %v, want %v", got, want)
+	}
+	// Transposed order gives the transposed table; a group with itself gives its counts on the diagonal.
+	if got := a.Cooccurrence(1, 0); !reflect.DeepEqual(got, [][]int{{1, 0, 0}, {0, 0, 0}, {0, 1, 0}, {0, 0, 1}}) {
+		t.Errorf("Cooccurrence(color, category) = %v", got)
+	}
+	if got := a.Cooccurrence(2, 2); !reflect.DeepEqual(got, [][]int{{2, 0}, {0, 2}}) {
+		t.Errorf("Cooccurrence(hat, hat) = %v", got)
+	}
+}
+
+func TestWriteInspection(t *testing.T) {
+	a, r, err := ReadSeedCSV(attrCSV, attrImages, attrGroups, ImageShape{3, 4, 4}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := WriteInspection(&b, a, r, "clothing_category", "major_color"); err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		writeFile(t, attrGolden, b.Bytes())
+	}
+	want, err := os.ReadFile(attrGolden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != string(want) {
+		t.Errorf("inspection differs from %s (go test -update rewrites it):\n%s\nwant:\n%s", attrGolden, b.String(), want)
+	}
+
+	// Without group names there is no co-occurrence table; without a report, no line counts.
+	b.Reset()
+	if err := WriteInspection(&b, a, nil, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, absent := range []string{"co-occurrence", "skipped", "data lines"} {
+		if strings.Contains(b.String(), absent) {
+			t.Errorf("report without groups or LoadReport mentions %q:\n%s", absent, b.String())
+		}
+	}
+	if !strings.Contains(b.String(), "group wearing_hat: 2 values, 4 images labelled, 0 unlabelled") {
+		t.Errorf("report lacks the wearing_hat summary:\n%s", b.String())
+	}
+}
+
+func TestWriteInspectionListsTenSkips(t *testing.T) {
+	a := &Attributes{Name: "x.csv", Channels: 1, Height: 1, Width: 1, Pixels: []float32{0}, Files: []string{"a.png"},
+		Groups: []Group{{Name: "c", Values: []string{"v"}, Labels: []int{0}}}}
+	r := &LoadReport{Source: "x.csv", Lines: 13, Kept: 1}
+	for i := range 12 {
+		r.Skipped = append(r.Skipped, Skip{Line: i + 2, Image: fmt.Sprintf("s%d.png", i), Reason: "why"})
+	}
+	var b bytes.Buffer
+	if err := WriteInspection(&b, a, r, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"skipped lines: 12\n", "  line 11: s9.png: why\n", "  ... and 2 more\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "s10.png") {
+		t.Errorf("report lists an 11th skipped line:\n%s", out)
+	}
+}
+
+// failingWriter fails every write.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestWriteInspectionErrors(t *testing.T) {
+	a, r, err := ReadSeedCSV(attrCSV, attrImages, attrGroups, ImageShape{1, 1, 1}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		g1, g2  string
+		w       interface{ Write([]byte) (int, error) }
+		wantErr string
+	}{
+		{"clothing_category", "", &bytes.Buffer{}, `styles.csv: a co-occurrence table needs two groups, got "clothing_category" and ""`},
+		{"", "major_color", &bytes.Buffer{}, "needs two groups"},
+		{"clothing_category", "colour", &bytes.Buffer{}, `styles.csv: no attribute group "colour"`},
+		{"", "", failingWriter{}, "disk full"},
+	}
+	for _, tt := range tests {
+		err := WriteInspection(tt.w, a, r, tt.g1, tt.g2)
+		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("WriteInspection(%q, %q): error %v, want one saying %q", tt.g1, tt.g2, err, tt.wantErr)
+		}
+	}
+}

@@ -1,0 +1,145 @@
+package datasets
+
+import (
+	"fmt"
+	"image"
+	"io"
+	"math"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// streetStyleColumns are the manifest's columns before its attribute columns; they are found by
+// name, and every other column is an attribute column.
+var streetStyleColumns = []string{"id", "url", "created_time", "city_id", "month_id", "lat", "long",
+	"x1", "y1", "x2", "y2", "width", "height"}
+
+// ReadStreetStyleManifest reads StreetStyle-27K's `streetstyle27k.manifest`: a CSV with a header
+// `id,url,created_time,city_id,month_id,lat,long,x1,y1,x2,y2,width,height` followed by attribute columns
+// (read the header; never hard-code their order or count). An empty cell = unlabelled. The image of URL `…/ABCxxx.jpg`
+// is stored as imageDir/A/B/C/ABCxxx.jpg (first three characters of the file name as folders). The person is the
+// x1,y1,x2,y2 crop (pixels of the stored image; clamp to the image bounds; an empty crop is an error naming line).
+// GroupSpec.Prefix here is the column name (default Name). Values as in ReadSeedCSV.
+//
+// Every column, the fixed ones included, is found by its header name; columns no group declares are not loaded.
+// One row is one person, so an image holding several people appears once per row, each time with its own crop;
+// Files[i] is the image's path relative to imageDir, slash-separated (`A/B/C/ABCxxx.jpg`). Fractional box
+// coordinates grow the box to whole pixels. Errors name the file and line: a missing column, a row whose field
+// count differs from the header's, a URL without a file name, a coordinate that is not a number, an empty crop
+// (x2 ≤ x1 or y2 ≤ y1, or a box wholly outside the image), an image that is missing or does not decode, a group
+// with no labelled image.
+func ReadStreetStyleManifest(path, imageDir string, groups []GroupSpec, shape ImageShape, workers int) (*Attributes, *LoadReport, error) {
+	specs, err := resolveGroups(path, groups, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := shape.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	r := newCSVReader(f)
+	header, headerLine, err := readRecord(r, path)
+	if err == io.EOF {
+		return nil, nil, fmt.Errorf("%s: empty file, want a header `%s,...`", path, strings.Join(streetStyleColumns, ","))
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	col := map[string]int{}
+	for i, name := range header {
+		name = strings.TrimSpace(name)
+		if _, dup := col[name]; dup {
+			return nil, nil, fmt.Errorf("%s:%d: column %q appears twice in the header", path, headerLine, name)
+		}
+		col[name] = i
+	}
+	for _, name := range []string{"url", "x1", "y1", "x2", "y2"} {
+		if _, ok := col[name]; !ok {
+			return nil, nil, fmt.Errorf("%s:%d: the header has no column %q", path, headerLine, name)
+		}
+	}
+	groupCol := make([]int, len(specs))
+	for g, s := range specs {
+		i, ok := col[s.Prefix]
+		if !ok {
+			var attrs []string
+			for _, name := range header {
+				if !slices.Contains(streetStyleColumns, strings.TrimSpace(name)) {
+					attrs = append(attrs, strings.TrimSpace(name))
+				}
+			}
+			return nil, nil, fmt.Errorf("%s:%d: no column %q for attribute group %q; attribute columns: %s",
+				path, headerLine, s.Prefix, s.Name, strings.Join(attrs, ", "))
+		}
+		groupCol[g] = i
+	}
+
+	report := &LoadReport{Source: path}
+	var rows []labelledRow
+	for {
+		rec, line, err := readRecord(r, path)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		report.Lines++
+		if len(rec) != len(header) {
+			return nil, nil, fmt.Errorf("%s:%d: %d fields, the header has %d", path, line, len(rec), len(header))
+		}
+		rel, err := streetStyleFile(strings.TrimSpace(rec[col["url"]]))
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		var box [4]float64
+		for k, name := range []string{"x1", "y1", "x2", "y2"} {
+			cell := strings.TrimSpace(rec[col[name]])
+			v, err := strconv.ParseFloat(cell, 64)
+			if err != nil || math.IsNaN(v) || math.Abs(v) > 1<<30 {
+				return nil, nil, fmt.Errorf("%s:%d: %s = %q is not a pixel coordinate", path, line, name, cell)
+			}
+			box[k] = v
+		}
+		if box[2] <= box[0] || box[3] <= box[1] {
+			return nil, nil, fmt.Errorf("%s:%d: empty crop x1,y1,x2,y2 = %g,%g,%g,%g (needs x1 < x2 and y1 < y2)",
+				path, line, box[0], box[1], box[2], box[3])
+		}
+		crop := image.Rect(int(math.Floor(box[0])), int(math.Floor(box[1])), int(math.Ceil(box[2])), int(math.Ceil(box[3])))
+		row := labelledRow{job: decodeJob{line: line, image: rel, path: filepath.Join(imageDir, filepath.FromSlash(rel)), crop: crop},
+			values: make([]string, len(specs))}
+		for g, i := range groupCol {
+			row.values[g] = strings.TrimSpace(rec[i])
+		}
+		rows = append(rows, row)
+	}
+	a, err := assemble(path, rows, specs, shape, workers)
+	if err != nil {
+		return nil, nil, err
+	}
+	report.Kept = a.Len()
+	return a, report, nil
+}
+
+// streetStyleFile maps an image URL `…/ABCxxx.jpg` to its stored path `A/B/C/ABCxxx.jpg`.
+func streetStyleFile(rawURL string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", fmt.Errorf("url %q: %v", rawURL, err)
+	}
+	name := path.Base(u.Path)
+	c := []rune(name)
+	if rawURL == "" || name == "." || name == "/" || len(c) < 3 {
+		return "", fmt.Errorf("url %q names no image file of at least 3 characters", rawURL)
+	}
+	return string(c[0]) + "/" + string(c[1]) + "/" + string(c[2]) + "/" + name, nil
+}

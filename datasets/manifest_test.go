@@ -1,0 +1,202 @@
+package datasets
+
+import (
+	"encoding/csv"
+	"image"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// fixtureCrops are the person boxes of the fixture manifest's rows, as whole pixels.
+var fixtureCrops = []image.Rectangle{image.Rect(0, 0, 8, 12), image.Rect(8, 0, 16, 12), image.Rect(0, 0, 8, 3), image.Rect(-3, 3, 10, 6)}
+
+func TestReadStreetStyleManifest(t *testing.T) {
+	shape := ImageShape{3, 4, 4}
+	a, r, err := ReadStreetStyleManifest(attrManifest, attrStreetStyle, attrGroups, shape, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantFiles := []string{"a/b/c/abc123.jpg", "a/b/c/abc123.jpg", "d/e/f/def456.png", "d/e/f/def456.png"}
+	if a.Name != "streetstyle27k.manifest" || !slices.Equal(a.Files, wantFiles) {
+		t.Errorf("set %q files %q, want streetstyle27k.manifest %q", a.Name, a.Files, wantFiles)
+	}
+	checkGroups(t, a, []Group{
+		{"clothing_category", []string{"Dress", "T-shirt", "Tank top"}, []int{1, 0, Unlabelled, 2}},
+		{"major_color", []string{"Black", "Blue", "Red", "White"}, []int{2, 1, 3, 0}},
+		{"wearing_hat", []string{"No", "Yes"}, []int{0, Unlabelled, 1, 0}},
+	})
+	if want := (&LoadReport{Source: attrManifest, Lines: 4, Kept: 4}); !reflect.DeepEqual(r, want) {
+		t.Errorf("report %+v, want %+v", r, want)
+	}
+	// Each person is its crop: the left (red) and right (blue) halves of abc123.jpg, the top (white)
+	// and, through a box reaching past both sides, the bottom (black) half of def456.png.
+	for i, want := range [][]float32{planes(shape, 1, 0, 0), planes(shape, 0, 0, 1), planes(shape, 1, 1, 1), planes(shape, 0, 0, 0)} {
+		tol := 0.0
+		if i < 2 {
+			tol = 0.1 // JPEG
+		}
+		if got := a.Images(0).Image(i); maxDiff(got, want) > tol {
+			t.Errorf("person %d (%s) = %v, want %v", i, a.Files[i], got, want)
+		}
+	}
+	checkPixels(t, a, attrStreetStyle, fixtureCrops)
+
+	// Declared values and a group named apart from its column.
+	a, _, err = ReadStreetStyleManifest(attrManifest, attrStreetStyle,
+		[]GroupSpec{{Name: "hat", Prefix: "wearing_hat", Values: []string{"Yes"}}, {Name: "major_color", Values: []string{"White", "Red"}}}, shape, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGroups(t, a, []Group{
+		{"hat", []string{"Yes"}, []int{Unlabelled, Unlabelled, 0, Unlabelled}},
+		{"major_color", []string{"White", "Red"}, []int{1, Unlabelled, 0, Unlabelled}},
+	})
+}
+
+func TestReadStreetStyleManifestColumnOrder(t *testing.T) {
+	f, err := os.Open(attrManifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Reverse every column, fixed ones included, and add a column no group declares.
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	for i, rec := range recs {
+		rec = slices.Clone(rec)
+		slices.Reverse(rec)
+		extra := "note"
+		if i > 0 {
+			extra = "x, y"
+		}
+		w.Write(append(rec, extra))
+	}
+	w.Flush()
+	path := filepath.Join(t.TempDir(), "reversed.manifest")
+	writeFile(t, path, []byte(b.String()))
+
+	shape := ImageShape{1, 3, 5}
+	want, _, err := ReadStreetStyleManifest(attrManifest, attrStreetStyle, attrGroups, shape, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, r, err := ReadStreetStyleManifest(path, attrStreetStyle, attrGroups, shape, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Groups, want.Groups) || !slices.Equal(got.Files, want.Files) || !slices.Equal(got.Pixels, want.Pixels) || r.Kept != 4 {
+		t.Errorf("reversed columns: groups %v files %q; want groups %v files %q, same pixels", got.Groups, got.Files, want.Groups, want.Files)
+	}
+}
+
+func TestReadStreetStyleManifestFractionalBoxes(t *testing.T) {
+	// A fractional box grows to whole pixels: 7.5..8.5 takes columns 7 (red) and 8 (blue) of abc123.jpg.
+	const header = "id,url,created_time,city_id,month_id,lat,long,x1,y1,x2,y2,width,height,major_color\n"
+	content := header +
+		"1,http://example.invalid/x/abc123.jpg,,,,,,7.5,0.2,8.5,11.9,16,12,Red\n" +
+		"2,http://example.invalid/y/def456.png,,,,,,0,2.5,8,3.5,8,6,White\n"
+	path := filepath.Join(t.TempDir(), "streetstyle27k.manifest")
+	writeFile(t, path, []byte(content))
+	a, _, err := ReadStreetStyleManifest(path, attrStreetStyle, []GroupSpec{{Name: "major_color"}}, ImageShape{3, 3, 4}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPixels(t, a, attrStreetStyle, []image.Rectangle{image.Rect(7, 0, 9, 12), image.Rect(0, 2, 8, 4)})
+}
+
+func TestStreetStyleFile(t *testing.T) {
+	tests := []struct{ url, want, wantErr string }{
+		{"http://example.invalid/x/abc123.jpg", "a/b/c/abc123.jpg", ""},
+		{"https://scontent.example.invalid/t51.2885-15/e15/10375744_1459986497581541_1376911413_n.jpg?ig_cache_key=x",
+			"1/0/3/10375744_1459986497581541_1376911413_n.jpg", ""},
+		{"abc.png", "a/b/c/abc.png", ""},
+		{"http://example.invalid/", "", "names no image file"},
+		{"http://example.invalid/x/ab", "", "names no image file"},
+		{"", "", "names no image file"},
+		{"http://exa mple.invalid/%zz", "", "invalid"},
+	}
+	for _, tt := range tests {
+		got, err := streetStyleFile(tt.url)
+		if got != tt.want || (err == nil) != (tt.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("streetStyleFile(%q) = %q, %v; want %q, error saying %q", tt.url, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestReadStreetStyleManifestErrors(t *testing.T) {
+	dir := t.TempDir()
+	for name, img := range attrFixtureFiles {
+		if strings.HasPrefix(name, "streetstyle/") {
+			writeImage(t, filepath.Join(dir, strings.TrimPrefix(name, "streetstyle/")), img)
+		}
+	}
+	jpg := encodeImage(t, "x.jpg", twoTone(32, 32, red, blue, false))
+	os.MkdirAll(filepath.Join(dir, "t", "r", "u"), 0o755)
+	writeFile(t, filepath.Join(dir, "t", "r", "u", "truncated.jpg"), jpg[:len(jpg)/2])
+
+	const header = "id,url,created_time,city_id,month_id,lat,long,x1,y1,x2,y2,width,height,major_color,sleeve_length,clothing_category,wearing_hat\n"
+	row := func(url, box, attrs string) string {
+		return "7," + url + ",2014-07-12 18:03:21.000000,14,7,40.7589,-73.9851," + box + ",16,12," + attrs + "\n"
+	}
+	good := header + row("http://example.invalid/x/abc123.jpg", "0,0,8,12", "Red,Short sleeve,T-shirt,No")
+	groups := []GroupSpec{{Name: "clothing_category"}, {Name: "wearing_hat"}}
+	tests := []struct {
+		name    string
+		content string
+		groups  []GroupSpec
+		wantErr []string
+	}{
+		{"empty file", "", nil, []string{"streetstyle27k.manifest: empty file, want a header `id,url,"}},
+		{"missing column", strings.Replace(good, ",x2,", ",X2,", 1), nil,
+			[]string{`streetstyle27k.manifest:1: the header has no column "x2"`}},
+		{"column twice", strings.Replace(good, ",lat,", ",url,", 1), nil, []string{`streetstyle27k.manifest:1: column "url" appears twice in the header`}},
+		{"undeclared group column", good, []GroupSpec{{Name: "clothing_category"}, {Name: "wearing_scarf"}},
+			[]string{`streetstyle27k.manifest:1: no column "wearing_scarf" for attribute group "wearing_scarf"; attribute columns: major_color, sleeve_length, clothing_category, wearing_hat`}},
+		{"too few fields", good + row("http://example.invalid/x/abc123.jpg", "0,0,8,12", "Red,T-shirt,No"), nil,
+			[]string{"streetstyle27k.manifest:3: 16 fields, the header has 17"}},
+		{"bad coordinate", good + row("http://example.invalid/x/abc123.jpg", "0,0,eight,12", "Red,,T-shirt,No"), nil,
+			[]string{`streetstyle27k.manifest:3: x2 = "eight" is not a pixel coordinate`}},
+		{"empty crop", good + row("http://example.invalid/x/abc123.jpg", "8,0,8,12", "Red,,T-shirt,No"), nil,
+			[]string{"streetstyle27k.manifest:3: empty crop x1,y1,x2,y2 = 8,0,8,12 (needs x1 < x2 and y1 < y2)"}},
+		{"upside-down crop", good + row("http://example.invalid/x/abc123.jpg", "0,12,8,0", "Red,,T-shirt,No"), nil,
+			[]string{"streetstyle27k.manifest:3: empty crop x1,y1,x2,y2 = 0,12,8,0"}},
+		{"crop outside the image", good + row("http://example.invalid/x/abc123.jpg", "100,0,120,12", "Red,,T-shirt,No"), nil,
+			[]string{"streetstyle27k.manifest:3: image a/b/c/abc123.jpg: ", "abc123.jpg: crop (100,0)-(120,12) lies outside the 16×12 image"}},
+		{"url without file name", good + row("http://example.invalid/", "0,0,8,12", "Red,,T-shirt,No"), nil,
+			[]string{`streetstyle27k.manifest:3: url "http://example.invalid/" names no image file`}},
+		{"missing image", good + row("http://example.invalid/x/abc123.jpg", "0,0,8,12", ",,,") + row("http://example.invalid/x/zzz999.jpg", "0,0,8,12", "Red,,T-shirt,No"), nil,
+			[]string{"streetstyle27k.manifest:4: image z/z/z/zzz999.jpg: ", filepath.Join(dir, "z", "z", "z", "zzz999.jpg") + ": missing image file"}},
+		{"truncated image", good + row("http://example.invalid/x/truncated.jpg", "0,0,8,12", "Red,,T-shirt,No"), nil,
+			[]string{"streetstyle27k.manifest:3: image t/r/u/truncated.jpg: ", "truncated.jpg: truncated or corrupt JPEG image"}},
+		{"group without labels", header + row("http://example.invalid/x/abc123.jpg", "0,0,8,12", "Red, ,T-shirt,No"), []GroupSpec{{Name: "clothing_category"}, {Name: "sleeve_length"}, {Name: "major_color"}},
+			[]string{`streetstyle27k.manifest: no image has a label in group "sleeve_length" (selected by "sleeve_length")`}},
+		{"no rows", header, nil, []string{"streetstyle27k.manifest: no images left"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "streetstyle27k.manifest")
+			writeFile(t, path, []byte(tt.content))
+			g := tt.groups
+			if g == nil {
+				g = groups
+			}
+			_, _, err := ReadStreetStyleManifest(path, dir, g, ImageShape{3, 2, 2}, 2)
+			if err == nil {
+				t.Fatalf("no error, want one saying %q", tt.wantErr)
+			}
+			for _, want := range tt.wantErr {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+		})
+	}
+}
