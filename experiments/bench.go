@@ -9,8 +9,6 @@ import (
 
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/layers"
-	"github.com/relnet/relnet/losses"
-	"github.com/relnet/relnet/model"
 	"github.com/relnet/relnet/tensors"
 )
 
@@ -72,8 +70,8 @@ func trainStep(l *learner, ep *datasets.Episode, i int64) float64 {
 	var s tensors.Scope
 	defer s.Drop()
 	tensors.ZeroGrad(l.adam.Params)
-	logits := l.model.Logits(&s, ep, layers.Train)
-	loss := losses.Compute(&s, l.model.Loss, logits, model.Labels(&s, ep))
+	eps := []*datasets.Episode{ep}
+	loss, _ := l.model.Objective(&s, eps, l.model.Forward(&s, eps, layers.Train), nil)
 	tensors.Check("backward", loss.Backward())
 	l.adam.Step(i)
 	return float64(tensors.Values(loss)[0])
@@ -88,7 +86,7 @@ func Bench(ctx context.Context, cases []BenchCase, threads, trainEpisodes, evalE
 			return err
 		}
 		for _, c := range cases {
-			l, err := newLearner(Default(), layers.Shape{C: int64(c.C), H: int64(c.H), W: int64(c.W)})
+			l, err := newLearner(Default(), &data{groups: []string{"class"}, shape: layers.Shape{C: int64(c.C), H: int64(c.H), W: int64(c.W)}})
 			if err != nil {
 				return err
 			}
@@ -103,7 +101,7 @@ func Bench(ctx context.Context, cases []BenchCase, threads, trainEpisodes, evalE
 			train := float64(trainEpisodes) / time.Since(start).Seconds()
 			start = time.Now()
 			for i := 0; i < evalEpisodes && ctx.Err() == nil; i++ {
-				episodeAccuracy(l.model, bank[i%len(bank)], layers.Eval)
+				episodeAccuracy(l.model, 0, bank[i%len(bank)], layers.Eval)
 			}
 			eval := float64(evalEpisodes) / time.Since(start).Seconds()
 			l.free()
@@ -126,7 +124,7 @@ func BenchMemory(ctx context.Context, c BenchCase, threads int, marks []int64, l
 		if err := tensors.Setup(tensors.Options{Threads: threads}); err != nil {
 			return err
 		}
-		l, err := newLearner(Default(), layers.Shape{C: int64(c.C), H: int64(c.H), W: int64(c.W)})
+		l, err := newLearner(Default(), &data{groups: []string{"class"}, shape: layers.Shape{C: int64(c.C), H: int64(c.H), W: int64(c.W)}})
 		if err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/relnet/relnet/backbone"
+	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/heads"
 	"github.com/relnet/relnet/losses"
 	"github.com/relnet/relnet/model"
@@ -24,7 +25,7 @@ type Config struct {
 	Experiment ExperimentConfig `toml:"experiment"`
 	Dataset    DatasetConfig    `toml:"dataset"`
 	Backbone   backbone.Config  `toml:"backbone"`
-	Heads      heads.Config     `toml:"heads"`
+	Heads      HeadsConfig      `toml:"heads"`
 	Loss       LossConfig       `toml:"loss"`
 	Train      TrainConfig      `toml:"train"`
 	Eval       EvalConfig       `toml:"eval"`
@@ -38,18 +39,32 @@ type ExperimentConfig struct {
 
 // DatasetConfig says which images to use and how to split and transform them.
 type DatasetConfig struct {
-	Source       string    `toml:"source"`        // "fashion-mnist"
-	Dir          string    `toml:"dir"`           // default $FASHION_MNIST_DIR, else /usr/share/datasets/fashion-mnist
-	Split        string    `toml:"split"`         // "image" (seed notebook: all classes, held-out images) or "class"
-	ValFraction  float64   `toml:"val_fraction"`  // share of each training class's images kept for validation; default 0.1
-	TrainClasses []int     `toml:"train_classes"` // class split only; default [0,1,3,5,7]
-	ValClasses   []int     `toml:"val_classes"`   // class split only; default none (validate on held-out images of the training classes)
-	TestClasses  []int     `toml:"test_classes"`  // class split only; default [2,4,6,8,9]
-	Normalize    string    `toml:"normalize"`     // "train" (mean/std of the training split, default), "none", or "given" (Mean, Std)
-	Mean         []float64 `toml:"mean"`
-	Std          []float64 `toml:"std"`
-	RotateDeg    float64   `toml:"rotate_degrees"` // training only: random rotation in ±degrees per image (seed notebook)
-	Rotate90     bool      `toml:"rotate90"`       // training only: one random 0/90/180/270° rotation per episode (paper)
+	Source       string               `toml:"source"`        // "fashion-mnist", "csv" (seed notebook format) or "streetstyle" (StreetStyle-27K manifest)
+	Dir          string               `toml:"dir"`           // fashion-mnist: default $FASHION_MNIST_DIR, else /usr/share/datasets/fashion-mnist
+	Path         string               `toml:"path"`          // csv / streetstyle: the labels file (relative paths: to the config file)
+	Images       string               `toml:"images"`        // csv / streetstyle: image directory; default the labels file's directory
+	Channels     int                  `toml:"channels"`      // csv / streetstyle: decode to 1 (grey) or 3 (RGB) channels; default 3
+	Height       int                  `toml:"height"`        // csv / streetstyle: default 84
+	Width        int                  `toml:"width"`         // csv / streetstyle: default 84
+	Groups       []datasets.GroupSpec `toml:"groups"`        // csv / streetstyle: the exclusive attribute groups, one relation head each
+	TestFraction float64              `toml:"test_fraction"` // csv / streetstyle: share of images held out for testing; default 0.2
+	Split        string               `toml:"split"`         // "image" (seed notebook: all classes, held-out images) or "class"
+	ValFraction  float64              `toml:"val_fraction"`  // share of each training class's images kept for validation; default 0.1
+	TrainClasses []int                `toml:"train_classes"` // class split only; default [0,1,3,5,7]
+	ValClasses   []int                `toml:"val_classes"`   // class split only; default none (validate on held-out images of the training classes)
+	TestClasses  []int                `toml:"test_classes"`  // class split only; default [2,4,6,8,9]
+	Normalize    string               `toml:"normalize"`     // "train" (mean/std of the training split, default), "none", or "given" (Mean, Std)
+	Mean         []float64            `toml:"mean"`
+	Std          []float64            `toml:"std"`
+	RotateDeg    float64              `toml:"rotate_degrees"` // training only: random rotation in ±degrees per image (seed notebook)
+	Rotate90     bool                 `toml:"rotate90"`       // training only: one random 0/90/180/270° rotation per episode (paper)
+}
+
+// HeadsConfig sizes the relation heads and says how they share work.
+type HeadsConfig struct {
+	heads.Config
+	Shared      bool    `toml:"shared"`      // one relation head for every attribute group (the single-head baseline)
+	Interaction float64 `toml:"interaction"` // λ of the interaction loss linking the heads; 0 = off (image split only)
 }
 
 // LossConfig chooses the training loss.
@@ -93,12 +108,13 @@ func Default() Config {
 	return Config{
 		Experiment: ExperimentConfig{Results: "results"},
 		Dataset: DatasetConfig{
-			Source: "fashion-mnist", Split: "image", ValFraction: 0.1,
+			Source: "fashion-mnist", Split: "image", ValFraction: 0.1, TestFraction: 0.2,
+			Channels: 3, Height: 84, Width: 84,
 			TrainClasses: []int{0, 1, 3, 5, 7}, TestClasses: []int{2, 4, 6, 8, 9},
 			Normalize: "train",
 		},
 		Backbone: backbone.Config{}.WithDefaults(),
-		Heads:    heads.Config{}.WithDefaults(),
+		Heads:    HeadsConfig{Config: heads.Config{}.WithDefaults()},
 		Loss:     LossConfig{Kind: losses.MSE},
 		Train: TrainConfig{
 			Way: 5, Shot: 1, Query: 19, Episodes: 2500,
@@ -123,24 +139,16 @@ func Load(path string) (Config, error) {
 // Parse is Load on bytes already read; path names them in errors.
 func Parse(path string, data []byte) (Config, error) {
 	cfg := Default()
-	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
-	if err != nil {
-		var perr toml.ParseError
-		if errors.As(err, &perr) {
-			return Config{}, fmt.Errorf("%s:%d: %s", path, perr.Position.Line, perr.Message)
-		}
-		// Type errors come as "toml: line N (last key "k"): message".
-		if m := typeError.FindStringSubmatch(err.Error()); m != nil {
-			return Config{}, fmt.Errorf("%s:%s: %s: %s", path, m[1], m[2], m[3])
-		}
-		return Config{}, fmt.Errorf("%s: %w", path, err)
-	}
-	if und := md.Undecoded(); len(und) > 0 {
-		key := und[0].String()
-		return Config{}, fmt.Errorf("%s:%d: unknown key %q (see the README's configuration reference)", path, keyLine(data, und[0]), key)
+	if err := DecodeTOML(path, data, &cfg); err != nil {
+		return Config{}, err
 	}
 	if cfg.Experiment.Name == "" {
 		cfg.Experiment.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	for _, f := range []*string{&cfg.Dataset.Path, &cfg.Dataset.Images} {
+		if *f != "" && !filepath.IsAbs(*f) {
+			*f = filepath.Join(filepath.Dir(path), *f)
+		}
 	}
 	if cfg.Eval.Way == 0 {
 		cfg.Eval.Way = cfg.Train.Way
@@ -158,6 +166,27 @@ func Parse(path string, data []byte) (Config, error) {
 	return cfg, nil
 }
 
+// DecodeTOML decodes data (read from path) into v over the values v already holds. Syntax
+// errors, wrong types and unknown keys are errors naming the file, the line and the key.
+func DecodeTOML(path string, data []byte, v any) error {
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(v)
+	if err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return fmt.Errorf("%s:%d: %s", path, perr.Position.Line, perr.Message)
+		}
+		// Type errors come as "toml: line N (last key "k"): message".
+		if m := typeError.FindStringSubmatch(err.Error()); m != nil {
+			return fmt.Errorf("%s:%s: %s: %s", path, m[1], m[2], m[3])
+		}
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return fmt.Errorf("%s:%d: unknown key %q (see the README's configuration reference)", path, keyLine(data, und[0]), und[0].String())
+	}
+	return nil
+}
+
 var typeError = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]*)"\): (.*)$`)
 
 // fieldError is an invalid value of one key (dotted TOML path).
@@ -173,8 +202,22 @@ func bad(key, format string, args ...any) error {
 func (c Config) Validate() error {
 	d, t, e := c.Dataset, c.Train, c.Eval
 	switch {
-	case d.Source != "fashion-mnist":
-		return bad("dataset.source", "%q is not a known source (want \"fashion-mnist\")", d.Source)
+	case d.Source != "fashion-mnist" && d.Source != "csv" && d.Source != "streetstyle" && d.Source != "synth":
+		return bad("dataset.source", "%q is not a known source (want \"fashion-mnist\", \"csv\", \"streetstyle\" or \"synth\")", d.Source)
+	case d.Source != "fashion-mnist" && d.Path == "":
+		return bad("dataset.path", "source %q needs the labels file", d.Source)
+	case d.Source != "fashion-mnist" && d.Source != "synth" && len(d.Groups) == 0:
+		return bad("dataset.groups", "source %q needs at least one [[dataset.groups]] table", d.Source)
+	case d.Source != "fashion-mnist" && d.Split != "image":
+		return bad("dataset.split", "source %q supports only the image split so far", d.Source)
+	case d.Source == "fashion-mnist" && len(d.Groups) > 0:
+		return bad("dataset.groups", "Fashion-MNIST has one label per image; groups are for csv and streetstyle sources")
+	case d.TestFraction <= 0 || d.ValFraction+d.TestFraction >= 1:
+		return bad("dataset.test_fraction", "%g: must be > 0, with val_fraction + test_fraction < 1", d.TestFraction)
+	case d.Channels != 1 && d.Channels != 3:
+		return bad("dataset.channels", "%d: want 1 (grey) or 3 (RGB)", d.Channels)
+	case d.Height < 1 || d.Width < 1:
+		return bad("dataset.height", "%d×%d: must be positive", d.Height, d.Width)
 	case d.Split != "image" && d.Split != "class":
 		return bad("dataset.split", "%q: want \"image\" or \"class\"", d.Split)
 	case d.ValFraction < 0 || d.ValFraction >= 1:
@@ -225,6 +268,15 @@ func (c Config) Validate() error {
 	if err := c.Heads.Validate(); err != nil {
 		return withKey("heads", err)
 	}
+	if c.Heads.Interaction < 0 {
+		return bad("heads.interaction", "%g: must be ≥ 0", c.Heads.Interaction)
+	}
+	if c.Heads.Interaction > 0 && d.Source == "fashion-mnist" {
+		return bad("heads.interaction", "Fashion-MNIST has a single attribute group; the interaction loss links two or more")
+	}
+	if c.Heads.Interaction > 0 && d.Split == "class" {
+		return bad("heads.interaction", "the interaction loss needs label co-occurrence of classes seen in training; with split = \"class\" the test classes are unseen, so set it to 0")
+	}
 	if err := c.Loss.Kind.Validate(); err != nil {
 		return bad("loss.kind", "%q: want \"mse\" or \"ce\"", c.Loss.Kind)
 	}
@@ -250,7 +302,8 @@ func (c Config) optim() model.OptimConfig {
 }
 
 func (c Config) modelConfig() model.Config {
-	return model.Config{Backbone: c.Backbone, Head: c.Heads, Loss: c.Loss.Kind}
+	return model.Config{Backbone: c.Backbone, Head: c.Heads.Config, Loss: c.Loss.Kind,
+		SharedHead: c.Heads.Shared, Interaction: c.Heads.Interaction}
 }
 
 // Encode writes the resolved configuration as TOML.

@@ -6,14 +6,16 @@ import (
 
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/layers"
+	"github.com/relnet/relnet/losses"
 )
 
-// data is everything a run samples from: the three pools and their episode samplers.
+// data is everything a run samples from: per attribute group, the train, validation and
+// test episode samplers; and the label co-occurrence the interaction loss needs.
 type data struct {
 	shape            layers.Shape
-	train, val, test *datasets.Sampler
-	trainPool        *datasets.Pool
-	augment          datasets.Augment // normalisation shared by all splits
+	groups           []string
+	train, val, test []*datasets.Sampler  // indexed by group
+	cooc             *losses.Cooccurrence // nil without an interaction loss
 }
 
 // fashionMNISTDir resolves dataset.dir.
@@ -29,6 +31,9 @@ func fashionMNISTDir(d DatasetConfig) string {
 
 // loadData reads the dataset and builds the train, validation and test samplers.
 func loadData(cfg Config) (*data, error) {
+	if cfg.Dataset.Source != "fashion-mnist" {
+		return loadAttributes(cfg)
+	}
 	d := cfg.Dataset
 	trainIm, testIm, err := datasets.LoadFashionMNIST(fashionMNISTDir(d))
 	if err != nil {
@@ -82,19 +87,36 @@ func loadData(cfg Config) (*data, error) {
 	if err := trainAug.Validate(im.Channels, im.Height, im.Width); err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
-	out := &data{shape: layers.Shape{C: int64(im.Channels), H: int64(im.Height), W: int64(im.Width)}, trainPool: trainP, augment: norm}
-	trainSpec := datasets.EpisodeSpec{Way: cfg.Train.Way, Shot: cfg.Train.Shot, Query: cfg.Train.Query}
-	evalSpec := datasets.EpisodeSpec{Way: cfg.Eval.Way, Shot: cfg.Eval.Shot, Query: cfg.Eval.Query}
-	if out.train, err = newSampler("training", trainP, trainSpec, trainAug, cfg.Train.Seed); err != nil {
-		return nil, err
-	}
-	if out.val, err = newSampler("validation", valP, evalSpec, norm, cfg.Train.Seed+1); err != nil {
-		return nil, err
-	}
-	if out.test, err = newSampler("test", testP, evalSpec, norm, cfg.Eval.Seed); err != nil {
+	out := &data{shape: layers.Shape{C: int64(im.Channels), H: int64(im.Height), W: int64(im.Width)}}
+	if err := out.addGroup(cfg, "class", trainP, valP, testP, trainAug, norm); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// groupSeed gives group g its own episode stream; group 0 keeps the run's seed.
+func groupSeed(seed uint64, g int) uint64 { return seed + uint64(g)*0x9e3779b97f4a7c15 }
+
+// addGroup appends one attribute group's samplers.
+func (d *data) addGroup(cfg Config, name string, trainP, valP, testP *datasets.Pool, trainAug, norm datasets.Augment) error {
+	g := len(d.groups)
+	trainSpec := datasets.EpisodeSpec{Way: cfg.Train.Way, Shot: cfg.Train.Shot, Query: cfg.Train.Query}
+	evalSpec := datasets.EpisodeSpec{Way: cfg.Eval.Way, Shot: cfg.Eval.Shot, Query: cfg.Eval.Query}
+	train, err := newSampler(name+" training", trainP, trainSpec, trainAug, groupSeed(cfg.Train.Seed, g))
+	if err != nil {
+		return err
+	}
+	val, err := newSampler(name+" validation", valP, evalSpec, norm, groupSeed(cfg.Train.Seed+1, g))
+	if err != nil {
+		return err
+	}
+	test, err := newSampler(name+" test", testP, evalSpec, norm, groupSeed(cfg.Eval.Seed, g))
+	if err != nil {
+		return err
+	}
+	d.groups = append(d.groups, name)
+	d.train, d.val, d.test = append(d.train, train), append(d.val, val), append(d.test, test)
+	return nil
 }
 
 func newSampler(split string, p *datasets.Pool, spec datasets.EpisodeSpec, aug datasets.Augment, seed uint64) (*datasets.Sampler, error) {

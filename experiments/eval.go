@@ -11,23 +11,30 @@ import (
 	"github.com/relnet/relnet/tensors"
 )
 
-// EvalResult is the content of eval.json: the model and the pixel nearest-centroid floor on
-// the same fixed bank of test episodes, with per-episode accuracies for paired comparisons.
+// EvalResult is the content of eval.json: per attribute group, the model and the pixel
+// nearest-centroid floor on the same fixed bank of test episodes, with per-episode accuracies
+// for paired comparisons.
 type EvalResult struct {
-	Experiment string   `json:"experiment"`
-	Checkpoint string   `json:"checkpoint"`
-	Split      string   `json:"split"`
-	Way        int      `json:"way"`
-	Shot       int      `json:"shot"`
-	Query      int      `json:"query"`
-	Seed       uint64   `json:"seed"` // test-episode bank
-	BN         string   `json:"bn"`
+	Experiment string        `json:"experiment"`
+	Checkpoint string        `json:"checkpoint"`
+	Split      string        `json:"split"`
+	Way        int           `json:"way"`
+	Shot       int           `json:"shot"`
+	Query      int           `json:"query"`
+	Seed       uint64        `json:"seed"` // test-episode bank
+	BN         string        `json:"bn"`
+	Groups     []GroupResult `json:"groups"`
+	Seconds    float64       `json:"seconds"`
+	Trained    int64         `json:"trained_episodes"`
+	Threads    int           `json:"threads"`
+}
+
+// GroupResult is one attribute group's test evaluation.
+type GroupResult struct {
+	Group      string   `json:"group"`
 	Model      Accuracy `json:"model"`
 	PixelFloor Accuracy `json:"pixel_floor"`
 	Gain       Summary  `json:"gain_over_floor"` // paired: model − floor, episode by episode
-	Seconds    float64  `json:"seconds"`
-	Trained    int64    `json:"trained_episodes"`
-	Threads    int      `json:"threads"`
 }
 
 // Accuracy is a summary plus the per-episode values it came from.
@@ -36,7 +43,7 @@ type Accuracy struct {
 	PerEpisode []float64 `json:"per_episode"`
 }
 
-// Evaluate scores the checkpoint (best.ckpt of the run when empty) on cfg's test bank,
+// Evaluate scores the checkpoint (best.ckpt of the run when empty) on cfg's test banks,
 // writes eval.json in the run directory and returns the result.
 func Evaluate(ctx context.Context, cfg Config, checkpoint string, log io.Writer) (*EvalResult, error) {
 	dir := RunDir(cfg)
@@ -57,7 +64,7 @@ func Evaluate(ctx context.Context, cfg Config, checkpoint string, log io.Writer)
 		if err := setupTorch(cfg.Train); err != nil {
 			return err
 		}
-		l, err := newLearner(cfg, d.shape)
+		l, err := newLearner(cfg, d)
 		if err != nil {
 			return err
 		}
@@ -75,15 +82,26 @@ func Evaluate(ctx context.Context, cfg Config, checkpoint string, log io.Writer)
 		res.Trained, res.Threads = h.Episode, tensors.Threads()
 		start := time.Now()
 		n := int64(cfg.Eval.Episodes)
-		bar := newProgress(log, "eval", 0, n)
+		bar := newProgress(log, "eval", 0, n*int64(len(d.groups)))
 		mode := bnMode(cfg.Eval.BN)
-		for ep := range d.test.Stream(ctx, 0, n, cfg.Train.Workers, cfg.Train.Prefetch) {
-			res.Model.PerEpisode = append(res.Model.PerEpisode, episodeAccuracy(l.model, ep, mode))
-			res.PixelFloor.PerEpisode = append(res.PixelFloor.PerEpisode, pixelFloor(ep))
-			bar.update(int64(len(res.Model.PerEpisode)), "")
-		}
-		if int64(len(res.Model.PerEpisode)) < n {
-			return fmt.Errorf("%w during evaluation after %d of %d episodes; nothing written", ErrInterrupted, len(res.Model.PerEpisode), n)
+		for g, name := range d.groups {
+			r := GroupResult{Group: name}
+			for ep := range d.test[g].Stream(ctx, 0, n, cfg.Train.Workers, cfg.Train.Prefetch) {
+				r.Model.PerEpisode = append(r.Model.PerEpisode, episodeAccuracy(l.model, g, ep, mode))
+				r.PixelFloor.PerEpisode = append(r.PixelFloor.PerEpisode, pixelFloor(ep))
+				bar.update(int64(g)*n+int64(len(r.Model.PerEpisode)), name)
+			}
+			if int64(len(r.Model.PerEpisode)) < n {
+				return fmt.Errorf("%w during evaluation after %d of %d episodes of %s; nothing written", ErrInterrupted, len(r.Model.PerEpisode), n, name)
+			}
+			r.Model.Summary = Summarize(r.Model.PerEpisode)
+			r.PixelFloor.Summary = Summarize(r.PixelFloor.PerEpisode)
+			gain := make([]float64, len(r.Model.PerEpisode))
+			for i, m := range r.Model.PerEpisode {
+				gain[i] = m - r.PixelFloor.PerEpisode[i]
+			}
+			r.Gain = Summarize(gain)
+			res.Groups = append(res.Groups, r)
 		}
 		res.Seconds = time.Since(start).Seconds()
 		return nil
@@ -91,13 +109,6 @@ func Evaluate(ctx context.Context, cfg Config, checkpoint string, log io.Writer)
 	if err != nil {
 		return nil, err
 	}
-	res.Model.Summary = Summarize(res.Model.PerEpisode)
-	res.PixelFloor.Summary = Summarize(res.PixelFloor.PerEpisode)
-	gain := make([]float64, len(res.Model.PerEpisode))
-	for i, m := range res.Model.PerEpisode {
-		gain[i] = m - res.PixelFloor.PerEpisode[i]
-	}
-	res.Gain = Summarize(gain)
 	if err := writeJSON(filepath.Join(dir, EvalFile), res); err != nil {
 		return nil, err
 	}
@@ -112,14 +123,23 @@ func sameModel(a, b string) bool {
 	return err1 == nil && err2 == nil && ca.Backbone == cb.Backbone && ca.Heads == cb.Heads
 }
 
-// String is the one-paragraph report printed after evaluation.
+// String is the report printed after evaluation.
 func (r *EvalResult) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d-way %d-shot, %d test episodes × %d queries/class (seed %d), %s split, BN %s, model trained %d episodes\n",
-		r.Way, r.Shot, r.Model.Episodes, r.Query, r.Seed, r.Split, r.BN, r.Trained)
-	fmt.Fprintf(&b, "  relation network          %6.2f ± %.2f%%\n", 100*r.Model.Mean, 100*r.Model.CI95)
-	fmt.Fprintf(&b, "  pixel nearest-centroid    %6.2f ± %.2f%%  (no learning: the floor)\n", 100*r.PixelFloor.Mean, 100*r.PixelFloor.CI95)
-	fmt.Fprintf(&b, "  gain over the floor       %+6.2f ± %.2f points (paired, same episodes)\n", 100*r.Gain.Mean, 100*r.Gain.CI95)
-	fmt.Fprintf(&b, "  %.1f s, %.1f episodes/s on %d threads\n", r.Seconds, float64(r.Model.Episodes)/r.Seconds, r.Threads)
+		r.Way, r.Shot, len(r.Groups[0].Model.PerEpisode), r.Query, r.Seed, r.Split, r.BN, r.Trained)
+	for _, g := range r.Groups {
+		if len(r.Groups) > 1 {
+			fmt.Fprintf(&b, " %s:\n", g.Group)
+		}
+		fmt.Fprintf(&b, "  relation network          %6.2f ± %.2f%%\n", 100*g.Model.Mean, 100*g.Model.CI95)
+		fmt.Fprintf(&b, "  pixel nearest-centroid    %6.2f ± %.2f%%  (no learning: the floor)\n", 100*g.PixelFloor.Mean, 100*g.PixelFloor.CI95)
+		fmt.Fprintf(&b, "  gain over the floor       %+6.2f ± %.2f points (paired, same episodes)\n", 100*g.Gain.Mean, 100*g.Gain.CI95)
+	}
+	episodes := 0
+	for _, g := range r.Groups {
+		episodes += g.Model.Episodes
+	}
+	fmt.Fprintf(&b, "  %.1f s, %.1f episodes/s on %d threads\n", r.Seconds, float64(episodes)/r.Seconds, r.Threads)
 	return b.String()
 }

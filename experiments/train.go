@@ -15,7 +15,6 @@ import (
 
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/layers"
-	"github.com/relnet/relnet/losses"
 	"github.com/relnet/relnet/model"
 	"github.com/relnet/relnet/tensors"
 )
@@ -31,15 +30,15 @@ const (
 
 // Record is one line of metrics.jsonl.
 type Record struct {
-	Episode     int64   `json:"episode"`
-	Kind        string  `json:"kind"` // "train", "val" or "nan"
-	Loss        float64 `json:"loss,omitempty"`
-	TrainAcc    float64 `json:"train_acc,omitempty"`
-	LR          float64 `json:"lr,omitempty"`
-	EpisodesSec float64 `json:"episodes_per_sec,omitempty"`
-	ValAcc      float64 `json:"val_acc,omitempty"`
-	ValCI95     float64 `json:"val_ci95,omitempty"`
-	RSSMB       float64 `json:"rss_mb,omitempty"`
+	Episode     int64              `json:"episode"`
+	Kind        string             `json:"kind"` // "train", "val" or "nan"
+	Loss        float64            `json:"loss,omitempty"`
+	TrainAcc    float64            `json:"train_acc,omitempty"`
+	LR          float64            `json:"lr,omitempty"`
+	EpisodesSec float64            `json:"episodes_per_sec,omitempty"`
+	ValAcc      float64            `json:"val_acc,omitempty"`
+	ValGroups   map[string]float64 `json:"val_groups,omitempty"` // per attribute group; ValAcc is their mean
+	RSSMB       float64            `json:"rss_mb,omitempty"`
 }
 
 // ErrInterrupted is returned when a run stops on a signal; its checkpoint is saved.
@@ -54,8 +53,10 @@ type learner struct {
 	adam  *model.Adam
 }
 
-func newLearner(cfg Config, shape layers.Shape) (*learner, error) {
-	m, err := model.New(cfg.modelConfig(), shape, cfg.Train.Seed)
+func newLearner(cfg Config, d *data) (*learner, error) {
+	mc := cfg.modelConfig()
+	mc.Groups = d.groups
+	m, err := model.New(mc, d.shape, cfg.Train.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +118,7 @@ func Train(ctx context.Context, cfg Config, log io.Writer) error {
 		if err := setupTorch(cfg.Train); err != nil {
 			return err
 		}
-		l, err := newLearner(cfg, d.shape)
+		l, err := newLearner(cfg, d)
 		if err != nil {
 			return err
 		}
@@ -155,9 +156,11 @@ func train(ctx context.Context, cfg Config, text string, d *data, l *learner, di
 	}
 	defer metrics.close()
 
-	valBank := make([]*datasets.Episode, t.ValEpisodes)
-	for i := range valBank {
-		valBank[i] = d.val.Episode(int64(i))
+	valBanks := make([][]*datasets.Episode, len(d.groups))
+	for g := range valBanks {
+		for i := 0; i < t.ValEpisodes; i++ {
+			valBanks[g] = append(valBanks[g], d.val[g].Episode(int64(i)))
+		}
 	}
 	save := func(path string) error {
 		state.AdamSteps = l.adam.Steps
@@ -168,12 +171,20 @@ func train(ctx context.Context, cfg Config, text string, d *data, l *learner, di
 	var winLoss, winAcc float64
 	var winN int64
 	winStart := time.Now()
-	for ep := range d.train.Stream(ctx, state.Episode, t.Episodes-state.Episode, t.Workers, t.Prefetch) {
-		i := ep.Index
+	streams := make([]<-chan *datasets.Episode, len(d.groups))
+	for g := range streams {
+		streams[g] = d.train[g].Stream(ctx, state.Episode, t.Episodes-state.Episode, t.Workers, t.Prefetch)
+	}
+	for {
+		eps, ok := nextEpisodes(streams)
+		if !ok {
+			break
+		}
+		i := eps[0].Index
 		var s tensors.Scope
 		tensors.ZeroGrad(params)
-		logits := l.model.Logits(&s, ep, layers.Train)
-		loss := losses.Compute(&s, l.model.Loss, logits, model.Labels(&s, ep))
+		out := l.model.Forward(&s, eps, layers.Train)
+		loss, _ := l.model.Objective(&s, eps, out, d.cooc)
 		lossV := float64(tensors.Values(loss)[0])
 		if math.IsNaN(lossV) || math.IsInf(lossV, 0) {
 			s.Drop()
@@ -182,11 +193,13 @@ func train(ctx context.Context, cfg Config, text string, d *data, l *learner, di
 		}
 		tensors.Check("backward", loss.Backward())
 		l.adam.Step(i)
-		correct := model.Correct(tensors.Values(logits), ep.QueryLabels, ep.Spec.Way)
+		for g, ep := range eps {
+			correct := model.Correct(tensors.Values(out.Logits[g]), ep.QueryLabels, ep.Spec.Way)
+			winAcc += float64(correct) / float64(len(ep.QueryLabels)) / float64(len(eps))
+		}
 		s.Drop()
 		state.Episode = i + 1
 		winLoss += lossV
-		winAcc += float64(correct) / float64(len(ep.QueryLabels))
 		winN++
 		done := state.Episode
 		if done%t.LogEvery == 0 || done == t.Episodes {
@@ -199,13 +212,19 @@ func train(ctx context.Context, cfg Config, text string, d *data, l *learner, di
 			winLoss, winAcc, winN, winStart = 0, 0, 0, time.Now()
 		}
 		if done%t.ValEvery == 0 || done == t.Episodes {
-			acc := evaluate(l.model, valBank, bnMode(cfg.Eval.BN))
-			if err := metrics.write(Record{Episode: done, Kind: "val", ValAcc: acc.Mean, ValCI95: acc.CI95}); err != nil {
+			rec := Record{Episode: done, Kind: "val", ValGroups: map[string]float64{}}
+			for g, bank := range valBanks {
+				acc := evaluate(l.model, g, bank, bnMode(cfg.Eval.BN))
+				rec.ValAcc += acc.Mean / float64(len(valBanks))
+				rec.ValGroups[d.groups[g]] = acc.Mean
+				fmt.Fprintf(log, "\nepisode %d: validation accuracy %s %.2f ± %.2f%% (%d episodes, BN %s)", done, d.groups[g], 100*acc.Mean, 100*acc.CI95, acc.Episodes, cfg.Eval.BN)
+			}
+			fmt.Fprintln(log)
+			if err := metrics.write(rec); err != nil {
 				return err
 			}
-			fmt.Fprintf(log, "\nepisode %d: validation accuracy %.2f ± %.2f%% (%d episodes, BN %s)\n", done, 100*acc.Mean, 100*acc.CI95, acc.Episodes, cfg.Eval.BN)
-			if acc.Mean > state.BestVal {
-				state.BestVal, state.BestAt = acc.Mean, done
+			if rec.ValAcc > state.BestVal {
+				state.BestVal, state.BestAt = rec.ValAcc, done
 				if err := save(filepath.Join(dir, BestFile)); err != nil {
 					return err
 				}
@@ -226,6 +245,19 @@ func train(ctx context.Context, cfg Config, text string, d *data, l *learner, di
 	}
 	fmt.Fprintf(log, "trained %d episodes; best validation accuracy %.2f%% at episode %d\n", t.Episodes, 100*state.BestVal, state.BestAt)
 	return nil
+}
+
+// nextEpisodes takes one episode from each group's stream; false when any stream has ended.
+func nextEpisodes(streams []<-chan *datasets.Episode) ([]*datasets.Episode, bool) {
+	eps := make([]*datasets.Episode, len(streams))
+	for g, st := range streams {
+		ep, ok := <-st
+		if !ok {
+			return nil, false
+		}
+		eps[g] = ep
+	}
+	return eps, true
 }
 
 // truncateMetrics drops records past episode (written after the checkpoint a resumed run
@@ -261,22 +293,22 @@ func bnMode(bn string) layers.Mode {
 	return layers.Eval
 }
 
-// evaluate returns the model's accuracy over episodes.
-func evaluate(m *model.Model, episodes []*datasets.Episode, mode layers.Mode) Summary {
+// evaluate returns the accuracy of group g's head over episodes of that group.
+func evaluate(m *model.Model, g int, episodes []*datasets.Episode, mode layers.Mode) Summary {
 	accs := make([]float64, len(episodes))
 	for i, ep := range episodes {
-		accs[i] = episodeAccuracy(m, ep, mode)
+		accs[i] = episodeAccuracy(m, g, ep, mode)
 	}
 	return Summarize(accs)
 }
 
-// episodeAccuracy is the fraction of ep's queries the model classifies right, computed
-// without autograd.
-func episodeAccuracy(m *model.Model, ep *datasets.Episode, mode layers.Mode) float64 {
+// episodeAccuracy is the fraction of ep's queries that group g's head classifies right,
+// computed without autograd.
+func episodeAccuracy(m *model.Model, g int, ep *datasets.Episode, mode layers.Mode) float64 {
 	prev := tensors.SetGrad(false)
 	defer tensors.SetGrad(prev)
 	var s tensors.Scope
 	defer s.Drop()
-	logits := tensors.Values(m.Logits(&s, ep, mode))
+	logits := tensors.Values(m.GroupLogits(&s, g, ep, mode))
 	return float64(model.Correct(logits, ep.QueryLabels, ep.Spec.Way)) / float64(len(ep.QueryLabels))
 }

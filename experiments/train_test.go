@@ -119,7 +119,7 @@ func TestTrainingBeatsPixelFloor(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("\n%s", res)
-	m, f := res.Model, res.PixelFloor
+	m, f := res.Groups[0].Model, res.Groups[0].PixelFloor
 	if m.Episodes != 600 || f.Episodes != 600 {
 		t.Fatalf("evaluated %d/%d episodes, want 600", m.Episodes, f.Episodes)
 	}

@@ -18,15 +18,25 @@ type Config struct {
 	Backbone backbone.Config
 	Head     heads.Config
 	Loss     losses.Kind // default "mse"
+	// Groups names the exclusive attribute groups, each with its own relation head on the
+	// shared backbone; default one group, "class".
+	Groups []string
+	// SharedHead makes one relation head serve every group (the single-head baseline).
+	SharedHead bool
+	// Interaction is λ, the weight of the interaction loss that links the heads (0 = off).
+	Interaction float64
 }
 
-// Model is a relation network: backbone → relation head → logits [M,N].
+// Model is a (multi-head) relation network: a shared backbone and one relation head per
+// attribute group, each mapping an episode of its group to logits [M,N].
 type Model struct {
-	Params   *layers.Params
-	Backbone backbone.Backbone
-	Head     *heads.Relation
-	Loss     losses.Kind
-	Input    layers.Shape
+	Params      *layers.Params
+	Backbone    backbone.Backbone
+	Heads       []*heads.Relation // per group; all the same head when SharedHead
+	Groups      []string
+	Loss        losses.Kind
+	Interaction float64
+	Input       layers.Shape
 }
 
 // New builds a model for images of shape in, with parameters drawn from seed.
@@ -38,37 +48,133 @@ func New(cfg Config, in layers.Shape, seed uint64) (m *Model, err error) {
 	if err := cfg.Loss.Validate(); err != nil {
 		return nil, err
 	}
+	if len(cfg.Groups) == 0 {
+		cfg.Groups = []string{"class"}
+	}
 	p := layers.NewParams(seed)
 	bb, err := backbone.New(p, in, cfg.Backbone)
 	if err != nil {
 		p.Free()
 		return nil, err
 	}
-	head, err := heads.NewRelation(p, "head", bb.OutShape(), cfg.Head, cfg.Backbone.WithDefaults().BNMomentum)
-	if err != nil {
-		p.Free()
-		return nil, err
+	m = &Model{Params: p, Backbone: bb, Groups: cfg.Groups, Loss: cfg.Loss, Interaction: cfg.Interaction, Input: in}
+	momentum := cfg.Backbone.WithDefaults().BNMomentum
+	for _, g := range cfg.Groups {
+		if cfg.SharedHead && len(m.Heads) > 0 {
+			m.Heads = append(m.Heads, m.Heads[0])
+			continue
+		}
+		name := "head." + g
+		if cfg.SharedHead {
+			name = "head.shared"
+		}
+		if len(cfg.Groups) == 1 {
+			name = "head"
+		}
+		h, err := heads.NewRelation(p, name, bb.OutShape(), cfg.Head, momentum)
+		if err != nil {
+			p.Free()
+			return nil, err
+		}
+		m.Heads = append(m.Heads, h)
 	}
-	return &Model{Params: p, Backbone: bb, Head: head, Loss: cfg.Loss, Input: in}, nil
+	return m, nil
 }
 
-// Logits scores every query of ep against its classes: [Way·Query, Way]. Support and query
-// images go through the backbone in one call.
-func (m *Model) Logits(s *tensors.Scope, ep *datasets.Episode, mode layers.Mode) *ts.Tensor {
-	if ep.Channels != int(m.Input.C) || ep.Height != int(m.Input.H) || ep.Width != int(m.Input.W) {
-		panic(&tensors.Error{Op: "logits", Err: fmt.Errorf("episode images are %d×%d×%d, the model was built for %d×%d×%d",
-			ep.Channels, ep.Height, ep.Width, m.Input.C, m.Input.H, m.Input.W)})
+// Output is a forward pass over one episode per group.
+type Output struct {
+	// Logits[g] scores group g's queries against its episode's classes: [M_g, N_g].
+	Logits []*ts.Tensor
+	// Cross[g][h] (g ≠ h, only when the model has an interaction loss) scores group g's
+	// queries with head h against group h's episode classes: [M_g, N_h].
+	Cross [][]*ts.Tensor
+}
+
+// encode runs all images of eps through the backbone in one call and returns, per episode,
+// its class maps [N,C,H,W] and query maps [M,C,H,W].
+func (m *Model) encode(s *tensors.Scope, eps []*datasets.Episode, mode layers.Mode) (classes, queries []*ts.Tensor) {
+	var pixels []float32
+	var total int64
+	for _, ep := range eps {
+		if ep.Channels != int(m.Input.C) || ep.Height != int(m.Input.H) || ep.Width != int(m.Input.W) {
+			panic(&tensors.Error{Op: "forward", Err: fmt.Errorf("episode images are %d×%d×%d, the model was built for %d×%d×%d",
+				ep.Channels, ep.Height, ep.Width, m.Input.C, m.Input.H, m.Input.W)})
+		}
+		pixels = append(append(pixels, ep.Support...), ep.Query...)
+		total += int64(ep.Spec.Way*ep.Spec.Shot + len(ep.QueryLabels))
 	}
-	way, shot := int64(ep.Spec.Way), int64(ep.Spec.Shot)
-	nSupport := way * shot
-	nQuery := int64(len(ep.QueryLabels))
-	pixels := make([]float32, 0, len(ep.Support)+len(ep.Query))
-	pixels = append(append(pixels, ep.Support...), ep.Query...)
-	x := s.Float32(pixels, nSupport+nQuery, m.Input.C, m.Input.H, m.Input.W)
+	x := s.Float32(pixels, total, m.Input.C, m.Input.H, m.Input.W)
 	feats := m.Backbone.Forward(s, x, mode)
-	support := s.T(feats.Narrow(0, 0, nSupport, false))
-	queries := s.T(feats.Narrow(0, nSupport, nQuery, false))
-	return m.Head.Logits(s, heads.ClassMaps(s, support, way, shot), queries, mode)
+	var at int64
+	for _, ep := range eps {
+		way, shot := int64(ep.Spec.Way), int64(ep.Spec.Shot)
+		nq := int64(len(ep.QueryLabels))
+		support := s.T(feats.Narrow(0, at, way*shot, false))
+		queries = append(queries, s.T(feats.Narrow(0, at+way*shot, nq, false)))
+		classes = append(classes, heads.ClassMaps(s, support, way, shot))
+		at += way*shot + nq
+	}
+	return classes, queries
+}
+
+// Forward scores eps (one episode per group, in group order) in one backbone call.
+func (m *Model) Forward(s *tensors.Scope, eps []*datasets.Episode, mode layers.Mode) Output {
+	if len(eps) != len(m.Groups) {
+		panic(&tensors.Error{Op: "forward", Err: fmt.Errorf("%d episodes for %d groups", len(eps), len(m.Groups))})
+	}
+	classes, queries := m.encode(s, eps, mode)
+	out := Output{Logits: make([]*ts.Tensor, len(eps))}
+	for g := range eps {
+		out.Logits[g] = m.Heads[g].Logits(s, classes[g], queries[g], mode)
+	}
+	if m.Interaction > 0 && len(eps) > 1 {
+		out.Cross = make([][]*ts.Tensor, len(eps))
+		for g := range eps {
+			out.Cross[g] = make([]*ts.Tensor, len(eps))
+			for h := range eps {
+				if h != g {
+					out.Cross[g][h] = m.Heads[h].Logits(s, classes[h], queries[g], mode)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// GroupLogits scores one episode of group g with g's head: [M,N].
+func (m *Model) GroupLogits(s *tensors.Scope, g int, ep *datasets.Episode, mode layers.Mode) *ts.Tensor {
+	classes, queries := m.encode(s, []*datasets.Episode{ep}, mode)
+	return m.Heads[g].Logits(s, classes[0], queries[0], mode)
+}
+
+// Objective is the training loss of one step: Σ_g L_g + λ·interaction. parts[g] is group
+// g's relation loss; the interaction term needs cooc (P(h-value | g-value) from the training
+// labels) and is skipped when the model has none.
+func (m *Model) Objective(s *tensors.Scope, eps []*datasets.Episode, out Output, cooc *losses.Cooccurrence) (total *ts.Tensor, parts []*ts.Tensor) {
+	for g, ep := range eps {
+		part := losses.Compute(s, m.Loss, out.Logits[g], Labels(s, ep))
+		parts = append(parts, part)
+		if total == nil {
+			total = part
+		} else {
+			total = s.T(total.Add(part, false))
+		}
+	}
+	if out.Cross == nil || cooc == nil {
+		return total, parts
+	}
+	for g := range eps {
+		for h := range eps {
+			if h == g {
+				continue
+			}
+			table := cooc.Matrix(g, h, eps[g].Classes, eps[h].Classes)
+			mgh := s.Float32(table, int64(len(eps[g].Classes)), int64(len(eps[h].Classes)))
+			kl := losses.Interaction(s, out.Logits[g], out.Cross[g][h], mgh)
+			total = s.T(total.Add(s.T(kl.MulScalar(ts.FloatScalar(m.Interaction), false)), false))
+		}
+	}
+	return total, parts
 }
 
 // Labels is ep's query labels as an int64 tensor [M].

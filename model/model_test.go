@@ -6,6 +6,7 @@ import (
 
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/layers"
+	"github.com/relnet/relnet/losses"
 	"github.com/relnet/relnet/tensors"
 )
 
@@ -45,7 +46,7 @@ func TestLogitsShapeAndInputCheck(t *testing.T) {
 			Support: make([]float32, 6*784), Query: make([]float32, 12*784), QueryLabels: make([]int, 12)}
 		var s tensors.Scope
 		defer s.Drop()
-		if got := tensors.Shape(m.Logits(&s, ep, layers.Train)); got[0] != 12 || got[1] != 3 {
+		if got := tensors.Shape(m.GroupLogits(&s, 0, ep, layers.Train)); got[0] != 12 || got[1] != 3 {
 			t.Errorf("logits shape %v, want [12 3]", got)
 		}
 		bad := *ep
@@ -53,10 +54,65 @@ func TestLogitsShapeAndInputCheck(t *testing.T) {
 		var perr error
 		func() {
 			defer tensors.Recover(&perr)
-			m.Logits(&s, &bad, layers.Train)
+			m.GroupLogits(&s, 0, &bad, layers.Train)
 		}()
 		if perr == nil {
 			t.Error("an 84×84 episode was accepted by a 28×28 model")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func episode(way, shot, query int, classes []int) *datasets.Episode {
+	ep := &datasets.Episode{Spec: datasets.EpisodeSpec{Way: way, Shot: shot, Query: query}, Classes: classes,
+		Channels: 1, Height: 28, Width: 28,
+		Support: make([]float32, way*shot*784), Query: make([]float32, way*query*784), QueryLabels: make([]int, way*query)}
+	for i := range ep.Support {
+		ep.Support[i] = float32(i%97) / 97
+	}
+	for i := range ep.Query {
+		ep.Query[i] = float32(i%89) / 89
+	}
+	for i := range ep.QueryLabels {
+		ep.QueryLabels[i] = i / query
+	}
+	return ep
+}
+
+func TestMultiHeadForwardAndObjective(t *testing.T) {
+	err := tensors.Run(func() error {
+		for _, shared := range []bool{false, true} {
+			m, err := New(Config{Groups: []string{"category", "color"}, SharedHead: shared, Interaction: 0.5},
+				layers.Shape{C: 1, H: 28, W: 28}, 1)
+			if err != nil {
+				return err
+			}
+			if (m.Heads[0] == m.Heads[1]) != shared {
+				t.Errorf("shared=%v: heads identical = %v", shared, m.Heads[0] == m.Heads[1])
+			}
+			eps := []*datasets.Episode{episode(3, 1, 2, []int{0, 2, 4}), episode(2, 2, 3, []int{1, 0})}
+			var s tensors.Scope
+			out := m.Forward(&s, eps, layers.Train)
+			for g, want := range [][2]int64{{6, 3}, {6, 2}} {
+				if got := tensors.Shape(out.Logits[g]); got[0] != want[0] || got[1] != want[1] {
+					t.Errorf("logits[%d] shape %v, want %v", g, got, want)
+				}
+			}
+			if got := tensors.Shape(out.Cross[0][1]); got[0] != 6 || got[1] != 2 {
+				t.Errorf("cross[0][1] shape %v, want [6 2]", got)
+			}
+			cooc := losses.NewCooccurrence([][]int{{0, 1, 2, 3, 4}, {1, 0, 1, 0, 1}}, []int{5, 2}, 1)
+			total, parts := m.Objective(&s, eps, out, cooc)
+			sum := tensors.Values(parts[0])[0] + tensors.Values(parts[1])[0]
+			if got := tensors.Values(total)[0]; got <= sum {
+				t.Errorf("total %v should exceed the relation losses' sum %v by the (positive) interaction term", got, sum)
+			}
+			tensors.Check("backward", total.Backward())
+			s.Drop()
+			m.Free()
 		}
 		return nil
 	})

@@ -21,6 +21,8 @@ func main() {
 			trainCommand,
 			evalCommand,
 			benchCommand,
+			dataCommand,
+			synthCommand,
 			versionCommand,
 		},
 	}

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/relnet/relnet/experiments"
+)
+
+var dataCommand = &cli.Command{
+	Name:  "data",
+	Usage: "look at a dataset before training on it",
+	Subcommands: []*cli.Command{{
+		Name:      "inspect",
+		Usage:     "images per attribute group and value, unlabelled counts, skipped lines, co-occurrence of two groups",
+		ArgsUsage: "CONFIG.toml",
+		Flags:     []cli.Flag{&cli.StringFlag{Name: "cooccurrence", Usage: "two groups, GROUP1,GROUP2, whose co-occurrence table to print"}},
+		Action: func(c *cli.Context) error {
+			cfg, err := loadConfig(c)
+			if err != nil {
+				return err
+			}
+			var g1, g2 string
+			if pair := c.String("cooccurrence"); pair != "" {
+				var ok bool
+				if g1, g2, ok = strings.Cut(pair, ","); !ok {
+					return fmt.Errorf("--cooccurrence %q: want GROUP1,GROUP2", pair)
+				}
+			}
+			return experiments.Inspect(cfg, g1, g2, os.Stdout)
+		},
+	}},
+}
