@@ -26,19 +26,11 @@ import (
 // exclusive group, and a later line naming an image already listed (it would leak across an image split).
 // A label repeated verbatim on one line counts once. Fields may be CSV-quoted; blank lines are ignored.
 func ReadSeedCSV(path, imageDir string, groups []GroupSpec, shape ImageShape, workers int) (*Attributes, *LoadReport, error) {
-	specs, err := resolveGroups(path, groups, "_")
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := shape.Validate(); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	f, err := os.Open(path)
+	specs, f, r, err := openLabels(path, groups, "_", shape)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
-	r := newCSVReader(f)
 	report := &LoadReport{Source: path}
 	var rows []labelledRow
 	seen := map[string]int{} // image -> line of its first listing
@@ -188,6 +180,23 @@ func hasImageExt(name string) bool {
 }
 
 // newCSVReader reads comma-separated records of any length, keeping fields as written.
+// openLabels resolves the groups and checks the shape that both readers share, then opens
+// the labels file as CSV.
+func openLabels(path string, groups []GroupSpec, suffix string, shape ImageShape) ([]GroupSpec, *os.File, *csv.Reader, error) {
+	specs, err := resolveGroups(path, groups, suffix)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := shape.Validate(); err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return specs, f, newCSVReader(f), nil
+}
+
 func newCSVReader(r io.Reader) *csv.Reader {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1

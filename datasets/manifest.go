@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"net/url"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -34,19 +33,11 @@ var streetStyleColumns = []string{"id", "url", "created_time", "city_id", "month
 // (x2 ≤ x1 or y2 ≤ y1, or a box wholly outside the image), an image that is missing or does not decode, a group
 // with no labelled image.
 func ReadStreetStyleManifest(path, imageDir string, groups []GroupSpec, shape ImageShape, workers int) (*Attributes, *LoadReport, error) {
-	specs, err := resolveGroups(path, groups, "")
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := shape.Validate(); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	f, err := os.Open(path)
+	specs, f, r, err := openLabels(path, groups, "", shape)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
-	r := newCSVReader(f)
 	header, headerLine, err := readRecord(r, path)
 	if err == io.EOF {
 		return nil, nil, fmt.Errorf("%s: empty file, want a header `%s,...`", path, strings.Join(streetStyleColumns, ","))

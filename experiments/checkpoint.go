@@ -12,6 +12,7 @@ import (
 
 	"github.com/sugarme/gotch/ts"
 
+	"github.com/relnet/relnet/internal/atomicfile"
 	"github.com/relnet/relnet/tensors"
 )
 
@@ -67,7 +68,7 @@ func saveCheckpoint(path string, h checkpointHeader, list []namedTensor) (err er
 	b.Write(payload.Bytes())
 	sum := sha256.Sum256(b.Bytes())
 	b.Write(sum[:])
-	return writeAtomic(path, b.Bytes())
+	return atomicfile.Write(path, b.Bytes())
 }
 
 // errNoCheckpoint means there is no checkpoint file to resume from.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/internal/atomicfile"
 	"github.com/relnet/relnet/layers"
 	"github.com/relnet/relnet/model"
 	"github.com/relnet/relnet/tensors"
@@ -111,7 +112,7 @@ func Train(ctx context.Context, cfg Config, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(dir, ConfigFile), text); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, ConfigFile), text); err != nil {
 		return err
 	}
 	return tensors.Run(func() error {
@@ -283,7 +284,7 @@ func truncateMetrics(path string, episode int64) error {
 	if bytes.Equal(kept.Bytes(), data) {
 		return nil
 	}
-	return writeAtomic(path, kept.Bytes())
+	return atomicfile.Write(path, kept.Bytes())
 }
 
 func bnMode(bn string) layers.Mode {

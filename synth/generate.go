@@ -7,13 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/internal/atomicfile"
 )
 
 // Output names inside Generate's output directory.
@@ -93,7 +93,7 @@ func generate(cfg Config, train *datasets.Images, outDir string, workers int) (*
 	if err := toml.NewEncoder(&conf).Encode(cfg); err != nil {
 		return nil, fmt.Errorf("synth: encoding %s: %w", ConfigFile, err)
 	}
-	if err := writeAtomic(filepath.Join(outDir, ConfigFile), conf.Bytes()); err != nil {
+	if err := atomicfile.Write(filepath.Join(outDir, ConfigFile), conf.Bytes()); err != nil {
 		return nil, err
 	}
 	var csv bytes.Buffer
@@ -101,7 +101,7 @@ func generate(cfg Config, train *datasets.Images, outDir string, workers int) (*
 	for i, ls := range labels {
 		fmt.Fprintf(&csv, "%s,%s %s %s\n", imageName(i), ls[0], ls[1], ls[2])
 	}
-	if err := writeAtomic(filepath.Join(outDir, LabelsFile), csv.Bytes()); err != nil {
+	if err := atomicfile.Write(filepath.Join(outDir, LabelsFile), csv.Bytes()); err != nil {
 		return nil, err
 	}
 	return newStats(cfg, labels), nil
@@ -123,33 +123,4 @@ func (p *plan) labels(s sample) [3]Label {
 		{GroupColor, p.cfg.Colors[s.color]},
 		{GroupPattern, p.cfg.Patterns[s.pattern]},
 	}
-}
-
-// writeAtomic writes data to a temporary file next to path and renames it to path, so
-// readers see the old file or the whole new one, never a part.
-func writeAtomic(path string, data []byte) error {
-	base := filepath.Base(path)
-	f, err := os.CreateTemp(filepath.Dir(path), "."+strings.TrimSuffix(base, filepath.Ext(base))+"-*.tmp")
-	if err != nil {
-		return fmt.Errorf("synth: writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("synth: writing %s: %w", path, err)
-	}
-	return nil
 }
