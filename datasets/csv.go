@@ -89,12 +89,7 @@ func ReadSeedCSV(path, imageDir string, groups []GroupSpec, shape ImageShape, wo
 		}
 		rows = append(rows, row)
 	}
-	a, err := assemble(path, rows, specs, shape, workers)
-	if err != nil {
-		return nil, nil, err
-	}
-	report.Kept = a.Len()
-	return a, report, nil
+	return assemble(path, rows, specs, shape, workers, report)
 }
 
 // labelledRow is one image an input line keeps: what to decode and its value per group ("" = unlabelled).
@@ -226,9 +221,10 @@ func readRecord(r *csv.Reader, source string) ([]string, int, error) {
 // assemble turns the kept rows of source into an Attributes: group values (spec.Values, or the sorted
 // distinct values seen), labels, and pixels decoded by `workers` goroutines. It fails when no rows are
 // left, when a group has no labelled image, or when an image does not decode (the lowest line's error).
-func assemble(source string, rows []labelledRow, specs []GroupSpec, shape ImageShape, workers int) (*Attributes, error) {
+// It records the number of images kept in report, and returns it.
+func assemble(source string, rows []labelledRow, specs []GroupSpec, shape ImageShape, workers int, report *LoadReport) (*Attributes, *LoadReport, error) {
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("%s: no images left to load", source)
+		return nil, nil, fmt.Errorf("%s: no images left to load", source)
 	}
 	a := &Attributes{Name: filepath.Base(source), Channels: shape.Channels, Height: shape.Height, Width: shape.Width,
 		Files: make([]string, len(rows)), Groups: make([]Group, len(specs))}
@@ -256,7 +252,7 @@ func assemble(source string, rows []labelledRow, specs []GroupSpec, shape ImageS
 			if len(s.Values) > 0 {
 				msg += fmt.Sprintf(" among its declared values %q", s.Values)
 			}
-			return nil, errors.New(msg)
+			return nil, nil, errors.New(msg)
 		}
 		a.Groups[g] = Group{Name: s.Name, Values: values, Labels: labels}
 	}
@@ -267,7 +263,8 @@ func assemble(source string, rows []labelledRow, specs []GroupSpec, shape ImageS
 	}
 	a.Pixels = make([]float32, len(rows)*shape.Size())
 	if err := decodeAll(source, jobs, shape, a.Pixels, workers); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return a, nil
+	report.Kept = a.Len()
+	return a, report, nil
 }

@@ -113,12 +113,7 @@ func ReadStreetStyleManifest(path, imageDir string, groups []GroupSpec, shape Im
 		}
 		rows = append(rows, row)
 	}
-	a, err := assemble(path, rows, specs, shape, workers)
-	if err != nil {
-		return nil, nil, err
-	}
-	report.Kept = a.Len()
-	return a, report, nil
+	return assemble(path, rows, specs, shape, workers, report)
 }
 
 // streetStyleFile maps an image URL `…/ABCxxx.jpg` to its stored path `A/B/C/ABCxxx.jpg`.
