@@ -63,6 +63,7 @@ type DatasetConfig struct {
 // HeadsConfig sizes the relation heads and says how they share work.
 type HeadsConfig struct {
 	heads.Config
+	Kind        string  `toml:"kind"`        // "relation" (default) or "prototype" (Snell et al.'s parameter-free head, a baseline; needs loss.kind = "ce")
 	Shared      bool    `toml:"shared"`      // one relation head for every attribute group (the single-head baseline)
 	Interaction float64 `toml:"interaction"` // λ of the interaction loss linking the heads; 0 = off (image split only)
 }
@@ -114,7 +115,7 @@ func Default() Config {
 			Normalize: "train",
 		},
 		Backbone: backbone.Config{}.WithDefaults(),
-		Heads:    HeadsConfig{Config: heads.Config{}.WithDefaults()},
+		Heads:    HeadsConfig{Config: heads.Config{}.WithDefaults(), Kind: "relation"},
 		Loss:     LossConfig{Kind: losses.MSE},
 		Train: TrainConfig{
 			Way: 5, Shot: 1, Query: 19, Episodes: 2500,
@@ -268,6 +269,12 @@ func (c Config) Validate() error {
 	if err := c.Heads.Validate(); err != nil {
 		return withKey("heads", err)
 	}
+	if c.Heads.Kind != "relation" && c.Heads.Kind != "prototype" {
+		return bad("heads.kind", "%q: want \"relation\" or \"prototype\"", c.Heads.Kind)
+	}
+	if c.Heads.Kind == "prototype" && c.Loss.Kind != losses.CrossEntropy {
+		return bad("heads.kind", "the prototype head scores by negative squared distance; train it with loss.kind = \"ce\"")
+	}
 	if c.Heads.Interaction < 0 {
 		return bad("heads.interaction", "%g: must be ≥ 0", c.Heads.Interaction)
 	}
@@ -303,7 +310,7 @@ func (c Config) optim() model.OptimConfig {
 
 func (c Config) modelConfig() model.Config {
 	return model.Config{Backbone: c.Backbone, Head: c.Heads.Config, Loss: c.Loss.Kind,
-		SharedHead: c.Heads.Shared, Interaction: c.Heads.Interaction}
+		SharedHead: c.Heads.Shared, Prototype: c.Heads.Kind == "prototype", Interaction: c.Heads.Interaction}
 }
 
 // Encode writes the resolved configuration as TOML.

@@ -80,3 +80,13 @@ func TestQuickstartConfigIsValid(t *testing.T) {
 		t.Errorf("quickstart: %+v", cfg.Experiment)
 	}
 }
+
+func TestPrototypeNeedsCrossEntropy(t *testing.T) {
+	_, err := Parse("p.toml", []byte("[heads]\nkind = \"prototype\"\n"))
+	if err == nil || !strings.Contains(err.Error(), "heads.kind") || !strings.Contains(err.Error(), "p.toml:2") {
+		t.Errorf("want a heads.kind error at p.toml:2, got %v", err)
+	}
+	if _, err := Parse("p.toml", []byte("[heads]\nkind = \"prototype\"\n[loss]\nkind = \"ce\"\n")); err != nil {
+		t.Error(err)
+	}
+}

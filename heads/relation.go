@@ -47,6 +47,18 @@ func (c Config) Validate() error {
 	return fmt.Errorf("head.padding = %q: want \"auto\", \"0\" or \"1\"", c.Padding)
 }
 
+// Head scores an episode's queries against its classes.
+type Head interface {
+	// Logits scores queries [M,C,H,W] against support maps [way·shot,C,H,W] (class-major):
+	// [M,way], higher = more likely that class.
+	Logits(s *tensors.Scope, support *ts.Tensor, way, shot int64, queries *ts.Tensor, mode layers.Mode) *ts.Tensor
+}
+
+var (
+	_ Head = (*Relation)(nil)
+	_ Head = Prototype{}
+)
+
 // Relation is the relation module of Sung et al. (CVPR 2018): for every (class, query) pair
 // it concatenates the class feature map and the query feature map on channels, applies two
 // conv blocks (conv, BN, ReLU, 2×2 pool), FC Hidden + ReLU and FC 1. A K-shot class map is
@@ -104,9 +116,11 @@ func ClassMaps(s *tensors.Scope, support *ts.Tensor, way, shot int64) *ts.Tensor
 	return s.T(v.SumDimIntlist([]int64{1}, false, v.DType(), false))
 }
 
-// Logits scores queries [M,C,H,W] against class maps [N,C,H,W]: returns [M,N].
-func (r *Relation) Logits(s *tensors.Scope, classes, queries *ts.Tensor, mode layers.Mode) *ts.Tensor {
-	n, m := tensors.Shape(classes)[0], tensors.Shape(queries)[0]
+// Logits scores queries [M,C,H,W] against the episode's support maps [N·K,C,H,W]
+// (class-major): returns [M,N].
+func (r *Relation) Logits(s *tensors.Scope, support *ts.Tensor, way, shot int64, queries *ts.Tensor, mode layers.Mode) *ts.Tensor {
+	classes := ClassMaps(s, support, way, shot)
+	n, m := way, tensors.Shape(queries)[0]
 	c := r.feat.C
 	w := r.block1.Conv.Weight
 	wClass := s.T(w.Narrow(1, 0, c, false))

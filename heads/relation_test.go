@@ -53,7 +53,7 @@ func TestRelationMatchesReference(t *testing.T) {
 		defer s.Drop()
 		classes := s.Float32(classData, way, c, side, side)
 		queries := s.Float32(queryData, nq, c, side, side)
-		got := tensors.Values(r.Logits(&s, classes, queries, layers.Train))
+		got := tensors.Values(r.Logits(&s, classes, way, 1, queries, layers.Train))
 
 		// Reference: pairs (query i, class j) in row i*way+j, class map first on channels.
 		pairs := newT4(nq*way, 2*c, side, side)
@@ -104,7 +104,7 @@ func TestRelationMatchesConcatenation(t *testing.T) {
 		classes := s.Float32(randomData(5*8*19*19, 3), 5, 8, 19, 19)
 		queries := s.Float32(randomData(7*8*19*19, 4), 7, 8, 19, 19)
 		for _, mode := range []layers.Mode{layers.Train, layers.Eval, layers.EvalBatch} {
-			got := tensors.Values(r.Logits(&s, classes, queries, mode))
+			got := tensors.Values(r.Logits(&s, classes, 5, 1, queries, mode))
 			want := tensors.Values(concatLogits(&s, r, classes, queries, mode))
 			for i := range want {
 				if math.Abs(float64(got[i]-want[i])) > 1e-4*math.Max(1, math.Abs(float64(want[i]))) {

@@ -23,6 +23,9 @@ type Config struct {
 	Groups []string
 	// SharedHead makes one relation head serve every group (the single-head baseline).
 	SharedHead bool
+	// Prototype replaces the relation heads by the parameter-free prototypical-network head
+	// (a baseline; train it with the "ce" loss).
+	Prototype bool
 	// Interaction is λ, the weight of the interaction loss that links the heads (0 = off).
 	Interaction float64
 }
@@ -32,7 +35,7 @@ type Config struct {
 type Model struct {
 	Params      *layers.Params
 	Backbone    backbone.Backbone
-	Heads       []*heads.Relation // per group; all the same head when SharedHead
+	Heads       []heads.Head // per group; all the same head when SharedHead
 	Groups      []string
 	Loss        losses.Kind
 	Interaction float64
@@ -60,6 +63,10 @@ func New(cfg Config, in layers.Shape, seed uint64) (m *Model, err error) {
 	m = &Model{Params: p, Backbone: bb, Groups: cfg.Groups, Loss: cfg.Loss, Interaction: cfg.Interaction, Input: in}
 	momentum := cfg.Backbone.WithDefaults().BNMomentum
 	for _, g := range cfg.Groups {
+		if cfg.Prototype {
+			m.Heads = append(m.Heads, heads.Prototype{})
+			continue
+		}
 		if cfg.SharedHead && len(m.Heads) > 0 {
 			m.Heads = append(m.Heads, m.Heads[0])
 			continue
@@ -91,8 +98,8 @@ type Output struct {
 }
 
 // encode runs all images of eps through the backbone in one call and returns, per episode,
-// its class maps [N,C,H,W] and query maps [M,C,H,W].
-func (m *Model) encode(s *tensors.Scope, eps []*datasets.Episode, mode layers.Mode) (classes, queries []*ts.Tensor) {
+// its support maps [N·K,C,H,W] and query maps [M,C,H,W].
+func (m *Model) encode(s *tensors.Scope, eps []*datasets.Episode, mode layers.Mode) (supports, queries []*ts.Tensor) {
 	var pixels []float32
 	var total int64
 	for _, ep := range eps {
@@ -109,12 +116,11 @@ func (m *Model) encode(s *tensors.Scope, eps []*datasets.Episode, mode layers.Mo
 	for _, ep := range eps {
 		way, shot := int64(ep.Spec.Way), int64(ep.Spec.Shot)
 		nq := int64(len(ep.QueryLabels))
-		support := s.T(feats.Narrow(0, at, way*shot, false))
+		supports = append(supports, s.T(feats.Narrow(0, at, way*shot, false)))
 		queries = append(queries, s.T(feats.Narrow(0, at+way*shot, nq, false)))
-		classes = append(classes, heads.ClassMaps(s, support, way, shot))
 		at += way*shot + nq
 	}
-	return classes, queries
+	return supports, queries
 }
 
 // Forward scores eps (one episode per group, in group order) in one backbone call.
@@ -122,10 +128,14 @@ func (m *Model) Forward(s *tensors.Scope, eps []*datasets.Episode, mode layers.M
 	if len(eps) != len(m.Groups) {
 		panic(&tensors.Error{Op: "forward", Err: fmt.Errorf("%d episodes for %d groups", len(eps), len(m.Groups))})
 	}
-	classes, queries := m.encode(s, eps, mode)
+	supports, queries := m.encode(s, eps, mode)
+	score := func(h, g int) *ts.Tensor { // head h: g's queries against h's classes
+		sp := eps[h].Spec
+		return m.Heads[h].Logits(s, supports[h], int64(sp.Way), int64(sp.Shot), queries[g], mode)
+	}
 	out := Output{Logits: make([]*ts.Tensor, len(eps))}
 	for g := range eps {
-		out.Logits[g] = m.Heads[g].Logits(s, classes[g], queries[g], mode)
+		out.Logits[g] = score(g, g)
 	}
 	if m.Interaction > 0 && len(eps) > 1 {
 		out.Cross = make([][]*ts.Tensor, len(eps))
@@ -133,7 +143,7 @@ func (m *Model) Forward(s *tensors.Scope, eps []*datasets.Episode, mode layers.M
 			out.Cross[g] = make([]*ts.Tensor, len(eps))
 			for h := range eps {
 				if h != g {
-					out.Cross[g][h] = m.Heads[h].Logits(s, classes[h], queries[g], mode)
+					out.Cross[g][h] = score(h, g)
 				}
 			}
 		}
@@ -143,8 +153,8 @@ func (m *Model) Forward(s *tensors.Scope, eps []*datasets.Episode, mode layers.M
 
 // GroupLogits scores one episode of group g with g's head: [M,N].
 func (m *Model) GroupLogits(s *tensors.Scope, g int, ep *datasets.Episode, mode layers.Mode) *ts.Tensor {
-	classes, queries := m.encode(s, []*datasets.Episode{ep}, mode)
-	return m.Heads[g].Logits(s, classes[0], queries[0], mode)
+	supports, queries := m.encode(s, []*datasets.Episode{ep}, mode)
+	return m.Heads[g].Logits(s, supports[0], int64(ep.Spec.Way), int64(ep.Spec.Shot), queries[0], mode)
 }
 
 // Objective is the training loss of one step: Σ_g L_g + λ·interaction. parts[g] is group
