@@ -2,8 +2,10 @@ package experiments
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -142,4 +144,38 @@ func (r *EvalResult) String() string {
 	}
 	fmt.Fprintf(&b, "  %.1f s, %.1f episodes/s on %d threads\n", r.Seconds, float64(episodes)/r.Seconds, r.Threads)
 	return b.String()
+}
+
+// ReadEvalResult reads an eval.json.
+func ReadEvalResult(path string) (*EvalResult, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r EvalResult
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &r, nil
+}
+
+// Paired compares two evaluations on the same test bank, group by group: the summary of the
+// per-episode differences a − b. It refuses banks that differ.
+func Paired(a, b *EvalResult) (map[string]Summary, error) {
+	if a.Seed != b.Seed || a.Way != b.Way || a.Shot != b.Shot || a.Query != b.Query || len(a.Groups) != len(b.Groups) {
+		return nil, fmt.Errorf("%s and %s were not evaluated on the same test episodes", a.Experiment, b.Experiment)
+	}
+	out := map[string]Summary{}
+	for i, ga := range a.Groups {
+		gb := b.Groups[i]
+		if ga.Group != gb.Group || len(ga.Model.PerEpisode) != len(gb.Model.PerEpisode) {
+			return nil, fmt.Errorf("%s and %s differ in group %d (%s vs %s)", a.Experiment, b.Experiment, i, ga.Group, gb.Group)
+		}
+		diff := make([]float64, len(ga.Model.PerEpisode))
+		for k := range diff {
+			diff[k] = ga.Model.PerEpisode[k] - gb.Model.PerEpisode[k]
+		}
+		out[ga.Group] = Summarize(diff)
+	}
+	return out, nil
 }

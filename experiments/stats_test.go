@@ -26,3 +26,23 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("empty: %+v", z)
 	}
 }
+
+func TestPaired(t *testing.T) {
+	mk := func(name string, accs ...float64) *EvalResult {
+		return &EvalResult{Experiment: name, Way: 5, Shot: 1, Query: 15, Seed: 7,
+			Groups: []GroupResult{{Group: "class", Model: Accuracy{PerEpisode: accs}}}}
+	}
+	d, err := Paired(mk("a", 0.5, 0.7, 0.9), mk("b", 0.4, 0.5, 0.6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// differences 0.1, 0.2, 0.3: mean 0.2, sd 0.1, t(0.975, 2) = 4.302653.
+	if s := d["class"]; math.Abs(s.Mean-0.2) > 1e-12 || math.Abs(s.CI95-4.302653*0.1/math.Sqrt(3)) > 1e-6 {
+		t.Errorf("paired %+v", s)
+	}
+	other := mk("c", 0.1, 0.2, 0.3)
+	other.Seed = 8
+	if _, err := Paired(mk("a", 0.5, 0.7, 0.9), other); err == nil {
+		t.Error("different test banks compared")
+	}
+}

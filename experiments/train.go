@@ -218,7 +218,11 @@ func train(ctx context.Context, cfg Config, text string, d *data, l *learner, di
 				acc := evaluate(l.model, g, bank, bnMode(cfg.Eval.BN))
 				rec.ValAcc += acc.Mean / float64(len(valBanks))
 				rec.ValGroups[d.groups[g]] = acc.Mean
-				fmt.Fprintf(log, "\nepisode %d: validation accuracy %s %.2f ± %.2f%% (%d episodes, BN %s)", done, d.groups[g], 100*acc.Mean, 100*acc.CI95, acc.Episodes, cfg.Eval.BN)
+				name := ""
+				if len(d.groups) > 1 {
+					name = d.groups[g] + " "
+				}
+				fmt.Fprintf(log, "\nepisode %d: validation accuracy %s%.2f ± %.2f%% (%d episodes, BN %s)", done, name, 100*acc.Mean, 100*acc.CI95, acc.Episodes, cfg.Eval.BN)
 			}
 			fmt.Fprintln(log)
 			if err := metrics.write(rec); err != nil {

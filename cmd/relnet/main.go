@@ -23,6 +23,7 @@ func main() {
 			benchCommand,
 			dataCommand,
 			synthCommand,
+			compareCommand,
 			versionCommand,
 		},
 	}
