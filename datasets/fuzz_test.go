@@ -1,0 +1,65 @@
+package datasets
+
+import (
+	"bytes"
+	"image"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzDecodeIDX: any byte stream either decodes to a payload whose size matches its
+// dimensions, or is an error; it never panics. `go test -fuzz FuzzDecodeIDX ./datasets`.
+func FuzzDecodeIDX(f *testing.F) {
+	f.Add([]byte{0, 0, 8, 1, 0, 0, 0, 2, 7, 9})
+	f.Add([]byte{0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4})
+	f.Add([]byte{0, 0, 9, 1, 0, 0, 0, 1, 5})
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		dims, data, err := decodeIDX(bytes.NewReader(stream))
+		if err != nil {
+			return
+		}
+		size := 1
+		for _, d := range dims {
+			size *= d
+		}
+		if size != len(data) {
+			t.Fatalf("dimensions %v but %d payload bytes", dims, len(data))
+		}
+	})
+}
+
+// FuzzReadSeedCSV: any labels file either loads into a consistent set or is an error naming
+// the file; it never panics.
+func FuzzReadSeedCSV(f *testing.F) {
+	f.Add("image,labels\nred.png,clothing_category_t-shirt major_color_red\n")
+	f.Add("red.png,clothing_category_dress major_color_red major_color_blue\nblue.jpg,major_color_blue\n")
+	f.Add("red.png\n\"unterminated,\n")
+	f.Add("red.png,colour_red\n")
+	dir := f.TempDir()
+	writeImage(f, filepath.Join(dir, "red.png"), image.NewRGBA(image.Rect(0, 0, 4, 4)))
+	groups := []GroupSpec{{Name: "clothing_category"}, {Name: "major_color"}}
+	f.Fuzz(func(t *testing.T, text string) {
+		path := filepath.Join(t.TempDir(), "styles.csv")
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		a, r, err := ReadSeedCSV(path, dir, groups, ImageShape{Channels: 3, Height: 2, Width: 2}, 1)
+		if err != nil {
+			if !bytes.Contains([]byte(err.Error()), []byte("styles.csv")) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if a.Len() != r.Kept || len(a.Pixels) != a.Len()*12 {
+			t.Fatalf("%d images, report kept %d, %d pixels", a.Len(), r.Kept, len(a.Pixels))
+		}
+		for _, g := range a.Groups {
+			for _, l := range g.Labels {
+				if l != Unlabelled && (l < 0 || l >= len(g.Values)) {
+					t.Fatalf("group %s: label %d of %d values", g.Name, l, len(g.Values))
+				}
+			}
+		}
+	})
+}
