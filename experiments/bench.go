@@ -65,16 +65,16 @@ func randomEpisodes(c BenchCase, n int) []*datasets.Episode {
 	return bank
 }
 
-// trainStep runs one training episode and returns its loss.
-func trainStep(l *learner, ep *datasets.Episode, i int64) float64 {
+// trainStep runs one training episode of a single-group learner.
+func trainStep(l *learner, ep *datasets.Episode, i int64) {
 	var s tensors.Scope
 	defer s.Drop()
-	tensors.ZeroGrad(l.adam.Params)
-	eps := []*datasets.Episode{ep}
-	loss, _ := l.model.Objective(&s, eps, l.model.Forward(&s, eps, layers.Train), nil)
-	tensors.Check("backward", loss.Backward())
-	l.adam.Step(i)
-	return float64(tensors.Values(loss)[0])
+	l.step(&s, []*datasets.Episode{ep}, nil, i)
+}
+
+// benchLearner is a default single-group model for one case's image shape.
+func benchLearner(c BenchCase) (*learner, error) {
+	return newLearner(Default(), &data{groups: []string{"class"}, shape: layers.Shape{C: int64(c.C), H: int64(c.H), W: int64(c.W)}})
 }
 
 // Bench times training and evaluation episodes for each case at the given thread count
@@ -86,7 +86,7 @@ func Bench(ctx context.Context, cases []BenchCase, threads, trainEpisodes, evalE
 			return err
 		}
 		for _, c := range cases {
-			l, err := newLearner(Default(), &data{groups: []string{"class"}, shape: layers.Shape{C: int64(c.C), H: int64(c.H), W: int64(c.W)}})
+			l, err := benchLearner(c)
 			if err != nil {
 				return err
 			}
@@ -124,7 +124,7 @@ func BenchMemory(ctx context.Context, c BenchCase, threads int, marks []int64, l
 		if err := tensors.Setup(tensors.Options{Threads: threads}); err != nil {
 			return err
 		}
-		l, err := newLearner(Default(), &data{groups: []string{"class"}, shape: layers.Shape{C: int64(c.C), H: int64(c.H), W: int64(c.W)}})
+		l, err := benchLearner(c)
 		if err != nil {
 			return err
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/internal/atomicfile"
 	"github.com/relnet/relnet/layers"
+	"github.com/relnet/relnet/losses"
 	"github.com/relnet/relnet/model"
 	"github.com/relnet/relnet/tensors"
 )
@@ -84,6 +85,22 @@ func (l *learner) tensors() []namedTensor {
 		}
 	}
 	return out
+}
+
+// step trains on one episode per group (training episode i) and returns the forward pass
+// and the loss. A non-finite loss is returned before backward, leaving the weights as they
+// were.
+func (l *learner) step(s *tensors.Scope, eps []*datasets.Episode, cooc *losses.Cooccurrence, i int64) (model.Output, float64) {
+	tensors.ZeroGrad(l.adam.Params)
+	out := l.model.Forward(s, eps, layers.Train)
+	loss, _ := l.model.Objective(s, eps, out, cooc)
+	lossV := float64(tensors.Values(loss)[0])
+	if math.IsNaN(lossV) || math.IsInf(lossV, 0) {
+		return out, lossV
+	}
+	tensors.Check("backward", loss.Backward())
+	l.adam.Step(i)
+	return out, lossV
 }
 
 func (l *learner) free() {
@@ -167,7 +184,6 @@ func train(ctx context.Context, cfg Config, text string, d *data, l *learner, di
 		state.AdamSteps = l.adam.Steps
 		return saveCheckpoint(path, state, l.tensors())
 	}
-	params := l.adam.Params
 	bar := newProgress(log, "train", state.Episode, t.Episodes)
 	var winLoss, winAcc float64
 	var winN int64
@@ -183,17 +199,12 @@ func train(ctx context.Context, cfg Config, text string, d *data, l *learner, di
 		}
 		i := eps[0].Index
 		var s tensors.Scope
-		tensors.ZeroGrad(params)
-		out := l.model.Forward(&s, eps, layers.Train)
-		loss, _ := l.model.Objective(&s, eps, out, d.cooc)
-		lossV := float64(tensors.Values(loss)[0])
+		out, lossV := l.step(&s, eps, d.cooc, i)
 		if math.IsNaN(lossV) || math.IsInf(lossV, 0) {
 			s.Drop()
 			metrics.write(Record{Episode: i + 1, Kind: "nan"})
 			return fmt.Errorf("training loss is %v at episode %d; the last good checkpoint (episode %d) is kept in %s: lower train.lr or check the data", lossV, i+1, state.Episode, ckpt)
 		}
-		tensors.Check("backward", loss.Backward())
-		l.adam.Step(i)
 		for g, ep := range eps {
 			correct := model.Correct(tensors.Values(out.Logits[g]), ep.QueryLabels, ep.Spec.Way)
 			winAcc += float64(correct) / float64(len(ep.QueryLabels)) / float64(len(eps))
