@@ -98,11 +98,7 @@ func Evaluate(ctx context.Context, cfg Config, checkpoint string, log io.Writer)
 			}
 			r.Model.Summary = Summarize(r.Model.PerEpisode)
 			r.PixelFloor.Summary = Summarize(r.PixelFloor.PerEpisode)
-			gain := make([]float64, len(r.Model.PerEpisode))
-			for i, m := range r.Model.PerEpisode {
-				gain[i] = m - r.PixelFloor.PerEpisode[i]
-			}
-			r.Gain = Summarize(gain)
+			r.Gain = pairedDifference(r.Model.PerEpisode, r.PixelFloor.PerEpisode)
 			res.Groups = append(res.Groups, r)
 		}
 		res.Seconds = time.Since(start).Seconds()
@@ -171,11 +167,16 @@ func Paired(a, b *EvalResult) (map[string]Summary, error) {
 		if ga.Group != gb.Group || len(ga.Model.PerEpisode) != len(gb.Model.PerEpisode) {
 			return nil, fmt.Errorf("%s and %s differ in group %d (%s vs %s)", a.Experiment, b.Experiment, i, ga.Group, gb.Group)
 		}
-		diff := make([]float64, len(ga.Model.PerEpisode))
-		for k := range diff {
-			diff[k] = ga.Model.PerEpisode[k] - gb.Model.PerEpisode[k]
-		}
-		out[ga.Group] = Summarize(diff)
+		out[ga.Group] = pairedDifference(ga.Model.PerEpisode, gb.Model.PerEpisode)
 	}
 	return out, nil
+}
+
+// pairedDifference summarises a[i] − b[i] over episodes scored on the same bank.
+func pairedDifference(a, b []float64) Summary {
+	diff := make([]float64, len(a))
+	for i := range diff {
+		diff[i] = a[i] - b[i]
+	}
+	return Summarize(diff)
 }
