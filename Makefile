@@ -10,10 +10,11 @@ setup:
 build: setup
 	go build -o bin/relnet ./cmd/relnet
 
-# Train the quick-start Relation Network on Fashion-MNIST, then score it beside the pixel floor.
+# Train the quick-start Relation Network on Fashion-MNIST, score it beside the pixel floor,
+# and write its report (results/quickstart/report.md, plots/).
 run: build
-	./bin/relnet train $(QUICKSTART)
-	./bin/relnet eval $(QUICKSTART)
+	./bin/relnet run $(QUICKSTART)
+	./bin/relnet report results/quickstart
 
 test: setup
 	go vet ./...

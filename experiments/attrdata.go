@@ -52,7 +52,7 @@ func loadAttributes(cfg Config) (*data, error) {
 		return nil, err
 	}
 	n := set.Len()
-	order := rand.New(rand.NewPCG(cfg.Train.Seed, 0x73706c6974)).Perm(n)
+	order := rand.New(rand.NewPCG(cfg.Dataset.SplitSeed, 0x73706c6974)).Perm(n)
 	nTest := int(d.TestFraction * float64(n))
 	nVal := int(d.ValFraction * float64(n))
 	test, val, train := order[:nTest], order[nTest:nTest+nVal], order[nTest+nVal:]

@@ -1,13 +1,12 @@
 package experiments
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -31,11 +30,20 @@ type Config struct {
 	Eval       EvalConfig       `toml:"eval"`
 }
 
-// ExperimentConfig names the run and where its files go.
+// ExperimentConfig names the experiment, its seeds and where its files go.
 type ExperimentConfig struct {
-	Name    string `toml:"name"`    // default: the config file's base name
-	Results string `toml:"results"` // results root; the run writes <results>/<name>/; default "results"
+	Name    string   `toml:"name"`    // default: the config file's base name
+	Results string   `toml:"results"` // results root; each run writes <results>/<name>/<run>/; default "results"
+	Seeds   []uint64 `toml:"seeds"`   // one run per seed and variant (sets train.seed); default [train.seed]
+	// Written into each run's resolved config by the planner, not set by hand:
+	Variant  string `toml:"variant"`  // the [[variant]]'s name; default "base"
+	Point    string `toml:"point"`    // the [grid] point, e.g. "shot=5"
+	Run      string `toml:"run"`      // the run's directory: variant, point and seed, e.g. "multihead-shot5-seed1"
+	Baseline bool   `toml:"baseline"` // the variant others are compared with in reports
 }
+
+// Label names the run's variant and grid point, e.g. "multihead shot=5": a row of a report.
+func (e ExperimentConfig) Label() string { return strings.TrimSpace(e.Variant + " " + e.Point) }
 
 // DatasetConfig says which images to use and how to split and transform them.
 type DatasetConfig struct {
@@ -49,6 +57,7 @@ type DatasetConfig struct {
 	Groups       []datasets.GroupSpec `toml:"groups"`        // csv / streetstyle: the exclusive attribute groups, one relation head each
 	TestFraction float64              `toml:"test_fraction"` // csv / streetstyle: share of images held out for testing; default 0.2
 	Split        string               `toml:"split"`         // "image" (seed notebook: all classes, held-out images) or "class"
+	SplitSeed    uint64               `toml:"split_seed"`    // seed of the image split, the same for every run of an experiment; default 1
 	ValFraction  float64              `toml:"val_fraction"`  // share of each training class's images kept for validation; default 0.1
 	TrainClasses []int                `toml:"train_classes"` // class split only; default [0,1,3,5,7]
 	ValClasses   []int                `toml:"val_classes"`   // class split only; default none (validate on held-out images of the training classes)
@@ -112,7 +121,7 @@ func Default() Config {
 			Source: "fashion-mnist", Split: "image", ValFraction: 0.1, TestFraction: 0.2,
 			Channels: 3, Height: 84, Width: 84,
 			TrainClasses: []int{0, 1, 3, 5, 7}, TestClasses: []int{2, 4, 6, 8, 9},
-			Normalize: "train",
+			Normalize: "train", SplitSeed: 1,
 		},
 		Backbone: backbone.Config{}.WithDefaults(),
 		Heads:    HeadsConfig{Config: heads.Config{}.WithDefaults(), Kind: "relation"},
@@ -127,8 +136,9 @@ func Default() Config {
 	}
 }
 
-// Load reads a TOML file over the defaults. Unknown keys, wrong types and invalid values are
-// errors naming the file, the line and the key.
+// Load reads a file that describes a single run (see LoadPlan for experiment files with
+// variants and seeds). Unknown keys, wrong types and invalid values are errors naming the
+// file, the line and the key.
 func Load(path string) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -139,37 +149,33 @@ func Load(path string) (Config, error) {
 
 // Parse is Load on bytes already read; path names them in errors.
 func Parse(path string, data []byte) (Config, error) {
-	cfg := Default()
-	if err := DecodeTOML(path, data, &cfg); err != nil {
+	runs, err := ParsePlan(path, data)
+	if err != nil {
 		return Config{}, err
 	}
-	if cfg.Experiment.Name == "" {
-		cfg.Experiment.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	}
-	for _, f := range []*string{&cfg.Dataset.Path, &cfg.Dataset.Images} {
-		if *f != "" && !filepath.IsAbs(*f) {
-			*f = filepath.Join(filepath.Dir(path), *f)
+	return SelectRun(path, runs, "")
+}
+
+// SelectRun picks the run named name from an experiment's runs; an empty name picks the only
+// one.
+func SelectRun(path string, runs []Config, name string) (Config, error) {
+	var names []string
+	for _, r := range runs {
+		if r.Experiment.Run == name || (name == "" && len(runs) == 1) {
+			return r, nil
 		}
+		names = append(names, r.Experiment.Run)
 	}
-	if cfg.Eval.Way == 0 {
-		cfg.Eval.Way = cfg.Train.Way
+	if name == "" {
+		return Config{}, fmt.Errorf("%s describes %d runs (%s): use `relnet run`, or name one with --run", path, len(runs), strings.Join(names, ", "))
 	}
-	if cfg.Eval.Shot == 0 {
-		cfg.Eval.Shot = cfg.Train.Shot
-	}
-	if err := cfg.Validate(); err != nil {
-		var ferr *fieldError
-		if errors.As(err, &ferr) {
-			return Config{}, fmt.Errorf("%s:%d: %s", path, keyLine(data, strings.Split(ferr.key, ".")), ferr.msg)
-		}
-		return Config{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return cfg, nil
+	return Config{}, fmt.Errorf("%s has no run %q (runs: %s)", path, name, strings.Join(names, ", "))
 }
 
 // DecodeTOML decodes data (read from path) into v over the values v already holds. Syntax
-// errors, wrong types and unknown keys are errors naming the file, the line and the key.
-func DecodeTOML(path string, data []byte, v any) error {
+// errors, wrong types and unknown keys are errors naming the file, the line and the key; keys
+// under the freeTables are not checked (v decodes them into maps, checked later).
+func DecodeTOML(path string, data []byte, v any, freeTables ...string) error {
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(v)
 	if err != nil {
 		var perr toml.ParseError
@@ -182,8 +188,10 @@ func DecodeTOML(path string, data []byte, v any) error {
 		}
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if und := md.Undecoded(); len(und) > 0 {
-		return fmt.Errorf("%s:%d: unknown key %q (see the README's configuration reference)", path, keyLine(data, und[0]), und[0].String())
+	for _, k := range md.Undecoded() {
+		if !slices.Contains(freeTables, k[0]) {
+			return fmt.Errorf("%s:%d: unknown key %q (see the README's configuration reference)", path, keyLine(data, k.String(), -1), k.String())
+		}
 	}
 	return nil
 }
@@ -318,34 +326,4 @@ func (c Config) Encode() ([]byte, error) {
 	var b bytes.Buffer
 	err := toml.NewEncoder(&b).Encode(c)
 	return b.Bytes(), err
-}
-
-// keyLine finds the line that sets key (table path then key) in TOML text; 0 if not found.
-func keyLine(data []byte, key []string) int {
-	if len(key) == 0 {
-		return 0
-	}
-	table := strings.Join(key[:len(key)-1], ".")
-	name := key[len(key)-1]
-	current := ""
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	tableLine := 0
-	for line := 1; sc.Scan(); line++ {
-		text := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(text, "[") {
-			current = strings.Trim(text, "[] \t")
-			if i := strings.Index(current, "#"); i >= 0 {
-				current = strings.TrimSpace(current[:i])
-			}
-			if current == strings.Join(key, ".") {
-				tableLine = line
-			}
-			continue
-		}
-		k, _, ok := strings.Cut(text, "=")
-		if ok && current == table && strings.Trim(strings.TrimSpace(k), `"`) == name {
-			return line
-		}
-	}
-	return tableLine
 }

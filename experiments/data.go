@@ -44,7 +44,7 @@ func loadData(cfg Config) (*data, error) {
 	case "image":
 		// The seed notebook's protocol: every class in training; validation images held out
 		// of the training file, test images from the separate test file.
-		trainP, valP, err = datasets.SplitByImage(trainIm, d.ValFraction, cfg.Train.Seed)
+		trainP, valP, err = datasets.SplitByImage(trainIm, d.ValFraction, d.SplitSeed)
 		if err != nil {
 			return nil, err
 		}
@@ -65,7 +65,7 @@ func loadData(cfg Config) (*data, error) {
 		if valP == nil {
 			// Ten classes leave none for validation: validate on held-out images of the
 			// training classes instead (it tracks fitting, not transfer to new classes).
-			trainP, valP, err = splitPool(trainP, d.ValFraction, cfg.Train.Seed)
+			trainP, valP, err = splitPool(trainP, d.ValFraction, d.SplitSeed)
 			if err != nil {
 				return nil, err
 			}
@@ -106,7 +106,7 @@ func (d *data) addGroup(cfg Config, name string, trainP, valP, testP *datasets.P
 	if err != nil {
 		return err
 	}
-	val, err := newSampler(name+" validation", valP, evalSpec, norm, groupSeed(cfg.Train.Seed+1, g))
+	val, err := newSampler(name+" validation", valP, evalSpec, norm, groupSeed(cfg.Dataset.SplitSeed+1, g))
 	if err != nil {
 		return err
 	}

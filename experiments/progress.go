@@ -18,6 +18,7 @@ type progress struct {
 	startAt  int64
 	terminal bool
 	last     time.Time
+	later    int64 // units of later work expected at the same rate (an experiment's other runs)
 }
 
 func newProgress(w io.Writer, label string, startAt, total int64) *progress {
@@ -46,6 +47,9 @@ func (p *progress) update(done int64, extra string) {
 	eta := "?"
 	if rate > 0 {
 		eta = (time.Duration(float64(p.total-done)/rate) * time.Second).Round(time.Second).String()
+		if p.later > 0 {
+			eta += fmt.Sprintf(" (experiment %s)", (time.Duration(float64(p.total-done+p.later)/rate) * time.Second).Round(time.Second))
+		}
 	}
 	line := fmt.Sprintf("%s %d/%d %3.0f%% %.1f/s ETA %s %s", p.label, done, p.total,
 		100*float64(done)/float64(p.total), rate, eta, extra)

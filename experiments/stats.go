@@ -36,3 +36,19 @@ func Summarize(xs []float64) Summary {
 	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile(0.975)
 	return Summary{Mean: mean, CI95: t * std / math.Sqrt(float64(n)), Std: std, Episodes: n}
 }
+
+// pValue is the two-sided p-value of a one-sample t-test of mean 0 on the values s
+// summarises (a paired test when they are differences).
+func pValue(s Summary) float64 {
+	if s.Episodes < 2 {
+		return math.NaN()
+	}
+	if s.Std == 0 {
+		if s.Mean == 0 {
+			return 1
+		}
+		return 0
+	}
+	t := s.Mean / (s.Std / math.Sqrt(float64(s.Episodes)))
+	return 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(s.Episodes - 1)}.CDF(-math.Abs(t))
+}

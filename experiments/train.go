@@ -46,8 +46,14 @@ type Record struct {
 // ErrInterrupted is returned when a run stops on a signal; its checkpoint is saved.
 var ErrInterrupted = errors.New("interrupted")
 
+// ErrNonFiniteLoss is returned when a training loss is NaN or infinite; the last good
+// checkpoint is kept.
+var ErrNonFiniteLoss = errors.New("training loss is not finite")
+
 // RunDir is where a configuration's run writes its files.
-func RunDir(cfg Config) string { return filepath.Join(cfg.Experiment.Results, cfg.Experiment.Name) }
+func RunDir(cfg Config) string {
+	return filepath.Join(cfg.Experiment.Results, cfg.Experiment.Name, cfg.Experiment.Run)
+}
 
 // learner is a model with its optimiser, on the tensor thread.
 type learner struct {
@@ -120,6 +126,16 @@ func setupTorch(t TrainConfig) error {
 // metrics.jsonl, validates on a fixed bank, keeps best.ckpt and checkpoint.ckpt, and stops
 // with ErrInterrupted (after saving) when ctx is cancelled.
 func Train(ctx context.Context, cfg Config, log io.Writer) error {
+	return trainRun(ctx, cfg, log, stage{label: "train"})
+}
+
+// stage places one run's progress within an experiment's.
+type stage struct {
+	label string // e.g. "run 2/6 multihead-seed1"
+	later int64  // training episodes of the experiment's runs after this one
+}
+
+func trainRun(ctx context.Context, cfg Config, log io.Writer, st stage) error {
 	dir := RunDir(cfg)
 	text, err := cfg.Encode()
 	if err != nil {
@@ -141,11 +157,11 @@ func Train(ctx context.Context, cfg Config, log io.Writer) error {
 			return err
 		}
 		defer l.free()
-		return train(ctx, cfg, string(text), d, l, dir, log)
+		return train(ctx, cfg, string(text), d, l, dir, log, st)
 	})
 }
 
-func train(ctx context.Context, cfg Config, text string, d *data, l *learner, dir string, log io.Writer) error {
+func train(ctx context.Context, cfg Config, text string, d *data, l *learner, dir string, log io.Writer, st stage) error {
 	t := cfg.Train
 	state := checkpointHeader{Seed: t.Seed, Config: text, BestVal: -1}
 	ckpt := filepath.Join(dir, CheckpointFile)
@@ -184,7 +200,8 @@ func train(ctx context.Context, cfg Config, text string, d *data, l *learner, di
 		state.AdamSteps = l.adam.Steps
 		return saveCheckpoint(path, state, l.tensors())
 	}
-	bar := newProgress(log, "train", state.Episode, t.Episodes)
+	bar := newProgress(log, st.label, state.Episode, t.Episodes)
+	bar.later = st.later
 	var winLoss, winAcc float64
 	var winN int64
 	winStart := time.Now()
@@ -203,7 +220,7 @@ func train(ctx context.Context, cfg Config, text string, d *data, l *learner, di
 		if math.IsNaN(lossV) || math.IsInf(lossV, 0) {
 			s.Drop()
 			metrics.write(Record{Episode: i + 1, Kind: "nan"})
-			return fmt.Errorf("training loss is %v at episode %d; the last good checkpoint (episode %d) is kept in %s: lower train.lr or check the data", lossV, i+1, state.Episode, ckpt)
+			return fmt.Errorf("%w: %v at episode %d; the last good checkpoint (episode %d) is kept in %s: lower train.lr or check the data", ErrNonFiniteLoss, lossV, i+1, state.Episode, ckpt)
 		}
 		for g, ep := range eps {
 			correct := model.Correct(tensors.Values(out.Logits[g]), ep.QueryLabels, ep.Spec.Way)

@@ -8,26 +8,67 @@ import (
 	"github.com/relnet/relnet/experiments"
 )
 
-// Flags shared by the commands that take a config: defaults → TOML file → flags.
+// Flags shared by the commands that take an experiment file: defaults → TOML file → flags.
 var (
 	threadsFlag = &cli.IntFlag{Name: "threads", Usage: "libtorch intra-op threads (0 = all cores); overrides train.threads", EnvVars: []string{"RELNET_THREADS"}}
 	resultsFlag = &cli.StringFlag{Name: "results", Usage: "results root directory; overrides experiment.results", EnvVars: []string{"RELNET_RESULTS"}}
+	runFlag     = &cli.StringFlag{Name: "run", Usage: "the run to use when the file describes several (see `relnet config dump`)"}
 )
 
-// loadConfig reads the config file named by the first argument and applies the flags.
-func loadConfig(c *cli.Context) (experiments.Config, error) {
+// loadPlan reads the experiment file named by the first argument and applies the flags to
+// every run.
+func loadPlan(c *cli.Context) ([]experiments.Config, error) {
 	if c.NArg() != 1 {
-		return experiments.Config{}, fmt.Errorf("%s needs one config file, e.g. `relnet %s experiments/quickstart.toml`", c.Command.Name, c.Command.Name)
+		return nil, fmt.Errorf("%s needs one experiment file, e.g. `relnet %s experiments/quickstart.toml`", c.Command.Name, c.Command.Name)
 	}
-	cfg, err := experiments.Load(c.Args().First())
+	runs, err := experiments.LoadPlan(c.Args().First())
 	if err != nil {
-		return cfg, err
+		return nil, err
 	}
-	if c.IsSet(threadsFlag.Name) {
-		cfg.Train.Threads = c.Int(threadsFlag.Name)
+	for i := range runs {
+		if c.IsSet(threadsFlag.Name) {
+			runs[i].Train.Threads = c.Int(threadsFlag.Name)
+		}
+		if c.IsSet(resultsFlag.Name) {
+			runs[i].Experiment.Results = c.String(resultsFlag.Name)
+		}
+		if err := runs[i].Validate(); err != nil {
+			return nil, err
+		}
 	}
-	if c.IsSet(resultsFlag.Name) {
-		cfg.Experiment.Results = c.String(resultsFlag.Name)
+	return runs, nil
+}
+
+// loadConfig is loadPlan for commands that act on one run: the only one, or --run's.
+func loadConfig(c *cli.Context) (experiments.Config, error) {
+	runs, err := loadPlan(c)
+	if err != nil {
+		return experiments.Config{}, err
 	}
-	return cfg, cfg.Validate()
+	return experiments.SelectRun(c.Args().First(), runs, c.String(runFlag.Name))
+}
+
+var configCommand = &cli.Command{
+	Name:  "config",
+	Usage: "inspect experiment files",
+	Subcommands: []*cli.Command{{
+		Name:      "dump",
+		Usage:     "print the fully resolved configuration of every run an experiment file describes",
+		ArgsUsage: "EXPERIMENT.toml",
+		Flags:     []cli.Flag{threadsFlag, resultsFlag},
+		Action: func(c *cli.Context) error {
+			runs, err := loadPlan(c)
+			if err != nil {
+				return err
+			}
+			for i, r := range runs {
+				text, err := r.Encode()
+				if err != nil {
+					return err
+				}
+				fmt.Printf("# run %d/%d: %s\n%s\n", i+1, len(runs), experiments.RunDir(r), text)
+			}
+			return nil
+		},
+	}},
 }

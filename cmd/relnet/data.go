@@ -17,11 +17,18 @@ var dataCommand = &cli.Command{
 		Name:      "inspect",
 		Usage:     "images per attribute group and value, unlabelled counts, skipped lines, co-occurrence of two groups",
 		ArgsUsage: "CONFIG.toml",
-		Flags:     []cli.Flag{&cli.StringFlag{Name: "cooccurrence", Usage: "two groups, GROUP1,GROUP2, whose co-occurrence table to print"}},
+		Flags: []cli.Flag{runFlag,
+			&cli.StringFlag{Name: "cooccurrence", Usage: "two groups, GROUP1,GROUP2, whose co-occurrence table to print"}},
 		Action: func(c *cli.Context) error {
-			cfg, err := loadConfig(c)
+			runs, err := loadPlan(c)
 			if err != nil {
 				return err
+			}
+			cfg := runs[0] // the base dataset, unless --run names a variant
+			if c.IsSet(runFlag.Name) {
+				if cfg, err = experiments.SelectRun(c.Args().First(), runs, c.String(runFlag.Name)); err != nil {
+					return err
+				}
 			}
 			var g1, g2 string
 			if pair := c.String("cooccurrence"); pair != "" {

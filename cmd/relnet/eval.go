@@ -14,7 +14,7 @@ var evalCommand = &cli.Command{
 	Name:      "eval",
 	Usage:     "score a trained model on the config's fixed bank of test episodes",
 	ArgsUsage: "CONFIG.toml",
-	Flags: []cli.Flag{threadsFlag, resultsFlag,
+	Flags: []cli.Flag{threadsFlag, resultsFlag, runFlag,
 		&cli.StringFlag{Name: "checkpoint", Usage: "checkpoint to evaluate (default: best.ckpt of the run)"}},
 	Action: func(c *cli.Context) error {
 		cfg, err := loadConfig(c)

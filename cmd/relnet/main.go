@@ -18,6 +18,9 @@ func main() {
 		Name:  "relnet",
 		Usage: "few-shot image classification with (multi-head) Relation Networks on libtorch",
 		Commands: []*cli.Command{
+			runCommand,
+			reportCommand,
+			configCommand,
 			trainCommand,
 			evalCommand,
 			benchCommand,

@@ -64,7 +64,7 @@ func TestBadInputGivesOneClearError(t *testing.T) {
 	}{
 		{"unknown key", nil, []string{"train", badKey}, []string{badKey + ":3", "episdoes"}},
 		{"missing config", nil, []string{"train", filepath.Join(dir, "none.toml")}, []string{"none.toml", "no such file"}},
-		{"no config argument", nil, []string{"eval"}, []string{"needs one config file"}},
+		{"no config argument", nil, []string{"eval"}, []string{"needs one experiment file"}},
 		{"missing data", []string{"FASHION_MNIST_DIR=" + filepath.Join(dir, "nodata"), "RELNET_RESULTS=" + dir},
 			[]string{"train", good}, []string{"nodata", "FASHION_MNIST_DIR"}},
 		{"no checkpoint", []string{"RELNET_RESULTS=" + dir}, []string{"eval", good}, []string{"no checkpoint", "relnet train"}},

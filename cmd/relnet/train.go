@@ -12,7 +12,7 @@ var trainCommand = &cli.Command{
 	Name:      "train",
 	Usage:     "train (or resume) the model a config describes",
 	ArgsUsage: "CONFIG.toml",
-	Flags:     []cli.Flag{threadsFlag, resultsFlag},
+	Flags:     []cli.Flag{threadsFlag, resultsFlag, runFlag},
 	Action: func(c *cli.Context) error {
 		cfg, err := loadConfig(c)
 		if err != nil {

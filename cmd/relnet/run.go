@@ -1,0 +1,33 @@
+package main
+
+import (
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/relnet/relnet/experiments"
+)
+
+var runCommand = &cli.Command{
+	Name:  "run",
+	Usage: "train and evaluate every run of an experiment file (variants × grid × seeds); finished runs are skipped, interrupted ones resumed",
+	Description: "Each run writes results/<experiment>/<run>/: config.toml, metrics.jsonl, checkpoints and eval.json.\n" +
+		"With --shard i/n only runs i, i+n, i+2n, ... are done, so n machines share one experiment\n" +
+		"(e.g. a Slurm array: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT); `relnet report` merges them.",
+	ArgsUsage: "EXPERIMENT.toml",
+	Flags: []cli.Flag{threadsFlag, resultsFlag,
+		&cli.StringFlag{Name: "shard", Usage: "i/n: do only this machine's share of the runs (0 ≤ i < n)"}},
+	Action: func(c *cli.Context) error {
+		runs, err := loadPlan(c)
+		if err != nil {
+			return err
+		}
+		var shard experiments.Shard
+		if s := c.String("shard"); s != "" {
+			if shard, err = experiments.ParseShard(s); err != nil {
+				return err
+			}
+		}
+		return experiments.RunAll(c.Context, runs, shard, os.Stderr)
+	},
+}

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/relnet/relnet/experiments"
+)
+
+// tinyAblation is a two-variant Fashion-MNIST experiment small enough for a test.
+const tinyAblation = `[experiment]
+name = "tiny"
+[train]
+way = 3
+query = 5
+episodes = 40
+log_every = 5
+val_every = 20
+val_episodes = 5
+checkpoint_every = 5
+threads = 1
+[eval]
+query = 2
+[[variant]]
+name = "relation"
+baseline = true
+[[variant]]
+name = "prototype"
+heads.kind = "prototype"
+loss.kind = "ce"
+`
+
+// killedUntilDone starts `relnet run` and kills it with SIGKILL after a random delay, again
+// and again, until a run is left to finish on its own; it returns the number of kills.
+func killedUntilDone(t *testing.T, env []string, config string, rng *rand.Rand, maxKills int) int {
+	t.Helper()
+	for kills := 0; ; kills++ {
+		cmd := exec.Command(relnetBin, "run", config)
+		cmd.Env = append(os.Environ(), env...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		if kills == maxKills {
+			if err := <-done; err != nil {
+				t.Fatalf("final run: %v\n%s", err, stderr.String())
+			}
+			return kills
+		}
+		delay := time.Duration(300+rng.IntN(2500)) * time.Millisecond
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("run: %v\n%s", err, stderr.String())
+			}
+			return kills
+		case <-time.After(delay):
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-done
+			t.Logf("killed after %v", delay)
+		}
+	}
+}
+
+// TestRunSurvivesRandomKills kills `relnet run` at random moments, re-runs it, and checks
+// that every run's final weights and test accuracies equal an uninterrupted experiment's,
+// and that `relnet report` then reads a complete experiment.
+func TestRunSurvivesRandomKills(t *testing.T) {
+	config := writeFile(t, filepath.Join(t.TempDir(), "tiny.toml"), tinyAblation)
+	whole, killed := t.TempDir(), t.TempDir()
+	if code, stderr := run(t, []string{"RELNET_RESULTS=" + whole}, relnetBin, "run", config); code != 0 {
+		t.Fatalf("uninterrupted run: exit %d\n%s", code, stderr)
+	}
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("kill schedule seed %d", seed)
+	kills := killedUntilDone(t, []string{"RELNET_RESULTS=" + killed}, config, rand.New(rand.NewPCG(seed, 1)), 4)
+	t.Logf("%d kills", kills)
+
+	for _, runName := range []string{"relation-seed1", "prototype-seed1"} {
+		a := readRun(t, filepath.Join(whole, "tiny", runName))
+		b := readRun(t, filepath.Join(killed, "tiny", runName))
+		if !bytes.Equal(a.weights, b.weights) {
+			t.Errorf("%s: final checkpoint differs after kills", runName)
+		}
+		if a.accuracies != b.accuracies {
+			t.Errorf("%s: test accuracies differ after kills:\n%s\n%s", runName, a.accuracies, b.accuracies)
+		}
+		if a.metrics != b.metrics {
+			t.Errorf("%s: metrics.jsonl episodes differ:\n%s\n---\n%s", runName, a.metrics, b.metrics)
+		}
+	}
+	code, stderr := run(t, nil, relnetBin, "report", filepath.Join(killed, "tiny"))
+	if code != 0 {
+		t.Fatalf("report: exit %d\n%s", code, stderr)
+	}
+	md, err := os.ReadFile(filepath.Join(killed, "tiny", experiments.ReportFile))
+	if err != nil || !strings.Contains(string(md), "| prototype") || strings.Contains(string(md), "Not finished") {
+		t.Errorf("report.md (%v):\n%s", err, md)
+	}
+}
+
+// runFiles is what must not depend on interruptions: the final checkpoint, the per-episode
+// test accuracies, and the episodes, losses and validation accuracies of metrics.jsonl (not
+// their timings).
+type runFiles struct {
+	weights             []byte
+	accuracies, metrics string
+}
+
+func readRun(t *testing.T, dir string) runFiles {
+	t.Helper()
+	ckpt, err := os.ReadFile(filepath.Join(dir, experiments.CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The tensors follow the magic, the format version and the header (its length first);
+	// the header holds the results path, which differs between the two experiments.
+	headerLen := binary.LittleEndian.Uint32(ckpt[12:])
+	weights := ckpt[16+headerLen : len(ckpt)-32] // then a SHA-256 of everything before
+	res, err := experiments.ReadEvalResult(filepath.Join(dir, experiments.EvalFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acc, m strings.Builder
+	for _, g := range res.Groups {
+		fmt.Fprintln(&acc, g.Group, g.Model.PerEpisode)
+	}
+	recs, err := os.ReadFile(filepath.Join(dir, experiments.MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(recs)), "\n") {
+		var r experiments.Record
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		fmt.Fprintln(&m, r.Kind, r.Episode, r.Loss, r.ValAcc)
+	}
+	return runFiles{weights: weights, accuracies: acc.String(), metrics: m.String()}
+}
