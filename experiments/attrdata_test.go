@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/relnet/relnet/losses"
 )
 
 // TestMultiHeadOnSynth generates a small synthetic garment set, trains a three-head model
@@ -56,6 +58,18 @@ query = 2
 	}
 	if got := strings.Join(names, ","); got != "category,color,pattern" {
 		t.Errorf("groups %s", got)
+	}
+	if j := res.Joint; j == nil || j.Model.Episodes < 500 || j.Model.Mean < 0 || j.Model.Mean > 1 || j.PixelFloor.Episodes != j.Model.Episodes {
+		t.Errorf("joint accuracy: %+v", j)
+	}
+	// The supervised classifier baseline trains and scores on the same data.
+	clf := cfg
+	clf.Experiment.Run, clf.Heads.Kind, clf.Loss.Kind, clf.Heads.Interaction = "classifier", "classifier", losses.CrossEntropy, 0
+	if err := Train(context.Background(), clf, logTo(t)); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := Evaluate(context.Background(), clf, "", logTo(t)); err != nil || len(res.Groups) != 3 || res.Joint == nil {
+		t.Fatalf("classifier evaluation: %v %+v", err, res)
 	}
 	metrics, _ := os.ReadFile(filepath.Join(RunDir(cfg), MetricsFile))
 	if !strings.Contains(string(metrics), `"val_groups":{"category":`) {

@@ -72,7 +72,7 @@ type DatasetConfig struct {
 // HeadsConfig sizes the relation heads and says how they share work.
 type HeadsConfig struct {
 	heads.Config
-	Kind        string  `toml:"kind"`        // "relation" (default) or "prototype" (Snell et al.'s parameter-free head, a baseline; needs loss.kind = "ce")
+	Kind        string  `toml:"kind"`        // "relation" (default); baselines (need loss.kind = "ce"): "prototype" (Snell et al.'s parameter-free head) or "classifier" (supervised softmax per group, see the README)
 	Shared      bool    `toml:"shared"`      // one relation head for every attribute group (the single-head baseline)
 	Interaction float64 `toml:"interaction"` // λ of the interaction loss linking the heads; 0 = off (image split only)
 }
@@ -277,11 +277,15 @@ func (c Config) Validate() error {
 	if err := c.Heads.Validate(); err != nil {
 		return withKey("heads", err)
 	}
-	if c.Heads.Kind != "relation" && c.Heads.Kind != "prototype" {
-		return bad("heads.kind", "%q: want \"relation\" or \"prototype\"", c.Heads.Kind)
-	}
-	if c.Heads.Kind == "prototype" && c.Loss.Kind != losses.CrossEntropy {
-		return bad("heads.kind", "the prototype head scores by negative squared distance; train it with loss.kind = \"ce\"")
+	switch {
+	case c.Heads.Kind != "relation" && c.Heads.Kind != "prototype" && c.Heads.Kind != "classifier":
+		return bad("heads.kind", "%q: want \"relation\", \"prototype\" or \"classifier\"", c.Heads.Kind)
+	case c.Heads.Kind != "relation" && c.Loss.Kind != losses.CrossEntropy:
+		return bad("heads.kind", "the %s baseline is trained with cross-entropy; set loss.kind = \"ce\"", c.Heads.Kind)
+	case c.Heads.Kind != "relation" && c.Heads.Shared:
+		return bad("heads.shared", "a shared head is a relation-head setting; the %s baseline has none to share", c.Heads.Kind)
+	case c.Heads.Kind != "relation" && c.Heads.Interaction > 0:
+		return bad("heads.interaction", "the interaction loss links relation heads; the %s baseline has none", c.Heads.Kind)
 	}
 	if c.Heads.Interaction < 0 {
 		return bad("heads.interaction", "%g: must be ≥ 0", c.Heads.Interaction)
@@ -318,7 +322,8 @@ func (c Config) optim() model.OptimConfig {
 
 func (c Config) modelConfig() model.Config {
 	return model.Config{Backbone: c.Backbone, Head: c.Heads.Config, Loss: c.Loss.Kind,
-		SharedHead: c.Heads.Shared, Prototype: c.Heads.Kind == "prototype", Interaction: c.Heads.Interaction}
+		SharedHead: c.Heads.Shared, Prototype: c.Heads.Kind == "prototype", Interaction: c.Heads.Interaction,
+		Classifier: c.Heads.Kind == "classifier", Centroid: c.Dataset.Split == "class"}
 }
 
 // Encode writes the resolved configuration as TOML.

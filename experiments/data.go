@@ -14,6 +14,7 @@ import (
 type data struct {
 	shape            layers.Shape
 	groups           []string
+	classes          []int                // per group: its number of class ids
 	train, val, test []*datasets.Sampler  // indexed by group
 	cooc             *losses.Cooccurrence // nil without an interaction loss
 }
@@ -115,6 +116,7 @@ func (d *data) addGroup(cfg Config, name string, trainP, valP, testP *datasets.P
 		return err
 	}
 	d.groups = append(d.groups, name)
+	d.classes = append(d.classes, len(trainP.Images.ClassNames))
 	d.train, d.val, d.test = append(d.train, train), append(d.val, val), append(d.test, test)
 	return nil
 }

@@ -7,9 +7,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/layers"
+	"github.com/relnet/relnet/model"
 	"github.com/relnet/relnet/tensors"
 )
 
@@ -26,6 +30,7 @@ type EvalResult struct {
 	Seed       uint64        `json:"seed"` // test-episode bank
 	BN         string        `json:"bn"`
 	Groups     []GroupResult `json:"groups"`
+	Joint      *GroupResult  `json:"joint,omitempty"` // with several groups: all of them right, on shared queries
 	Seconds    float64       `json:"seconds"`
 	Trained    int64         `json:"trained_episodes"`
 	Threads    int           `json:"threads"`
@@ -101,6 +106,13 @@ func Evaluate(ctx context.Context, cfg Config, checkpoint string, log io.Writer)
 			r.Gain = pairedDifference(r.Model.PerEpisode, r.PixelFloor.PerEpisode)
 			res.Groups = append(res.Groups, r)
 		}
+		if len(d.groups) > 1 {
+			joint, err := evaluateJoint(ctx, l.model, d, n, mode)
+			if err != nil {
+				return err
+			}
+			res.Joint = joint
+		}
 		res.Seconds = time.Since(start).Seconds()
 		return nil
 	})
@@ -111,6 +123,52 @@ func Evaluate(ctx context.Context, cfg Config, checkpoint string, log io.Writer)
 		return nil, err
 	}
 	return res, nil
+}
+
+// evaluateJoint scores n joint test episodes (datasets.JointEpisodes): a query counts as
+// right when every group's head classifies it right. Episodes without a joint query are
+// skipped.
+func evaluateJoint(ctx context.Context, m *model.Model, d *data, n int64, mode layers.Mode) (*GroupResult, error) {
+	r := &GroupResult{Group: JointGroup}
+	for i := int64(0); i < n; i++ {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%w during the joint evaluation; nothing written", ErrInterrupted)
+		}
+		eps, ok := datasets.JointEpisodes(d.test, i)
+		if !ok {
+			continue
+		}
+		modelRight := make([]bool, len(eps[0].QueryLabels))
+		floorRight := make([]bool, len(modelRight))
+		for q := range modelRight {
+			modelRight[q], floorRight[q] = true, true
+		}
+		for g, ep := range eps {
+			for q, ok := range queryCorrect(m, g, ep, mode) {
+				modelRight[q] = modelRight[q] && ok
+			}
+			for q, ok := range pixelFloorCorrect(ep) {
+				floorRight[q] = floorRight[q] && ok
+			}
+		}
+		r.Model.PerEpisode = append(r.Model.PerEpisode, fraction(modelRight))
+		r.PixelFloor.PerEpisode = append(r.PixelFloor.PerEpisode, fraction(floorRight))
+	}
+	r.Model.Summary = Summarize(r.Model.PerEpisode)
+	r.PixelFloor.Summary = Summarize(r.PixelFloor.PerEpisode)
+	r.Gain = pairedDifference(r.Model.PerEpisode, r.PixelFloor.PerEpisode)
+	return r, nil
+}
+
+// JointGroup names the joint accuracy (every group right) in results and reports.
+const JointGroup = "joint"
+
+// scored lists a result's groups, then its joint accuracy when it has one.
+func (r *EvalResult) scored() []GroupResult {
+	if r.Joint == nil {
+		return r.Groups
+	}
+	return append(slices.Clone(r.Groups), *r.Joint)
 }
 
 // sameModel reports whether two resolved configs build the same network (so a checkpoint of
@@ -126,11 +184,11 @@ func (r *EvalResult) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d-way %d-shot, %d test episodes × %d queries/class (seed %d), %s split, BN %s, model trained %d episodes\n",
 		r.Way, r.Shot, len(r.Groups[0].Model.PerEpisode), r.Query, r.Seed, r.Split, r.BN, r.Trained)
-	for _, g := range r.Groups {
+	for _, g := range r.scored() {
 		if len(r.Groups) > 1 {
 			fmt.Fprintf(&b, " %s:\n", g.Group)
 		}
-		fmt.Fprintf(&b, "  relation network          %6.2f ± %.2f%%\n", 100*g.Model.Mean, 100*g.Model.CI95)
+		fmt.Fprintf(&b, "  model                     %6.2f ± %.2f%%\n", 100*g.Model.Mean, 100*g.Model.CI95)
 		fmt.Fprintf(&b, "  pixel nearest-centroid    %6.2f ± %.2f%%  (no learning: the floor)\n", 100*g.PixelFloor.Mean, 100*g.PixelFloor.CI95)
 		fmt.Fprintf(&b, "  gain over the floor       %+6.2f ± %.2f points (paired, same episodes)\n", 100*g.Gain.Mean, 100*g.Gain.CI95)
 	}

@@ -5,7 +5,10 @@ import "github.com/relnet/relnet/datasets"
 // pixelFloor is the no-learning baseline every model must beat: each query goes to the class
 // whose mean support image is nearest in Euclidean distance over raw (normalised) pixels. It
 // returns the fraction of the episode's queries it gets right.
-func pixelFloor(ep *datasets.Episode) float64 {
+func pixelFloor(ep *datasets.Episode) float64 { return fraction(pixelFloorCorrect(ep)) }
+
+// pixelFloorCorrect says which of ep's queries the pixel floor classifies right.
+func pixelFloorCorrect(ep *datasets.Episode) []bool {
 	size := ep.Channels * ep.Height * ep.Width
 	way, shot := ep.Spec.Way, ep.Spec.Shot
 	centroids := make([]float64, way*size)
@@ -17,7 +20,7 @@ func pixelFloor(ep *datasets.Episode) float64 {
 			}
 		}
 	}
-	correct := 0
+	correct := make([]bool, len(ep.QueryLabels))
 	for q, label := range ep.QueryLabels {
 		img := ep.Query[q*size : (q+1)*size]
 		best, bestDist := -1, 0.0
@@ -31,9 +34,18 @@ func pixelFloor(ep *datasets.Episode) float64 {
 				best, bestDist = c, dist
 			}
 		}
-		if best == label {
-			correct++
+		correct[q] = best == label
+	}
+	return correct
+}
+
+// fraction is the share of true values.
+func fraction(correct []bool) float64 {
+	n := 0
+	for _, c := range correct {
+		if c {
+			n++
 		}
 	}
-	return float64(correct) / float64(len(ep.QueryLabels))
+	return float64(n) / float64(len(correct))
 }

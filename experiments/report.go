@@ -116,15 +116,15 @@ func (r *Report) summarize() error {
 		for _, ev := range row.evals {
 			if first == nil {
 				first = ev
-				for _, g := range ev.Groups {
+				for _, g := range ev.scored() {
 					r.Groups = append(r.Groups, g.Group)
 					r.Floor = append(r.Floor, g.PixelFloor.Summary)
 				}
 				r.Bank = fmt.Sprintf("%d-way %d-shot, %d test episodes × %d queries per class (seed %d), BN %s",
 					ev.Way, ev.Shot, len(ev.Groups[0].Model.PerEpisode), ev.Query, ev.Seed, ev.BN)
 			}
-			if _, err := Paired(first, ev); err != nil {
-				return fmt.Errorf("%s: %w", r.Dir, err)
+			if _, err := Paired(first, ev); err != nil || len(ev.scored()) != len(r.Groups) {
+				return fmt.Errorf("%s: %s and %s were not evaluated alike (%v); re-run `relnet eval` on the older one", r.Dir, first.Experiment, ev.Experiment, err)
 			}
 		}
 		if len(row.evals) == 0 {
@@ -134,9 +134,9 @@ func (r *Report) summarize() error {
 		for g := range r.Groups {
 			c := &row.Cells[g]
 			var seedMeans []float64
-			c.PerEpisode = make([]float64, len(row.evals[0].Groups[g].Model.PerEpisode))
+			c.PerEpisode = make([]float64, len(row.evals[0].scored()[g].Model.PerEpisode))
 			for _, ev := range row.evals {
-				acc := ev.Groups[g].Model
+				acc := ev.scored()[g].Model
 				seedMeans = append(seedMeans, acc.Mean)
 				for i, a := range acc.PerEpisode {
 					c.PerEpisode[i] += a / float64(len(row.evals))

@@ -63,7 +63,7 @@ type learner struct {
 
 func newLearner(cfg Config, d *data) (*learner, error) {
 	mc := cfg.modelConfig()
-	mc.Groups = d.groups
+	mc.Groups, mc.Classes = d.groups, d.classes
 	m, err := model.New(mc, d.shape, cfg.Train.Seed)
 	if err != nil {
 		return nil, err
@@ -338,10 +338,20 @@ func evaluate(m *model.Model, g int, episodes []*datasets.Episode, mode layers.M
 // episodeAccuracy is the fraction of ep's queries that group g's head classifies right,
 // computed without autograd.
 func episodeAccuracy(m *model.Model, g int, ep *datasets.Episode, mode layers.Mode) float64 {
+	return fraction(queryCorrect(m, g, ep, mode))
+}
+
+// queryCorrect says which of ep's queries group g's head classifies right.
+func queryCorrect(m *model.Model, g int, ep *datasets.Episode, mode layers.Mode) []bool {
 	prev := tensors.SetGrad(false)
 	defer tensors.SetGrad(prev)
 	var s tensors.Scope
 	defer s.Drop()
 	logits := tensors.Values(m.GroupLogits(&s, g, ep, mode))
-	return float64(model.Correct(logits, ep.QueryLabels, ep.Spec.Way)) / float64(len(ep.QueryLabels))
+	way := ep.Spec.Way
+	correct := make([]bool, len(ep.QueryLabels))
+	for q, label := range ep.QueryLabels {
+		correct[q] = model.Correct(logits[q*way:(q+1)*way], []int{label}, way) == 1
+	}
+	return correct
 }

@@ -28,6 +28,14 @@ type Config struct {
 	Prototype bool
 	// Interaction is λ, the weight of the interaction loss that links the heads (0 = off).
 	Interaction float64
+	// Classifier makes the supervised baseline: instead of relation heads, one softmax layer
+	// per group over the flattened backbone features, trained with cross-entropy over all
+	// the group's Classes on every image of the episodes. It scores an episode by its
+	// softmax restricted to the episode's classes, or with Centroid (classes unseen in
+	// training) by the nearest class mean of its backbone features.
+	Classifier bool
+	Classes    []int // per group: the number of classes of its softmax layer
+	Centroid   bool
 }
 
 // Model is a (multi-head) relation network: a shared backbone and one relation head per
@@ -40,6 +48,8 @@ type Model struct {
 	Loss        losses.Kind
 	Interaction float64
 	Input       layers.Shape
+	Classifiers []*layers.Linear // per group, with Config.Classifier
+	Centroid    bool
 }
 
 // New builds a model for images of shape in, with parameters drawn from seed.
@@ -60,10 +70,18 @@ func New(cfg Config, in layers.Shape, seed uint64) (m *Model, err error) {
 		p.Free()
 		return nil, err
 	}
-	m = &Model{Params: p, Backbone: bb, Groups: cfg.Groups, Loss: cfg.Loss, Interaction: cfg.Interaction, Input: in}
+	m = &Model{Params: p, Backbone: bb, Groups: cfg.Groups, Loss: cfg.Loss, Interaction: cfg.Interaction, Input: in, Centroid: cfg.Centroid}
 	momentum := cfg.Backbone.WithDefaults().BNMomentum
-	for _, g := range cfg.Groups {
-		if cfg.Prototype {
+	out := bb.OutShape()
+	for i, g := range cfg.Groups {
+		if cfg.Classifier {
+			if len(cfg.Classes) != len(cfg.Groups) || cfg.Classes[i] < 2 {
+				p.Free()
+				return nil, fmt.Errorf("the classifier baseline needs the class count of every group, got %v for %v", cfg.Classes, cfg.Groups)
+			}
+			m.Classifiers = append(m.Classifiers, layers.NewLinear(p, "classifier."+g, out.C*out.H*out.W, int64(cfg.Classes[i])))
+		}
+		if cfg.Prototype || cfg.Classifier {
 			m.Heads = append(m.Heads, heads.Prototype{})
 			continue
 		}
@@ -78,7 +96,7 @@ func New(cfg Config, in layers.Shape, seed uint64) (m *Model, err error) {
 		if len(cfg.Groups) == 1 {
 			name = "head"
 		}
-		h, err := heads.NewRelation(p, name, bb.OutShape(), cfg.Head, momentum)
+		h, err := heads.NewRelation(p, name, out, cfg.Head, momentum)
 		if err != nil {
 			p.Free()
 			return nil, err
@@ -95,6 +113,9 @@ type Output struct {
 	// Cross[g][h] (g ≠ h, only when the model has an interaction loss) scores group g's
 	// queries with head h against group h's episode classes: [M_g, N_h].
 	Cross [][]*ts.Tensor
+	// Full[g] (classifier only) is group g's softmax layer on all images of its episode,
+	// supports then queries: [N·K + M, classes].
+	Full []*ts.Tensor
 }
 
 // encode runs all images of eps through the backbone in one call and returns, per episode,
@@ -129,6 +150,15 @@ func (m *Model) Forward(s *tensors.Scope, eps []*datasets.Episode, mode layers.M
 		panic(&tensors.Error{Op: "forward", Err: fmt.Errorf("%d episodes for %d groups", len(eps), len(m.Groups))})
 	}
 	supports, queries := m.encode(s, eps, mode)
+	if m.Classifiers != nil {
+		out := Output{}
+		for g, ep := range eps {
+			all := s.T(ts.Cat([]*ts.Tensor{supports[g], queries[g]}, 0))
+			out.Full = append(out.Full, m.Classifiers[g].Forward(s, flat(s, all)))
+			out.Logits = append(out.Logits, m.classify(s, g, ep, supports[g], queries[g], mode))
+		}
+		return out
+	}
 	score := func(h, g int) *ts.Tensor { // head h: g's queries against h's classes
 		sp := eps[h].Spec
 		return m.Heads[h].Logits(s, supports[h], int64(sp.Way), int64(sp.Shot), queries[g], mode)
@@ -154,7 +184,29 @@ func (m *Model) Forward(s *tensors.Scope, eps []*datasets.Episode, mode layers.M
 // GroupLogits scores one episode of group g with g's head: [M,N].
 func (m *Model) GroupLogits(s *tensors.Scope, g int, ep *datasets.Episode, mode layers.Mode) *ts.Tensor {
 	supports, queries := m.encode(s, []*datasets.Episode{ep}, mode)
+	if m.Classifiers != nil {
+		return m.classify(s, g, ep, supports[0], queries[0], mode)
+	}
 	return m.Heads[g].Logits(s, supports[0], int64(ep.Spec.Way), int64(ep.Spec.Shot), queries[0], mode)
+}
+
+// classify scores an episode with group g's softmax layer restricted to the episode's
+// classes, or by nearest feature centroid when the model has Centroid: [M,N].
+func (m *Model) classify(s *tensors.Scope, g int, ep *datasets.Episode, support, queries *ts.Tensor, mode layers.Mode) *ts.Tensor {
+	if m.Centroid {
+		return heads.Prototype{}.Logits(s, support, int64(ep.Spec.Way), int64(ep.Spec.Shot), queries, mode)
+	}
+	classes := make([]int64, len(ep.Classes))
+	for i, c := range ep.Classes {
+		classes[i] = int64(c)
+	}
+	logits := m.Classifiers[g].Forward(s, flat(s, queries))
+	return s.T(logits.IndexSelect(1, s.Int64(classes, int64(len(classes))), false))
+}
+
+// flat reshapes feature maps [B,C,H,W] to [B,C·H·W].
+func flat(s *tensors.Scope, x *ts.Tensor) *ts.Tensor {
+	return s.T(x.Flatten(1, -1, false))
 }
 
 // Objective is the training loss of one step: Σ_g L_g + λ·interaction. parts[g] is group
@@ -162,7 +214,12 @@ func (m *Model) GroupLogits(s *tensors.Scope, g int, ep *datasets.Episode, mode 
 // labels) and is skipped when the model has none.
 func (m *Model) Objective(s *tensors.Scope, eps []*datasets.Episode, out Output, cooc *losses.Cooccurrence) (total *ts.Tensor, parts []*ts.Tensor) {
 	for g, ep := range eps {
-		part := losses.Compute(s, m.Loss, out.Logits[g], Labels(s, ep))
+		var part *ts.Tensor
+		if out.Full != nil {
+			part = losses.Compute(s, losses.CrossEntropy, out.Full[g], classLabels(s, ep))
+		} else {
+			part = losses.Compute(s, m.Loss, out.Logits[g], Labels(s, ep))
+		}
 		parts = append(parts, part)
 		if total == nil {
 			total = part
@@ -192,6 +249,18 @@ func Labels(s *tensors.Scope, ep *datasets.Episode) *ts.Tensor {
 	l := make([]int64, len(ep.QueryLabels))
 	for i, v := range ep.QueryLabels {
 		l[i] = int64(v)
+	}
+	return s.Int64(l, int64(len(l)))
+}
+
+// classLabels is the class ids of ep's supports then queries, as an int64 tensor.
+func classLabels(s *tensors.Scope, ep *datasets.Episode) *ts.Tensor {
+	var l []int64
+	for i := range ep.Spec.Way * ep.Spec.Shot {
+		l = append(l, int64(ep.Classes[i/ep.Spec.Shot]))
+	}
+	for _, v := range ep.QueryLabels {
+		l = append(l, int64(ep.Classes[v]))
 	}
 	return s.Int64(l, int64(len(l)))
 }

@@ -120,3 +120,53 @@ func TestMultiHeadForwardAndObjective(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestClassifierScoresEpisodesByItsRestrictedSoftmax checks the supervised baseline: its
+// episode logits are its full softmax layer's logits at the episode's classes, and its loss is
+// the cross-entropy of the full layer against the images' class ids.
+func TestClassifierScoresEpisodesByItsRestrictedSoftmax(t *testing.T) {
+	err := tensors.Run(func() error {
+		m, err := New(Config{Classifier: true, Classes: []int{10}}, layers.Shape{C: 1, H: 28, W: 28}, 3)
+		if err != nil {
+			return err
+		}
+		defer m.Free()
+		ep := &datasets.Episode{Spec: datasets.EpisodeSpec{Way: 3, Shot: 2, Query: 1}, Classes: []int{7, 2, 5},
+			Channels: 1, Height: 28, Width: 28, Support: make([]float32, 6*784), Query: make([]float32, 3*784),
+			QueryLabels: []int{0, 1, 2}}
+		for i := range ep.Query {
+			ep.Query[i] = float32(i%29) / 29
+			ep.Support[i%len(ep.Support)] = float32(i%13) / 13
+		}
+		var s tensors.Scope
+		defer s.Drop()
+		out := m.Forward(&s, []*datasets.Episode{ep}, layers.Eval)
+		full := tensors.Values(out.Full[0]) // [6 supports + 3 queries, 10]
+		logits := tensors.Values(out.Logits[0])
+		for q := range 3 {
+			for n, c := range ep.Classes {
+				if got, want := logits[q*3+n], full[(6+q)*10+c]; got != want {
+					t.Errorf("query %d class %d: episode logit %v, full logit %v", q, c, got, want)
+				}
+			}
+		}
+		loss, _ := m.Objective(&s, []*datasets.Episode{ep}, out, nil)
+		want := 0.0 // mean over the 9 images of −log softmax at the class id
+		labels := []int{7, 7, 2, 2, 5, 5, 7, 2, 5}
+		for i, c := range labels {
+			row := full[i*10 : (i+1)*10]
+			var z float64
+			for _, v := range row {
+				z += math.Exp(float64(v))
+			}
+			want += (math.Log(z) - float64(row[c])) / float64(len(labels))
+		}
+		if got := float64(tensors.Values(loss)[0]); math.Abs(got-want) > 1e-4 {
+			t.Errorf("loss %v, want %v", got, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
