@@ -142,3 +142,21 @@ func TestKeyLine(t *testing.T) {
 		}
 	}
 }
+
+func TestSameRunIgnoresOnlyExecutionSettings(t *testing.T) {
+	cfg, err := Parse("q.toml", []byte("[train]\nepisodes = 10\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := cfg.Encode()
+	moved := cfg
+	moved.Train.Threads, moved.Train.Workers, moved.Experiment.Results = 7, 3, "/elsewhere"
+	if !sameRun(string(text), moved) {
+		t.Error("a change of threads, workers or results root made another run")
+	}
+	changed := cfg
+	changed.Train.LR = 0.5
+	if sameRun(string(text), changed) {
+		t.Error("a change of train.lr was taken for the same run")
+	}
+}

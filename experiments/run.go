@@ -86,17 +86,13 @@ const (
 // its results would be reported under a name they do not belong to.
 func stateOf(cfg Config) (runState, error) {
 	dir := RunDir(cfg)
-	text, err := cfg.Encode()
-	if err != nil {
-		return 0, err
-	}
 	prev, err := os.ReadFile(filepath.Join(dir, ConfigFile))
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return runNew, nil
 	case err != nil:
 		return 0, err
-	case string(prev) != string(text):
+	case !sameRun(string(prev), cfg):
 		return 0, fmt.Errorf("%s holds a run of another configuration; rename the experiment or delete the directory", dir)
 	}
 	if _, err := os.Stat(filepath.Join(dir, FailedFile)); err == nil {
@@ -170,4 +166,19 @@ func RunAll(ctx context.Context, plan []Config, shard Shard, log io.Writer) erro
 		return fmt.Errorf("%d of %d runs failed: %s", len(failed), len(runs), strings.Join(failed, ", "))
 	}
 	return nil
+}
+
+// sameRun reports whether a resolved configuration (config.toml, a checkpoint's header)
+// describes the same run as cfg: every setting counts but those of execution (results root,
+// threads, device, workers, prefetch), which may change between a run and its resumption.
+func sameRun(text string, cfg Config) bool {
+	prev, err := Parse(ConfigFile, []byte(text))
+	return err == nil && withoutExecution(prev) == withoutExecution(cfg)
+}
+
+func withoutExecution(c Config) string {
+	c.Experiment.Results = ""
+	c.Train.Threads, c.Train.Device, c.Train.Workers, c.Train.Prefetch = 0, "", 0, 0
+	text, _ := c.Encode()
+	return string(text)
 }

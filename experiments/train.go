@@ -170,7 +170,7 @@ func train(ctx context.Context, cfg Config, text string, d *data, l *learner, di
 	case err != nil:
 		return err
 	default:
-		if h.Config != text {
+		if !sameRun(h.Config, cfg) {
 			return fmt.Errorf("%s was made with another configuration; use a new experiment name or delete %s", ckpt, dir)
 		}
 		state = h
