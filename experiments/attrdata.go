@@ -1,14 +1,17 @@
 package experiments
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
+	"syscall"
 
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/layers"
@@ -129,16 +132,44 @@ func synthesize(path, dataRoot, fashionDir string) (string, error) {
 	}
 	out := filepath.Join(dataRoot, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)))
 	labels := filepath.Join(out, synth.LabelsFile)
-	var existing synth.Config
-	if prev, err := os.ReadFile(filepath.Join(out, synth.ConfigFile)); err == nil {
-		if DecodeTOML(out, prev, &existing) == nil && reflect.DeepEqual(existing, sc.WithDefaults()) {
-			if _, err := os.Stat(labels); err == nil {
-				return labels, nil
-			}
-		}
+	if generated(out, sc) {
+		return labels, nil
 	}
-	if _, err := synth.Generate(sc, fashionDir, out, 0); err != nil {
+	if err := os.MkdirAll(dataRoot, 0o755); err != nil {
+		return "", fmt.Errorf("synthetic data: %w", err)
+	}
+	// Generate beside the target and rename into place, so that runs sharing a results
+	// directory (shards of one experiment) never read a half-written set.
+	tmp, err := os.MkdirTemp(dataRoot, ".synth-*")
+	if err != nil {
+		return "", fmt.Errorf("synthetic data: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	if _, err := synth.Generate(sc, fashionDir, tmp, 0); err != nil {
 		return "", err
 	}
+	if generated(out, sc) { // another run sharing the directory was quicker
+		return labels, nil
+	}
+	if err := os.RemoveAll(out); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, out); err != nil && !errors.Is(err, fs.ErrExist) && !errors.Is(err, syscall.ENOTEMPTY) {
+		return "", fmt.Errorf("synthetic data: %w", err)
+	}
 	return labels, nil
+}
+
+// generated reports whether dir holds the complete set sc describes.
+func generated(dir string, sc synth.Config) bool {
+	prev, err := os.ReadFile(filepath.Join(dir, synth.ConfigFile))
+	if err != nil {
+		return false
+	}
+	var existing synth.Config
+	if DecodeTOML(dir, prev, &existing) != nil || !reflect.DeepEqual(existing, sc.WithDefaults()) {
+		return false
+	}
+	_, err = os.Stat(filepath.Join(dir, synth.LabelsFile))
+	return err == nil
 }

@@ -111,17 +111,25 @@ func LoadReport(dir string) (*Report, error) {
 // summarize fills the cells: seeds pooled per episode, paired differences to the baseline,
 // best marks.
 func (r *Report) summarize() error {
-	var first *EvalResult
+	firstAt := map[string]*EvalResult{} // per grid point: runs there share one test bank
+	var overall *EvalResult
 	for _, row := range r.Rows {
 		for _, ev := range row.evals {
-			if first == nil {
-				first = ev
+			if overall == nil {
+				overall = ev
 				for _, g := range ev.scored() {
 					r.Groups = append(r.Groups, g.Group)
 					r.Floor = append(r.Floor, g.PixelFloor.Summary)
 				}
 				r.Bank = fmt.Sprintf("%d-way %d-shot, %d test episodes × %d queries per class (seed %d), BN %s",
 					ev.Way, ev.Shot, len(ev.Groups[0].Model.PerEpisode), ev.Query, ev.Seed, ev.BN)
+			}
+			first := firstAt[row.Point]
+			if first == nil {
+				first, firstAt[row.Point] = ev, ev
+			}
+			if overall.Way != ev.Way || overall.Shot != ev.Shot || overall.Query != ev.Query {
+				r.Bank = "the test protocol varies with the grid point (see each run's eval.json); the pixel floor row is the first point's"
 			}
 			if _, err := Paired(first, ev); err != nil || len(ev.scored()) != len(r.Groups) {
 				return fmt.Errorf("%s: %s and %s were not evaluated alike (%v); re-run `relnet eval` on the older one", r.Dir, first.Experiment, ev.Experiment, err)

@@ -151,3 +151,38 @@ func readRun(t *testing.T, dir string) runFiles {
 	}
 	return runFiles{weights: weights, accuracies: acc.String(), metrics: m.String()}
 }
+
+// TestSlurmArrayShardsMergeInOneReport runs the Slurm array script as two array tasks of a
+// four-run experiment (one after the other, as a real array might), checks that each task
+// did only its own runs, and that the report merges them.
+func TestSlurmArrayShardsMergeInOneReport(t *testing.T) {
+	config := writeFile(t, filepath.Join(t.TempDir(), "tiny.toml"),
+		strings.Replace(tinyAblation, "episodes = 40\n", "episodes = 10\n", 1)+"[grid]\ntrain.shot = [1, 2]\n")
+	results := t.TempDir()
+	for task := range 2 {
+		env := []string{"RELNET=" + relnetBin, "RELNET_RESULTS=" + results, "SLURM_CPUS_PER_TASK=1",
+			fmt.Sprintf("SLURM_ARRAY_TASK_ID=%d", task), "SLURM_ARRAY_TASK_COUNT=2", "SLURM_ARRAY_TASK_MIN=0"}
+		if code, stderr := run(t, env, "bash", "../../scripts/slurm-array.sh", config); code != 0 {
+			t.Fatalf("task %d: exit %d\n%s", task, code, stderr)
+		}
+		var done []string
+		for _, r := range []string{"relation-shot1-seed1", "relation-shot2-seed1", "prototype-shot1-seed1", "prototype-shot2-seed1"} {
+			if _, err := os.Stat(filepath.Join(results, "tiny", r, experiments.EvalFile)); err == nil {
+				done = append(done, r)
+			}
+		}
+		want := map[int]string{0: "relation-shot1-seed1 prototype-shot1-seed1", 1: "relation-shot1-seed1 relation-shot2-seed1 prototype-shot1-seed1 prototype-shot2-seed1"}[task]
+		if strings.Join(done, " ") != want {
+			t.Errorf("after task %d: finished %v, want %s", task, done, want)
+		}
+	}
+	out, err := exec.Command(relnetBin, "report", filepath.Join(results, "tiny")).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"relation shot=1 (baseline)", "prototype shot=2", "paired difference"} {
+		if !strings.Contains(string(out), w) {
+			t.Errorf("report lacks %q:\n%s", w, out)
+		}
+	}
+}
