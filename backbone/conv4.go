@@ -12,9 +12,10 @@ import (
 // Config chooses and sizes a backbone. The zero value means Conv-4 with 64 filters and
 // BatchNorm momentum 0.1.
 type Config struct {
-	Name       string  `toml:"name"`        // "conv4"
-	Filters    int64   `toml:"filters"`     // channels of every block; default 64
-	BNMomentum float64 `toml:"bn_momentum"` // running-statistics momentum; default 0.1 (the paper used 1)
+	Name       string   `toml:"name"`        // "conv4" or "resnet12"
+	Filters    int64    `toml:"filters"`     // conv4: channels of every block; default 64
+	Widths     [4]int64 `toml:"widths"`      // resnet12: channels of the four residual blocks; default [64, 160, 320, 640]
+	BNMomentum float64  `toml:"bn_momentum"` // running-statistics momentum; default 0.1 (the paper used 1)
 }
 
 // WithDefaults fills zero fields.
@@ -25,6 +26,9 @@ func (c Config) WithDefaults() Config {
 	if c.Filters == 0 {
 		c.Filters = 64
 	}
+	if c.Widths == [4]int64{} {
+		c.Widths = [4]int64{64, 160, 320, 640}
+	}
 	if c.BNMomentum == 0 {
 		c.BNMomentum = 0.1
 	}
@@ -34,11 +38,16 @@ func (c Config) WithDefaults() Config {
 // Validate reports a bad field by its TOML name.
 func (c Config) Validate() error {
 	c = c.WithDefaults()
-	if c.Name != "conv4" {
-		return fmt.Errorf("backbone.name = %q: the only backbone is \"conv4\"", c.Name)
+	if c.Name != "conv4" && c.Name != "resnet12" {
+		return fmt.Errorf("backbone.name = %q: want \"conv4\" or \"resnet12\"", c.Name)
 	}
 	if c.Filters < 1 {
 		return fmt.Errorf("backbone.filters = %d: must be ≥ 1", c.Filters)
+	}
+	for _, w := range c.Widths {
+		if w < 1 {
+			return fmt.Errorf("backbone.widths = %v: every width must be ≥ 1", c.Widths)
+		}
 	}
 	if c.BNMomentum <= 0 || c.BNMomentum > 1 {
 		return fmt.Errorf("backbone.bn_momentum = %g: must be in (0, 1]", c.BNMomentum)
@@ -71,6 +80,9 @@ func New(p *layers.Params, in layers.Shape, cfg Config) (Backbone, error) {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()
+	if cfg.Name == "resnet12" {
+		return newResNet12(p, in, cfg)
+	}
 	f := cfg.Filters
 	b := &Conv4{in: in}
 	chans := in.C

@@ -87,6 +87,9 @@ func NewSampler(p *Pool, spec EpisodeSpec, aug Augment, seed uint64) (*Sampler, 
 	return &Sampler{pool: p, spec: spec, aug: aug, seed: seed, classes: p.eligible(spec.Shot + spec.Query)}, nil
 }
 
+// Pool is the pool the sampler draws from.
+func (s *Sampler) Pool() *Pool { return s.pool }
+
 // Episode returns episode i of the sampler's stream. Its random numbers come from a PCG seeded with
 // (seed, splitmix64(i)), drawn in a fixed order: classes, images, then augmentation.
 func (s *Sampler) Episode(i int64) *Episode {

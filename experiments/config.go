@@ -47,26 +47,27 @@ func (e ExperimentConfig) Label() string { return strings.TrimSpace(e.Variant + 
 
 // DatasetConfig says which images to use and how to split and transform them.
 type DatasetConfig struct {
-	Source       string               `toml:"source"`        // "fashion-mnist", "csv" (seed notebook format) or "streetstyle" (StreetStyle-27K manifest)
-	Dir          string               `toml:"dir"`           // fashion-mnist: default $FASHION_MNIST_DIR, else /usr/share/datasets/fashion-mnist
-	Path         string               `toml:"path"`          // csv / streetstyle: the labels file (relative paths: to the config file)
-	Images       string               `toml:"images"`        // csv / streetstyle: image directory; default the labels file's directory
-	Channels     int                  `toml:"channels"`      // csv / streetstyle: decode to 1 (grey) or 3 (RGB) channels; default 3
-	Height       int                  `toml:"height"`        // csv / streetstyle: default 84
-	Width        int                  `toml:"width"`         // csv / streetstyle: default 84
-	Groups       []datasets.GroupSpec `toml:"groups"`        // csv / streetstyle: the exclusive attribute groups, one relation head each
-	TestFraction float64              `toml:"test_fraction"` // csv / streetstyle: share of images held out for testing; default 0.2
-	Split        string               `toml:"split"`         // "image" (seed notebook: all classes, held-out images) or "class"
-	SplitSeed    uint64               `toml:"split_seed"`    // seed of the image split, the same for every run of an experiment; default 1
-	ValFraction  float64              `toml:"val_fraction"`  // share of each training class's images kept for validation; default 0.1
-	TrainClasses []int                `toml:"train_classes"` // class split only; default [0,1,3,5,7]
-	ValClasses   []int                `toml:"val_classes"`   // class split only; default none (validate on held-out images of the training classes)
-	TestClasses  []int                `toml:"test_classes"`  // class split only; default [2,4,6,8,9]
-	Normalize    string               `toml:"normalize"`     // "train" (mean/std of the training split, default), "none", or "given" (Mean, Std)
-	Mean         []float64            `toml:"mean"`
-	Std          []float64            `toml:"std"`
-	RotateDeg    float64              `toml:"rotate_degrees"` // training only: random rotation in ±degrees per image (seed notebook)
-	Rotate90     bool                 `toml:"rotate90"`       // training only: one random 0/90/180/270° rotation per episode (paper)
+	Source          string               `toml:"source"`        // "fashion-mnist", "csv" (seed notebook format) or "streetstyle" (StreetStyle-27K manifest)
+	Dir             string               `toml:"dir"`           // fashion-mnist: default $FASHION_MNIST_DIR, else /usr/share/datasets/fashion-mnist
+	Path            string               `toml:"path"`          // csv / streetstyle: the labels file (relative paths: to the config file)
+	Images          string               `toml:"images"`        // csv / streetstyle: image directory; default the labels file's directory
+	Channels        int                  `toml:"channels"`      // csv / streetstyle: decode to 1 (grey) or 3 (RGB) channels; default 3
+	Height          int                  `toml:"height"`        // csv / streetstyle: default 84
+	Width           int                  `toml:"width"`         // csv / streetstyle: default 84
+	Groups          []datasets.GroupSpec `toml:"groups"`        // csv / streetstyle: the exclusive attribute groups, one relation head each
+	TestFraction    float64              `toml:"test_fraction"` // csv / streetstyle: share of images held out for testing; default 0.2
+	Split           string               `toml:"split"`         // "image" (seed notebook: all classes, held-out images) or "class"
+	SplitSeed       uint64               `toml:"split_seed"`    // seed of the image split, the same for every run of an experiment; default 1
+	ValFraction     float64              `toml:"val_fraction"`  // share of each training class's images kept for validation; default 0.1
+	TrainClasses    []int                `toml:"train_classes"` // class split only; default [0,1,3,5,7]
+	ValClasses      []int                `toml:"val_classes"`   // class split only; default none (validate on held-out images of the training classes)
+	TestClasses     []int                `toml:"test_classes"`  // class split only; default [2,4,6,8,9]
+	Normalize       string               `toml:"normalize"`     // "train" (mean/std of the training split, default), "none", or "given" (Mean, Std)
+	Mean            []float64            `toml:"mean"`
+	Std             []float64            `toml:"std"`
+	RotateDeg       float64              `toml:"rotate_degrees"`   // training only: random rotation in ±degrees per image (seed notebook)
+	Rotate90        bool                 `toml:"rotate90"`         // training only: one random 0/90/180/270° rotation per episode (paper)
+	RotationClasses bool                 `toml:"rotation_classes"` // class split: each training class at 0/90/180/270° becomes four classes (Omniglot protocol)
 }
 
 // HeadsConfig sizes the relation heads and says how they share work.
@@ -235,6 +236,8 @@ func (c Config) Validate() error {
 		return bad("dataset.normalize", "%q: want \"train\", \"none\" or \"given\"", d.Normalize)
 	case d.Normalize == "given" && (len(d.Mean) == 0 || len(d.Mean) != len(d.Std)):
 		return bad("dataset.mean", "normalize = \"given\" needs mean and std with one value per channel")
+	case d.RotationClasses && d.Split != "class":
+		return bad("dataset.rotation_classes", "rotations as new classes need split = \"class\" (the test classes must be unseen)")
 	case d.RotateDeg < 0 || d.RotateDeg > 180:
 		return bad("dataset.rotate_degrees", "%g: must be in [0, 180]", d.RotateDeg)
 	case t.Way < 2:

@@ -71,6 +71,11 @@ func loadData(cfg Config) (*data, error) {
 				return nil, err
 			}
 		}
+		if d.RotationClasses {
+			if trainP, err = datasets.RotationClasses(trainP); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if valP == nil || valP.Len() == 0 {
 		return nil, fmt.Errorf("dataset.val_fraction = %g leaves no validation images", d.ValFraction)

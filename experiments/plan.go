@@ -110,8 +110,8 @@ func ParsePlan(path string, data []byte) ([]Config, error) {
 func readVariants(path string, data []byte, pf planFile) ([]variant, error) {
 	if len(pf.Variants) == 0 {
 		name := pf.Experiment.Variant
-		if name == "" {
-			name = "base"
+		if name == "" && len(pf.Grid) == 0 && pf.Experiment.Point == "" {
+			name = "base" // with a grid, its points name the runs
 		}
 		return []variant{{name: name, baseline: pf.Experiment.Baseline}}, nil
 	}
@@ -193,10 +193,15 @@ func flatten(prefix string, m map[string]any) []setting {
 	return out
 }
 
-// pointLabel names a grid point by its keys' last parts, e.g. "shot=5 kind=resnet12".
+// pointLabel names a grid point: string values as they are, others by their key's last
+// part, e.g. "resnet12 shot=5".
 func pointLabel(point []setting) string {
 	parts := make([]string, len(point))
 	for i, s := range point {
+		if v, ok := s.value.(string); ok {
+			parts[i] = v
+			continue
+		}
 		parts[i] = fmt.Sprintf("%s=%v", s.key[strings.LastIndex(s.key, ".")+1:], s.value)
 	}
 	return strings.Join(parts, " ")

@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -158,5 +159,43 @@ func TestSameRunIgnoresOnlyExecutionSettings(t *testing.T) {
 	changed.Train.LR = 0.5
 	if sameRun(string(text), changed) {
 		t.Error("a change of train.lr was taken for the same run")
+	}
+}
+
+func TestGridWithoutVariantsNamesRunsByPoint(t *testing.T) {
+	runs, err := ParsePlan("g.toml", []byte("[grid]\ntrain.shot = [1, 5]\nbackbone.name = [\"conv4\", \"resnet12\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range runs {
+		names = append(names, r.Experiment.Run)
+		text, _ := r.Encode()
+		again, err := Parse("config.toml", text)
+		if err != nil || again.Experiment.Run != r.Experiment.Run {
+			t.Errorf("%s does not round-trip: %v %q", r.Experiment.Run, err, again.Experiment.Run)
+		}
+	}
+	if got := strings.Join(names, " "); got != "conv4-shot1-seed1 conv4-shot5-seed1 resnet12-shot1-seed1 resnet12-shot5-seed1" {
+		t.Errorf("runs %s", got)
+	}
+}
+
+func TestExampleExperimentFilesAreValid(t *testing.T) {
+	files, _ := filepath.Glob("*.toml")
+	want := map[string]int{"quickstart.toml": 1, "classsplit.toml": 3, "heads-ablation.toml": 5, "shots-backbones.toml": 4}
+	for _, f := range files {
+		runs, err := LoadPlan(f)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if n, ok := want[f]; ok && len(runs) != n {
+			t.Errorf("%s: %d runs, want %d", f, len(runs), n)
+		}
+		delete(want, f)
+	}
+	if len(want) > 0 {
+		t.Errorf("missing example files: %v", want)
 	}
 }

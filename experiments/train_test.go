@@ -140,3 +140,43 @@ func (w *testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
+
+// TestClassSplitWithRotationsAndResNet12 trains a narrow ResNet-12 relation network on
+// Fashion-MNIST's training classes turned into 20 rotation classes, and scores it on the
+// unseen classes.
+func TestClassSplitWithRotationsAndResNet12(t *testing.T) {
+	cfg, err := Parse("rot.toml", []byte(`
+[dataset]
+split = "class"
+rotation_classes = true
+[backbone]
+name = "resnet12"
+widths = [4, 4, 4, 4]
+[train]
+query = 3
+episodes = 4
+log_every = 2
+val_every = 2
+val_episodes = 2
+[eval]
+query = 1
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Experiment.Results = t.TempDir()
+	d, err := loadData(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(d.train[0].Pool().Classes); got != 20 {
+		t.Errorf("%d training classes, want 5 × 4 rotations = 20", got)
+	}
+	if err := Train(context.Background(), cfg, logTo(t)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Evaluate(context.Background(), cfg, "", logTo(t))
+	if err != nil || res.Groups[0].Model.Episodes != 600 {
+		t.Fatalf("evaluation: %v %+v", err, res)
+	}
+}
