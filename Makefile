@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 QUICKSTART := experiments/quickstart.toml
 
-.PHONY: setup build run test bench
+.PHONY: setup build run test fuzz bench
 setup:
 	@bash scripts/setup.sh
 
@@ -19,6 +19,16 @@ run: build
 test: setup
 	go vet ./...
 	go test -count=1 -timeout 60m ./...
+	$(MAKE) --no-print-directory fuzz
+
+# Fuzz every reader for a bounded number of inputs (FUZZ_INPUTS each). A count rather than a
+# time: under load, Go's time-bounded fuzzing can fail with "context deadline exceeded".
+FUZZ_INPUTS ?= 2000
+fuzz: setup
+	go test -run '^$$' -fuzz '^FuzzDecodeIDX$$' -fuzztime $(FUZZ_INPUTS)x ./datasets
+	go test -run '^$$' -fuzz '^FuzzReadSeedCSV$$' -fuzztime $(FUZZ_INPUTS)x ./datasets
+	go test -run '^$$' -fuzz '^FuzzReadStreetStyleManifest$$' -fuzztime $(FUZZ_INPUTS)x ./datasets
+	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZ_INPUTS)x ./experiments
 
 bench: build
 	./bin/relnet bench

@@ -5,6 +5,7 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -48,6 +49,43 @@ func FuzzReadSeedCSV(f *testing.F) {
 		if err != nil {
 			if !bytes.Contains([]byte(err.Error()), []byte("styles.csv")) {
 				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if a.Len() != r.Kept || len(a.Pixels) != a.Len()*12 {
+			t.Fatalf("%d images, report kept %d, %d pixels", a.Len(), r.Kept, len(a.Pixels))
+		}
+		for _, g := range a.Groups {
+			for _, l := range g.Labels {
+				if l != Unlabelled && (l < 0 || l >= len(g.Values)) {
+					t.Fatalf("group %s: label %d of %d values", g.Name, l, len(g.Values))
+				}
+			}
+		}
+	})
+}
+
+// FuzzReadStreetStyleManifest: any manifest either loads into a consistent set or is an
+// error naming the file; it never panics.
+func FuzzReadStreetStyleManifest(f *testing.F) {
+	fixture, err := os.ReadFile(attrManifest)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(fixture))
+	lines := strings.SplitAfter(string(fixture), "\n")
+	f.Add(lines[0] + strings.Replace(lines[1], ",", ",,", 3))
+	f.Add(lines[0] + "1,http://x/a/b/c/abc123.jpg,1,1,1,1,1,0,0,1e9,-1e9,8,12\n")
+	f.Add("id\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		path := filepath.Join(t.TempDir(), "streetstyle27k.manifest")
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		a, r, err := ReadStreetStyleManifest(path, attrStreetStyle, attrGroups, ImageShape{Channels: 3, Height: 2, Width: 2}, 1)
+		if err != nil {
+			if !strings.Contains(err.Error(), "streetstyle27k.manifest") && !strings.Contains(err.Error(), "streetstyle") {
+				t.Fatalf("error names neither the manifest nor an image: %v", err)
 			}
 			return
 		}

@@ -200,6 +200,7 @@ func train(ctx context.Context, cfg Config, text string, d *data, l *learner, di
 		state.AdamSteps = l.adam.Steps
 		return saveCheckpoint(path, state, l.tensors())
 	}
+	savedAt := state.Episode // episode of the checkpoint on disk; 0 = none
 	bar := newProgress(log, st.label, state.Episode, t.Episodes)
 	bar.later = st.later
 	var winLoss, winAcc float64
@@ -220,7 +221,11 @@ func train(ctx context.Context, cfg Config, text string, d *data, l *learner, di
 		if math.IsNaN(lossV) || math.IsInf(lossV, 0) {
 			s.Drop()
 			metrics.write(Record{Episode: i + 1, Kind: "nan"})
-			return fmt.Errorf("%w: %v at episode %d; the last good checkpoint (episode %d) is kept in %s: lower train.lr or check the data", ErrNonFiniteLoss, lossV, i+1, state.Episode, ckpt)
+			kept := fmt.Sprintf("no checkpoint was written before it (train.checkpoint_every = %d)", t.CheckpointEvery)
+			if savedAt > 0 {
+				kept = fmt.Sprintf("the last good checkpoint (episode %d) is kept in %s", savedAt, ckpt)
+			}
+			return fmt.Errorf("%w: %v at episode %d; %s: lower train.lr or check the data", ErrNonFiniteLoss, lossV, i+1, kept)
 		}
 		for g, ep := range eps {
 			correct := model.Correct(tensors.Values(out.Logits[g]), ep.QueryLabels, ep.Spec.Way)
@@ -267,6 +272,7 @@ func train(ctx context.Context, cfg Config, text string, d *data, l *learner, di
 			if err := save(ckpt); err != nil {
 				return err
 			}
+			savedAt = done
 		}
 		bar.update(done, fmt.Sprintf("loss %.4f", lossV))
 	}

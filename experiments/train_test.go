@@ -180,3 +180,64 @@ query = 1
 		t.Fatalf("evaluation: %v %+v", err, res)
 	}
 }
+
+// TestNonFiniteLossMarksTheRunFailed runs an experiment whose second variant explodes
+// (learning rate 1e30): its run stops at the first non-finite loss with failed.json and a
+// "nan" metrics record, keeps its checkpoint, the first run is evaluated as usual, and the
+// report shows the failed run instead of dropping it.
+func TestNonFiniteLossMarksTheRunFailed(t *testing.T) {
+	runs, err := ParsePlan("nan.toml", []byte(`
+[train]
+threads = 1
+way = 3
+query = 3
+episodes = 12
+checkpoint_every = 1
+log_every = 2
+val_every = 6
+val_episodes = 2
+[eval]
+query = 1
+[[variant]]
+name = "good"
+[[variant]]
+name = "exploding"
+train.lr = 1e30
+train.clip_norm = -1.0
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := t.TempDir()
+	for i := range runs {
+		runs[i].Experiment.Results = results
+	}
+	err = RunAll(context.Background(), runs, Shard{}, logTo(t))
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 runs failed: exploding-seed1") {
+		t.Fatalf("RunAll: %v", err)
+	}
+	bad := RunDir(runs[1])
+	for _, f := range []string{FailedFile, CheckpointFile} {
+		if _, err := os.Stat(filepath.Join(bad, f)); err != nil {
+			t.Errorf("failed run lacks %s: %v", f, err)
+		}
+	}
+	if metrics, _ := os.ReadFile(filepath.Join(bad, MetricsFile)); !strings.Contains(string(metrics), `"kind":"nan"`) {
+		t.Errorf("metrics lack the nan record:\n%s", metrics)
+	}
+	// Running again does not retry the failed run.
+	if err := RunAll(context.Background(), runs, Shard{}, logTo(t)); err == nil || !strings.Contains(err.Error(), "exploding") {
+		t.Errorf("second RunAll: %v", err)
+	}
+	r, err := LoadReport(filepath.Join(results, runs[0].Experiment.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	if err := r.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "failed") || !strings.Contains(text.String(), "good") {
+		t.Errorf("report:\n%s", text.String())
+	}
+}

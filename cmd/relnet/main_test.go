@@ -68,6 +68,7 @@ func TestBadInputGivesOneClearError(t *testing.T) {
 		{"missing data", []string{"FASHION_MNIST_DIR=" + filepath.Join(dir, "nodata"), "RELNET_RESULTS=" + dir},
 			[]string{"train", good}, []string{"nodata", "FASHION_MNIST_DIR"}},
 		{"no checkpoint", []string{"RELNET_RESULTS=" + dir}, []string{"eval", good}, []string{"no checkpoint", "relnet train"}},
+		{"results root is a file", []string{"RELNET_RESULTS=" + good}, []string{"run", good}, []string{"cannot create", good}},
 	}
 	for _, tc := range cases {
 		code, stderr := run(t, tc.env, relnetBin, tc.args...)
