@@ -1,0 +1,71 @@
+package experiments
+
+import (
+	"testing"
+	"time"
+
+	"github.com/relnet/relnet/layers"
+	"github.com/relnet/relnet/tensors"
+)
+
+// BenchmarkHeadsStep times one training step of the heads ablation's shape (32×32×3, 4-way
+// 1-shot, 10 queries, three attribute groups) for a single-head model on one group's episode,
+// a head per group on one episode per group (one backbone call), and one shared head on the
+// same three episodes. The variants take turns within one run, so machine noise hits all of
+// them alike; it reports ms per step and the ratios to the single-group step.
+//
+//	go test -run '^$' -bench HeadsStep -benchtime 40x ./experiments
+func BenchmarkHeadsStep(b *testing.B) {
+	c := BenchCase{C: 3, H: 32, W: 32, Way: 4, Shot: 1, Query: 10}
+	groups := []string{"category", "color", "pattern"}
+	variants := []struct {
+		name   string
+		groups []string
+		shared bool
+	}{{"single-group", groups[:1], false}, {"head-per-group", groups, false}, {"shared-head", groups, true}}
+	spent := make([]time.Duration, len(variants))
+	err := tensors.Run(func() error {
+		if err := tensors.Setup(tensors.Options{Threads: 0}); err != nil {
+			return err
+		}
+		var learners []*learner
+		for _, v := range variants {
+			cfg := Default()
+			cfg.Heads.Shared = v.shared
+			l, err := newLearner(cfg, &data{groups: v.groups, shape: layers.Shape{C: int64(c.C), H: int64(c.H), W: int64(c.W)}})
+			if err != nil {
+				return err
+			}
+			defer l.free()
+			learners = append(learners, l)
+		}
+		bank := randomEpisodes(c, 3)
+		step := func(k int, i int64) {
+			var s tensors.Scope
+			defer s.Drop()
+			learners[k].step(&s, bank[:len(variants[k].groups)], nil, i)
+		}
+		for k := range variants { // warm-up
+			for i := range int64(3) {
+				step(k, i)
+			}
+		}
+		b.ResetTimer()
+		for i := range int64(b.N) {
+			for k := range variants {
+				start := time.Now()
+				step(k, i)
+				spent[k] += time.Since(start)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for k, v := range variants {
+		b.ReportMetric(float64(spent[k].Milliseconds())/float64(b.N), v.name+"-ms/step")
+	}
+	b.ReportMetric(float64(spent[1])/float64(spent[0]), "head-per-group/single")
+	b.ReportMetric(float64(spent[2])/float64(spent[0]), "shared/single")
+}
