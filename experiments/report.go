@@ -233,7 +233,7 @@ func (r *Report) accuracyTable(bold func(string) string) ([]string, [][]string) 
 		line := []string{label, fmt.Sprint(len(row.Seeds))}
 		for g := range r.Groups {
 			if len(row.Cells) == 0 {
-				line = append(line, "failed")
+				line = append(line, map[bool]string{true: "failed", false: "pending"}[len(row.Failed) > 0])
 				continue
 			}
 			c := row.Cells[g]
