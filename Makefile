@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 QUICKSTART := experiments/quickstart.toml
 
-.PHONY: setup build run test fuzz bench
+.PHONY: setup build run heads-ablation test fuzz bench
 setup:
 	@bash scripts/setup.sh
 
@@ -15,6 +15,11 @@ build: setup
 run: build
 	./bin/relnet run $(QUICKSTART)
 	./bin/relnet report results/quickstart
+
+# The heads ablation whose report the README shows (results/heads-ablation/report.md).
+heads-ablation: build
+	./bin/relnet run experiments/heads-ablation.toml
+	./bin/relnet report results/heads-ablation
 
 test: setup
 	go vet ./...

@@ -186,3 +186,39 @@ func TestSlurmArrayShardsMergeInOneReport(t *testing.T) {
 		}
 	}
 }
+
+// TestSIGTERMSavesAndExitsNonZero stops `relnet run` with SIGTERM once it has checkpointed:
+// it must save, say how to resume, exit non-zero, and the same command must then finish.
+func TestSIGTERMSavesAndExitsNonZero(t *testing.T) {
+	config := writeFile(t, filepath.Join(t.TempDir(), "tiny.toml"), strings.Replace(tinyAblation, "episodes = 40\n", "episodes = 80\n", 1))
+	results := t.TempDir()
+	cmd := exec.Command(relnetBin, "run", config)
+	cmd.Env = append(os.Environ(), "RELNET_RESULTS="+results)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(results, "tiny", "relation-seed1", experiments.CheckpointFile)
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		if _, err := os.Stat(ckpt); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no checkpoint after 2 minutes:\n%s", stderr.String())
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() == 0 {
+		t.Fatalf("exit %v after SIGTERM, want a non-zero exit code", err)
+	}
+	if !strings.Contains(stderr.String(), "interrupted at episode") || !strings.Contains(stderr.String(), "run the same command again") {
+		t.Errorf("stderr does not say how to resume:\n%s", stderr.String())
+	}
+	code, out := run(t, []string{"RELNET_RESULTS=" + results}, relnetBin, "run", config)
+	if code != 0 || !strings.Contains(out, "resuming") {
+		t.Errorf("re-run: exit %d\n%s", code, out)
+	}
+}
