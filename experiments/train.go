@@ -145,9 +145,6 @@ func trainRun(ctx context.Context, cfg Config, log io.Writer, st stage) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.Write(filepath.Join(dir, ConfigFile), text); err != nil {
-		return err
-	}
 	return tensors.Run(func() error {
 		if err := setupTorch(cfg.Train); err != nil {
 			return err
@@ -176,6 +173,10 @@ func train(ctx context.Context, cfg Config, text string, d *data, l *learner, di
 		state = h
 		l.adam.Steps = h.AdamSteps
 		fmt.Fprintf(log, "resuming %s from episode %d\n", dir, h.Episode)
+	}
+	// Only now, with the checkpoint (if any) known to be this run's, is anything written.
+	if err := atomicfile.Write(filepath.Join(dir, ConfigFile), []byte(text)); err != nil {
+		return err
 	}
 	if err := truncateMetrics(filepath.Join(dir, MetricsFile), state.Episode); err != nil {
 		return err

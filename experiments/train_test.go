@@ -241,3 +241,31 @@ train.clip_norm = -1.0
 		t.Errorf("report:\n%s", text.String())
 	}
 }
+
+// TestChangedConfigIsRefusedAndNothingWritten trains a run, changes its learning rate and
+// trains again: the second attempt must be refused without touching the run's files.
+func TestChangedConfigIsRefusedAndNothingWritten(t *testing.T) {
+	cfg := smallConfig(t, t.TempDir(), 5)
+	cfg.Train.Threads = 1
+	if err := Train(context.Background(), cfg, logTo(t)); err != nil {
+		t.Fatal(err)
+	}
+	read := func() string {
+		var all strings.Builder
+		for _, f := range []string{ConfigFile, MetricsFile, CheckpointFile} {
+			data, _ := os.ReadFile(filepath.Join(RunDir(cfg), f))
+			all.Write(data)
+		}
+		return all.String()
+	}
+	before := read()
+	changed := cfg
+	changed.Train.LR = 0.5
+	changed.Train.Episodes = 10
+	if err := Train(context.Background(), changed, logTo(t)); err == nil || !strings.Contains(err.Error(), "another configuration") {
+		t.Fatalf("changed config: %v", err)
+	}
+	if read() != before {
+		t.Error("the refused run rewrote the run's files")
+	}
+}
