@@ -163,8 +163,8 @@ func evaluateJoint(ctx context.Context, m *model.Model, d *data, n int64, mode l
 // JointGroup names the joint accuracy (every group right) in results and reports.
 const JointGroup = "joint"
 
-// scored lists a result's groups, then its joint accuracy when it has one.
-func (r *EvalResult) scored() []GroupResult {
+// Scored lists a result's groups, then its joint accuracy when it has one.
+func (r *EvalResult) Scored() []GroupResult {
 	if r.Joint == nil {
 		return r.Groups
 	}
@@ -184,7 +184,7 @@ func (r *EvalResult) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d-way %d-shot, %d test episodes × %d queries/class (seed %d), %s split, BN %s, model trained %d episodes\n",
 		r.Way, r.Shot, len(r.Groups[0].Model.PerEpisode), r.Query, r.Seed, r.Split, r.BN, r.Trained)
-	for _, g := range r.scored() {
+	for _, g := range r.Scored() {
 		if len(r.Groups) > 1 {
 			fmt.Fprintf(&b, " %s:\n", g.Group)
 		}
@@ -220,8 +220,12 @@ func Paired(a, b *EvalResult) (map[string]Summary, error) {
 		return nil, fmt.Errorf("%s and %s were not evaluated on the same test episodes", a.Experiment, b.Experiment)
 	}
 	out := map[string]Summary{}
-	for i, ga := range a.Groups {
-		gb := b.Groups[i]
+	sa, sb := a.Scored(), b.Scored()
+	if len(sa) != len(sb) {
+		return nil, fmt.Errorf("%s and %s differ in their joint accuracy; re-run `relnet eval` on the older one", a.Experiment, b.Experiment)
+	}
+	for i, ga := range sa {
+		gb := sb[i]
 		if ga.Group != gb.Group || len(ga.Model.PerEpisode) != len(gb.Model.PerEpisode) {
 			return nil, fmt.Errorf("%s and %s differ in group %d (%s vs %s)", a.Experiment, b.Experiment, i, ga.Group, gb.Group)
 		}

@@ -31,6 +31,9 @@ func (r *Report) writePlots(dir string) ([]string, error) {
 	}
 	plots := []namedPlot{{"accuracy", r.accuracyPlot}}
 	for _, g := range r.Groups {
+		if g == JointGroup { // validation scores each group alone
+			continue
+		}
 		plots = append(plots, namedPlot{"validation-" + g, func() (*plot.Plot, error) { return r.validationPlot(g) }})
 	}
 	plots = append(plots, namedPlot{"loss", r.lossPlot})

@@ -117,7 +117,7 @@ func (r *Report) summarize() error {
 		for _, ev := range row.evals {
 			if overall == nil {
 				overall = ev
-				for _, g := range ev.scored() {
+				for _, g := range ev.Scored() {
 					r.Groups = append(r.Groups, g.Group)
 					r.Floor = append(r.Floor, g.PixelFloor.Summary)
 				}
@@ -131,7 +131,7 @@ func (r *Report) summarize() error {
 			if overall.Way != ev.Way || overall.Shot != ev.Shot || overall.Query != ev.Query {
 				r.Bank = "the test protocol varies with the grid point (see each run's eval.json); the pixel floor row is the first point's"
 			}
-			if _, err := Paired(first, ev); err != nil || len(ev.scored()) != len(r.Groups) {
+			if _, err := Paired(first, ev); err != nil || len(ev.Scored()) != len(r.Groups) {
 				return fmt.Errorf("%s: %s and %s were not evaluated alike (%v); re-run `relnet eval` on the older one", r.Dir, first.Experiment, ev.Experiment, err)
 			}
 		}
@@ -142,9 +142,9 @@ func (r *Report) summarize() error {
 		for g := range r.Groups {
 			c := &row.Cells[g]
 			var seedMeans []float64
-			c.PerEpisode = make([]float64, len(row.evals[0].scored()[g].Model.PerEpisode))
+			c.PerEpisode = make([]float64, len(row.evals[0].Scored()[g].Model.PerEpisode))
 			for _, ev := range row.evals {
-				acc := ev.scored()[g].Model
+				acc := ev.Scored()[g].Model
 				seedMeans = append(seedMeans, acc.Mean)
 				for i, a := range acc.PerEpisode {
 					c.PerEpisode[i] += a / float64(len(row.evals))

@@ -28,8 +28,8 @@ var compareCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%s − %s, paired over the same %d-way %d-shot test episodes (seed %d):\n", a.Experiment, b.Experiment, a.Way, a.Shot, a.Seed)
-		for _, g := range a.Groups {
+		fmt.Printf("%s − %s, paired over the same %d-way %d-shot test episodes (seed %d):\n", c.Args().Get(0), c.Args().Get(1), a.Way, a.Shot, a.Seed)
+		for _, g := range a.Scored() {
 			d := diffs[g.Group]
 			fmt.Printf("  %-12s %+6.2f ± %.2f points (%d episodes)\n", g.Group, 100*d.Mean, 100*d.CI95, d.Episodes)
 		}
