@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 QUICKSTART := experiments/quickstart.toml
 
-.PHONY: setup build run heads-ablation test fuzz bench
+.PHONY: setup build run heads-ablation test fuzz bench bench-relnet
 setup:
 	@bash scripts/setup.sh
 
@@ -35,5 +35,13 @@ fuzz: setup
 	go test -run '^$$' -fuzz '^FuzzReadStreetStyleManifest$$' -fuzztime $(FUZZ_INPUTS)x ./datasets
 	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZ_INPUTS)x ./experiments
 
+# relnet against the same network in PyTorch on the same libtorch (bench/README.md): installs
+# the peer's torch==2.1.0 venv in the cache first. RELNET_BENCH_MARKDOWN=FILE also writes the
+# table as Markdown.
 bench: build
+	@bash bench/setup.sh
+	python3 bench/compare.py
+
+# relnet's own benchmark: RSS over a long training run, then episodes/s.
+bench-relnet: build
 	./bin/relnet bench

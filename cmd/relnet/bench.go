@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bufio"
+	"encoding/json"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -14,31 +18,64 @@ var benchCommand = &cli.Command{
 	Usage: "measure memory during a long training run, then training and evaluation episodes/s, on synthetic episodes",
 	Flags: []cli.Flag{
 		&cli.IntSliceFlag{Name: "threads", Value: cli.NewIntSlice(1, 2), Usage: "libtorch thread counts to measure"},
+		&cli.IntSliceFlag{Name: "case", Usage: "cases to time (default all): 1 = " + experiments.BenchCases[0].Name + ", 2 = " + experiments.BenchCases[1].Name},
 		&cli.IntFlag{Name: "train-episodes", Value: 100, Usage: "timed training episodes per case"},
 		&cli.IntFlag{Name: "eval-episodes", Value: 200, Usage: "timed evaluation episodes per case"},
 		&cli.BoolFlag{Name: "memory", Value: true, Usage: "first train the 28×28 case and read RSS at the --memory-at episodes"},
 		&cli.Int64SliceFlag{Name: "memory-at", Value: cli.NewInt64Slice(500, 5000), Usage: "training episodes at which to read RSS"},
+		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per line instead of the table, with the process's peak RSS after each case"},
 	},
 	Action: func(c *cli.Context) error {
+		cases := experiments.BenchCases
+		if picks := c.IntSlice("case"); len(picks) > 0 {
+			cases = nil
+			for _, i := range picks {
+				if i < 1 || i > len(experiments.BenchCases) {
+					return fmt.Errorf("bench --case %d: want 1 to %d", i, len(experiments.BenchCases))
+				}
+				cases = append(cases, experiments.BenchCases[i-1])
+			}
+		}
+		asJSON := c.Bool("json")
+		out := json.NewEncoder(os.Stdout)
+		out.SetEscapeHTML(false)
 		// Memory first, in a fresh process heap: RSS then reflects this run alone.
 		if marks := c.Int64Slice("memory-at"); c.Bool("memory") && len(marks) > 0 {
 			m, err := experiments.BenchMemory(c.Context, experiments.BenchCases[0], 0, marks, os.Stderr)
 			if err != nil {
 				return err
 			}
-			fmt.Printf("RSS while training %s:\n", m.Case.Name)
-			for i, e := range m.Episodes {
-				fmt.Printf("  episode %6d: %.1f MB\n", e, m.RSSMB[i])
+			if asJSON {
+				if err := out.Encode(map[string]any{"impl": "relnet", "memory": m.Case.Name, "episodes": m.Episodes, "rss_mb": m.RSSMB}); err != nil {
+					return err
+				}
+			} else {
+				fmt.Printf("RSS while training %s:\n", m.Case.Name)
+				for i, e := range m.Episodes {
+					fmt.Printf("  episode %6d: %.1f MB\n", e, m.RSSMB[i])
+				}
+				fmt.Println()
 			}
-			fmt.Println()
 		}
 		var results []experiments.BenchResult
 		for _, th := range c.IntSlice("threads") {
-			r, err := experiments.Bench(c.Context, experiments.BenchCases, th, c.Int("train-episodes"), c.Int("eval-episodes"), os.Stderr)
-			if err != nil {
-				return err
+			for _, bc := range cases { // one case at a time, so that each JSON line has its peak RSS
+				r, err := experiments.Bench(c.Context, []experiments.BenchCase{bc}, th, c.Int("train-episodes"), c.Int("eval-episodes"), os.Stderr)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					if err := out.Encode(benchLine{Impl: "relnet", Case: bc.Name, Threads: r[0].Threads,
+						TrainEpisodes: c.Int("train-episodes"), EvalEpisodes: c.Int("eval-episodes"),
+						TrainPerSec: r[0].TrainPerSec, EvalPerSec: r[0].EvalPerSec, PeakRSSMB: peakRSSMB()}); err != nil {
+						return err
+					}
+				}
+				results = append(results, r...)
 			}
-			results = append(results, r...)
+		}
+		if asJSON {
+			return nil
 		}
 		fmt.Println("| episode shape | threads | train episodes/s | eval episodes/s |")
 		fmt.Println("|---|---|---|---|")
@@ -47,4 +84,34 @@ var benchCommand = &cli.Command{
 		}
 		return nil
 	},
+}
+
+// benchLine is one case of `relnet bench --json`; bench/peer.py prints the same keys.
+type benchLine struct {
+	Impl          string  `json:"impl"`
+	Case          string  `json:"case"`
+	Threads       int     `json:"threads"`
+	TrainEpisodes int     `json:"train_episodes"`
+	EvalEpisodes  int     `json:"eval_episodes"`
+	TrainPerSec   float64 `json:"train_eps"`
+	EvalPerSec    float64 `json:"eval_eps"`
+	PeakRSSMB     float64 `json:"peak_rss_mb"` // the process's high-water mark so far (VmHWM)
+}
+
+// peakRSSMB is this process's peak resident set size in MB (VmHWM in /proc/self/status), or 0
+// where that file does not exist.
+func peakRSSMB() float64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
 }

@@ -1,0 +1,260 @@
+"""The PyTorch peer of `relnet bench` (issue #5): the same Conv-4 Relation Network and the same
+training step, written the way the original LearningToCompare_FSL code writes it, on PyPI's
+torch 2.1.0 (whose libtorch_cpu.so is the library relnet links).
+
+    python bench/peer.py [--case 1] [--case 2] [--threads 1] [--threads 2]
+                         [--train-episodes 100] [--eval-episodes 200]
+
+prints one JSON line per (case, threads), with the keys of `relnet bench --json`. Run one
+(case, threads) per process for a peak RSS of that case alone (bench/compare.py does).
+
+What is the same as relnet (read from backbone/conv4.go, heads/relation.go, layers/, model/,
+losses/, experiments/bench.go and tensors/shim.cpp):
+  - backbone: four blocks of 3×3 conv (64 filters, bias) → BatchNorm (eps 1e-5, momentum 0.1)
+    → ReLU; blocks 1–2 unpadded with a 2×2 max-pool, blocks 3–4 padded by 1, no pool;
+  - relation module: two blocks of 3×3 conv (64) → BN → ReLU → 2×2 max-pool, padding "auto"
+    (0 when the feature map survives it, else 1: 1 at 28×28, 0 at 84×84), FC → 8 → ReLU →
+    FC → 1; scores = sigmoid, loss = MSE (mean) against one-hot targets;
+  - K-shot class map = sum of the K support maps (no sum at K = 1);
+  - initialisation: conv N(0, sqrt(2/(9·out))), conv bias 0, BN 1/0, linear N(0, 0.01), bias 1;
+  - all images of an episode (support then queries) through the backbone in one call;
+  - step: zero grads, forward (BN train), loss read back (relnet checks it is finite),
+    backward, clip the joint gradient L2 norm to 0.5, Adam lr 1e-3 (β 0.9/0.999, ε 1e-8);
+  - eval: no-grad forward with BN in eval mode (running statistics), logits read back;
+  - episodes: a bank of 8 Gaussian synthetic episodes, 5 untimed warm-up training steps, then
+    the timed training episodes, then the timed evaluation episodes on the same bank.
+
+Where the peer differs, on purpose (it is the "straightforward" implementation):
+  - the relation module runs on the channel concatenation [class map ; query map] for all
+    N·M pairs (relnet runs the first conv once on the N class maps and once on the M query
+    maps and broadcast-adds them: the same values, fewer FLOPs);
+  - max-pooling is nn.MaxPool2d in training and evaluation (relnet evaluates with two
+    elementwise maxima);
+  - torch.optim.Adam and nn.utils.clip_grad_norm_ (relnet: its own C++ loop, the same
+    arithmetic); zero_grad() sets gradients to None, torch 2.x's default;
+  - BN momentum 0.1 like relnet (the original code used momentum=1); one optimizer and one
+    joint clipping for the whole network (the original had one per module, each clipped
+    separately); the original ran the encoder twice (support, then queries), which changes
+    the BatchNorm batches, so the peer makes one call like relnet;
+  - the synthetic pixels come from torch's generator, not Go's (same distribution);
+  - BatchNorm2d also counts num_batches_tracked (one tiny op per BN layer per step).
+"""
+
+import argparse
+import ctypes
+import json
+import math
+import resource
+import sys
+import time
+import warnings
+
+warnings.filterwarnings("ignore", message="Failed to initialize NumPy")  # the peer needs no NumPy
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+# experiments.BenchCases: (name, C, H, W, way, shot, query per class)
+CASES = [
+    ("28×28×1 5-way 1-shot 19 queries", 1, 28, 28, 5, 1, 19),
+    ("84×84×3 5-way 5-shot 10 queries", 3, 84, 84, 5, 5, 10),
+]
+FILTERS, HIDDEN, BN_MOMENTUM = 64, 8, 0.1
+LR, CLIP_NORM, WARMUP, BANK = 1e-3, 0.5, 5, 8
+
+
+def block(cin, cout, padding, pool):
+    layers = [nn.Conv2d(cin, cout, 3, padding=padding), nn.BatchNorm2d(cout, momentum=BN_MOMENTUM), nn.ReLU()]
+    if pool:
+        layers.append(nn.MaxPool2d(2))
+    return nn.Sequential(*layers)
+
+
+class CNNEncoder(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.layer1 = block(channels, FILTERS, 0, True)
+        self.layer2 = block(FILTERS, FILTERS, 0, True)
+        self.layer3 = block(FILTERS, FILTERS, 1, False)
+        self.layer4 = block(FILTERS, FILTERS, 1, False)
+
+    def forward(self, x):
+        return self.layer4(self.layer3(self.layer2(self.layer1(x))))
+
+
+def relation_side(n, pad):
+    """Spatial side after the relation module's two conv + pool blocks (< 1: too small)."""
+    for _ in range(2):
+        n = (n + 2 * pad - 2) // 2
+    return n
+
+
+class RelationNetwork(nn.Module):
+    def __init__(self, feat_c, feat_h, feat_w):
+        super().__init__()
+        for pad in (0, 1):  # heads.Config padding "auto"
+            h, w = relation_side(feat_h, pad), relation_side(feat_w, pad)
+            if h >= 1 and w >= 1:
+                break
+        self.layer1 = block(2 * feat_c, FILTERS, pad, True)
+        self.layer2 = block(FILTERS, FILTERS, pad, True)
+        self.fc1 = nn.Linear(FILTERS * h * w, HIDDEN)
+        self.fc2 = nn.Linear(HIDDEN, 1)
+
+    def forward(self, x):
+        out = self.layer2(self.layer1(x))
+        out = out.view(out.size(0), -1)
+        out = F.relu(self.fc1(out))
+        return self.fc2(out)  # pre-sigmoid, like relnet's Logits
+
+
+def weights_init(m):  # LearningToCompare_FSL's weights_init = relnet's layers init
+    if isinstance(m, nn.Conv2d):
+        n = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
+        m.weight.data.normal_(0, math.sqrt(2.0 / n))
+        m.bias.data.zero_()
+    elif isinstance(m, nn.BatchNorm2d):
+        m.weight.data.fill_(1)
+        m.bias.data.zero_()
+    elif isinstance(m, nn.Linear):
+        m.weight.data.normal_(0, 0.01)
+        m.bias.data = torch.ones(m.bias.data.size())
+
+
+class Peer:
+    def __init__(self, c, h, w, way, shot, query):
+        self.way, self.shot, self.query = way, shot, query
+        self.encoder = CNNEncoder(c)
+        with torch.no_grad():
+            feat = self.encoder.eval()(torch.zeros(2, c, h, w))
+        self.fc, self.fh, self.fw = feat.shape[1:]
+        self.relation = RelationNetwork(self.fc, self.fh, self.fw)
+        self.encoder.apply(weights_init)
+        self.relation.apply(weights_init)
+        params = list(self.encoder.parameters()) + list(self.relation.parameters())
+        self.params = params
+        self.optim = torch.optim.Adam(params, lr=LR)
+
+    def logits(self, support, queries):
+        n, k = self.way, self.shot
+        feats = self.encoder(torch.cat((support, queries), 0))
+        sample_features, batch_features = feats[: n * k], feats[n * k :]
+        if k > 1:
+            sample_features = sample_features.view(n, k, self.fc, self.fh, self.fw)
+            sample_features = torch.sum(sample_features, 1).squeeze(1)
+        m = batch_features.size(0)
+        # The original's pairing: every (query, class) as a 2C-channel concatenation.
+        sample_features_ext = sample_features.unsqueeze(0).repeat(m, 1, 1, 1, 1)
+        batch_features_ext = batch_features.unsqueeze(0).repeat(n, 1, 1, 1, 1)
+        batch_features_ext = torch.transpose(batch_features_ext, 0, 1)
+        relation_pairs = torch.cat((sample_features_ext, batch_features_ext), 2).view(-1, self.fc * 2, self.fh, self.fw)
+        return self.relation(relation_pairs).view(-1, n)  # [M, N]
+
+    def train_step(self, ep):
+        support, queries, labels = ep
+        self.encoder.train()
+        self.relation.train()
+        self.optim.zero_grad()
+        relations = torch.sigmoid(self.logits(support, queries))
+        one_hot_labels = torch.zeros(labels.size(0), self.way).scatter_(1, labels.view(-1, 1), 1)
+        loss = F.mse_loss(relations, one_hot_labels)
+        value = loss.item()
+        if not math.isfinite(value):
+            return value
+        loss.backward()
+        nn.utils.clip_grad_norm_(self.params, CLIP_NORM)
+        self.optim.step()
+        return value
+
+    def eval_step(self, ep):
+        support, queries, labels = ep
+        self.encoder.eval()
+        self.relation.eval()
+        with torch.no_grad():
+            logits = self.logits(support, queries)
+            return (logits.argmax(1) == labels).sum().item() / labels.size(0)
+
+
+def random_episodes(c, h, w, way, shot, query, n):
+    g = torch.Generator().manual_seed(1)
+    labels = torch.arange(way * query) // query
+    return [
+        (torch.randn(way * shot, c, h, w, generator=g), torch.randn(way * query, c, h, w, generator=g), labels)
+        for _ in range(n)
+    ]
+
+
+def peak_rss_mb():
+    """This process's peak resident set size (VmHWM; ru_maxrss where /proc is missing)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def malloc_probe():
+    """Checks glibc's malloc settings by their effect (GLIBC_TUNABLES has no read-back): a
+    256 MiB request, more than the heap has free at start-up, is served from the brk heap
+    (mmap_max = 0) and leaves at least top_pad (64 MiB) free above it, and freeing it does not
+    shrink the heap (trim_threshold). arena_max is checked by bench/compare.py. Untouched
+    pages, so RSS does not change."""
+    libc = ctypes.CDLL(None)
+    libc.sbrk.restype = ctypes.c_void_p
+    libc.sbrk.argtypes = [ctypes.c_ssize_t]
+    libc.malloc.restype = ctypes.c_void_p
+    libc.malloc.argtypes = [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    size = 256 << 20
+    p = libc.malloc(size)
+    end = libc.sbrk(0)
+    with open("/proc/self/maps") as f:
+        heap = [line for line in f if line.rstrip().endswith("[heap]")]
+    lo, hi = (int(x, 16) for x in heap[0].split()[0].split("-")) if heap else (0, 0)
+    libc.free(p)
+    return {
+        "on_heap": lo <= p < hi,
+        "top_pad_mb": round((end - p - size) / 2**20, 1) if lo <= p < hi else 0,
+        "trimmed": libc.sbrk(0) < end,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--case", type=int, action="append", help="1-based index into the cases (default: all)")
+    ap.add_argument("--threads", type=int, action="append", help="intra-op thread counts (default: 1 and 2)")
+    ap.add_argument("--train-episodes", type=int, default=100)
+    ap.add_argument("--eval-episodes", type=int, default=200)
+    args = ap.parse_args()
+    probe = malloc_probe()
+    torch.set_num_interop_threads(1)
+    for threads in args.threads or [1, 2]:
+        torch.set_num_threads(threads)
+        for i in args.case or range(1, len(CASES) + 1):
+            name, c, h, w, way, shot, query = CASES[i - 1]
+            torch.manual_seed(1)
+            peer = Peer(c, h, w, way, shot, query)
+            bank = random_episodes(c, h, w, way, shot, query, BANK)
+            for e in range(WARMUP):
+                peer.train_step(bank[e % BANK])
+            start = time.perf_counter()
+            for e in range(args.train_episodes):
+                peer.train_step(bank[e % BANK])
+            train = args.train_episodes / (time.perf_counter() - start)
+            start = time.perf_counter()
+            for e in range(args.eval_episodes):
+                peer.eval_step(bank[e % BANK])
+            evals = args.eval_episodes / (time.perf_counter() - start)
+            print(json.dumps({
+                "impl": "peer", "case": name, "threads": torch.get_num_threads(),
+                "train_episodes": args.train_episodes, "eval_episodes": args.eval_episodes,
+                "train_eps": round(train, 3), "eval_eps": round(evals, 3),
+                "peak_rss_mb": round(peak_rss_mb(), 1), "torch": torch.__version__, "malloc": probe,
+            }, ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
