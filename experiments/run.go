@@ -145,6 +145,10 @@ func RunAll(ctx context.Context, plan []Config, shard Shard, log io.Writer) erro
 		}
 		fmt.Fprintf(log, "%s: training %d episodes in %s\n", label, cfg.Train.Episodes, RunDir(cfg))
 		err := trainRun(ctx, cfg, log, stage{label: label, later: later[i]})
+		if errors.Is(err, ErrRunLocked) {
+			fmt.Fprintf(log, "%s: another process is training it, skipped\n", label)
+			continue
+		}
 		if errors.Is(err, ErrNonFiniteLoss) {
 			fmt.Fprintf(log, "%s: %v\n", label, err)
 			if werr := writeJSON(filepath.Join(RunDir(cfg), FailedFile), Failure{Run: cfg.Experiment.Run, Error: err.Error(), Time: time.Now().UTC()}); werr != nil {

@@ -137,6 +137,11 @@ type stage struct {
 
 func trainRun(ctx context.Context, cfg Config, log io.Writer, st stage) error {
 	dir := RunDir(cfg)
+	unlock, err := lockRun(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	text, err := cfg.Encode()
 	if err != nil {
 		return err

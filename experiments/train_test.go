@@ -269,3 +269,24 @@ func TestChangedConfigIsRefusedAndNothingWritten(t *testing.T) {
 		t.Error("the refused run rewrote the run's files")
 	}
 }
+
+// TestLockedRunIsNotTrainedTwice holds a run's lock as another process would and checks
+// that training it is refused without touching its files, and that RunAll skips it.
+func TestLockedRunIsNotTrainedTwice(t *testing.T) {
+	cfg := smallConfig(t, t.TempDir(), 5)
+	unlock, err := lockRun(RunDir(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if err := Train(context.Background(), cfg, logTo(t)); !errors.Is(err, ErrRunLocked) {
+		t.Fatalf("training a locked run: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(RunDir(cfg), ConfigFile)); err == nil {
+		t.Error("the refused run wrote its config")
+	}
+	var log strings.Builder
+	if err := RunAll(context.Background(), []Config{cfg}, Shard{}, &log); err != nil || !strings.Contains(log.String(), "another process is training it") {
+		t.Errorf("RunAll: %v\n%s", err, log.String())
+	}
+}
