@@ -52,16 +52,7 @@ func FuzzReadSeedCSV(f *testing.F) {
 			}
 			return
 		}
-		if a.Len() != r.Kept || len(a.Pixels) != a.Len()*12 {
-			t.Fatalf("%d images, report kept %d, %d pixels", a.Len(), r.Kept, len(a.Pixels))
-		}
-		for _, g := range a.Groups {
-			for _, l := range g.Labels {
-				if l != Unlabelled && (l < 0 || l >= len(g.Values)) {
-					t.Fatalf("group %s: label %d of %d values", g.Name, l, len(g.Values))
-				}
-			}
-		}
+		checkLoaded(t, a, r, 12)
 	})
 }
 
@@ -89,15 +80,22 @@ func FuzzReadStreetStyleManifest(f *testing.F) {
 			}
 			return
 		}
-		if a.Len() != r.Kept || len(a.Pixels) != a.Len()*12 {
-			t.Fatalf("%d images, report kept %d, %d pixels", a.Len(), r.Kept, len(a.Pixels))
-		}
-		for _, g := range a.Groups {
-			for _, l := range g.Labels {
-				if l != Unlabelled && (l < 0 || l >= len(g.Values)) {
-					t.Fatalf("group %s: label %d of %d values", g.Name, l, len(g.Values))
-				}
+		checkLoaded(t, a, r, 12)
+	})
+}
+
+// checkLoaded fails unless a loaded set agrees with its report, has pixelsPer values per
+// image, and every label is Unlabelled or one of its group's values.
+func checkLoaded(t *testing.T, a *Attributes, r *LoadReport, pixelsPer int) {
+	t.Helper()
+	if a.Len() != r.Kept || len(a.Pixels) != a.Len()*pixelsPer {
+		t.Fatalf("%d images, report kept %d, %d pixels", a.Len(), r.Kept, len(a.Pixels))
+	}
+	for _, g := range a.Groups {
+		for _, l := range g.Labels {
+			if l != Unlabelled && (l < 0 || l >= len(g.Values)) {
+				t.Fatalf("group %s: label %d of %d values", g.Name, l, len(g.Values))
 			}
 		}
-	})
+	}
 }

@@ -7,9 +7,15 @@ import (
 	"strings"
 )
 
-// rssMB is this process's resident set size in MB (from /proc/self/status), or 0 where that
-// file does not exist.
-func rssMB() float64 {
+// rssMB is this process's resident set size in MB, or 0 where /proc/self/status does not exist.
+func rssMB() float64 { return statusMB("VmRSS:") }
+
+// PeakRSSMB is this process's peak resident set size so far in MB (VmHWM), or 0 where
+// /proc/self/status does not exist.
+func PeakRSSMB() float64 { return statusMB("VmHWM:") }
+
+// statusMB reads one kB field of /proc/self/status, in MB.
+func statusMB(field string) float64 {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {
 		return 0
@@ -17,7 +23,7 @@ func rssMB() float64 {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), field); ok {
 			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
 			return kb / 1024
 		}

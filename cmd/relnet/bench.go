@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -67,7 +64,7 @@ var benchCommand = &cli.Command{
 				if asJSON {
 					if err := out.Encode(benchLine{Impl: "relnet", Case: bc.Name, Threads: r[0].Threads,
 						TrainEpisodes: c.Int("train-episodes"), EvalEpisodes: c.Int("eval-episodes"),
-						TrainPerSec: r[0].TrainPerSec, EvalPerSec: r[0].EvalPerSec, PeakRSSMB: peakRSSMB()}); err != nil {
+						TrainPerSec: r[0].TrainPerSec, EvalPerSec: r[0].EvalPerSec, PeakRSSMB: experiments.PeakRSSMB()}); err != nil {
 						return err
 					}
 				}
@@ -96,22 +93,4 @@ type benchLine struct {
 	TrainPerSec   float64 `json:"train_eps"`
 	EvalPerSec    float64 `json:"eval_eps"`
 	PeakRSSMB     float64 `json:"peak_rss_mb"` // the process's high-water mark so far (VmHWM)
-}
-
-// peakRSSMB is this process's peak resident set size in MB (VmHWM in /proc/self/status), or 0
-// where that file does not exist.
-func peakRSSMB() float64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
-			return kb / 1024
-		}
-	}
-	return 0
 }
