@@ -69,3 +69,41 @@ func BenchmarkHeadsStep(b *testing.B) {
 	b.ReportMetric(float64(spent[1])/float64(spent[0]), "head-per-group/single")
 	b.ReportMetric(float64(spent[2])/float64(spent[0]), "shared/single")
 }
+
+// TestStepsLeakNoCMemory trains and evaluates 100 episodes after a warm-up and checks that the
+// C heap in use (libtorch's allocations, read from glibc) does not grow by more than 64 bytes
+// per episode: gotch v0.9.1 leaks a malloc'ed out-pointer per op (gotch#115; 3.4 KB per
+// episode here) unless scripts/setup.sh has patched it. Patched, about 10–90 bytes per
+// training episode remain over the first few hundred, then about 15, and none in evaluation.
+func TestStepsLeakNoCMemory(t *testing.T) {
+	c := BenchCase{C: 1, H: 28, W: 28, Way: 5, Shot: 1, Query: 3}
+	err := tensors.Run(func() error {
+		if err := tensors.Setup(tensors.Options{Threads: 1}); err != nil {
+			return err
+		}
+		l, err := benchLearner(c)
+		if err != nil {
+			return err
+		}
+		defer l.free()
+		bank := randomEpisodes(c, 4)
+		steps := func(from, to int64) {
+			for i := from; i < to; i++ {
+				trainStep(l, bank[i%4], i)
+				evaluate(l.model, 0, bank[i%4:i%4+1], layers.Eval)
+			}
+		}
+		steps(0, 50)
+		before := tensors.HeapInUseMB()
+		steps(50, 150)
+		perStep := (tensors.HeapInUseMB() - before) * (1 << 20) / 100
+		t.Logf("C heap in use: %.3f MB, %+.1f bytes per training and evaluation episode", before, perStep)
+		if perStep > 64 {
+			t.Errorf("the C heap grew by %.0f bytes per episode: a leak (is gotch patched? run scripts/setup.sh)", perStep)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -60,15 +60,27 @@ fi
 
 # --- gotch, patched for CPU ------------------------------------------------------------------
 gotch=$cache/gotch-$gotch_version
-if [ ! -f "$gotch/.relnet-patched" ]; then
-  say "preparing a CPU copy of gotch $gotch_version in $gotch"
+# The copy's marker names the patches applied; a copy with another marker is made again.
+patches="relnet patches 2: CPU lib.go; gotch#115 out-pointers freed"
+if [ "$(cat "$gotch/.relnet-patched" 2>/dev/null)" != "$patches" ]; then
+  say "preparing a patched CPU copy of gotch $gotch_version in $gotch"
   src=$(cd "$repo" && GOWORK=off GOFLAGS=-mod=mod go mod download -json "github.com/sugarme/gotch@$gotch_version" \
         | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
   [ -d "$src" ] || die "go could not download github.com/sugarme/gotch@$gotch_version"
   rm -rf "$gotch"
   cp -r "$src" "$gotch"
   chmod -R u+w "$gotch"
-  touch "$gotch/.relnet-patched"
+  # gotch#115: every generated op mallocs a 0-byte out-pointer, lets libtorch write the result
+  # tensor's pointer (or up to 7 of them) into it, and never frees it: 32 bytes leaked per op
+  # at least, and a heap overflow for ops with several outputs. Allocate room for 8 pointers
+  # and free it when the op returns (the pointers were copied out by then).
+  gen="$gotch/ts/tensor-generated.go"
+  n=$(grep -cE '^\s*(ptr|ctensorPtr0) := \(\*lib\.Ctensor\)\(unsafe\.Pointer\(C\.malloc\(0\)\)\)$' "$gen") || true
+  [ "$n" -gt 2000 ] || die "gotch's $gen does not look as expected ($n out-pointer mallocs); cannot apply the gotch#115 patch"
+  sed -i -E 's/^(\s*)(ptr|ctensorPtr0) := \(\*lib\.Ctensor\)\(unsafe\.Pointer\(C\.malloc\(0\)\)\)$/\1\2 := (*lib.Ctensor)(C.malloc(64))\n\1defer C.free(unsafe.Pointer(\2))/' "$gen"
+  [ "$(grep -c 'C.malloc(0)' "$gen")" = 0 ] || die "the gotch#115 patch left malloc(0) calls in $gen"
+  echo "$patches" > "$gotch/.relnet-patched"
+  say "patched $n out-pointer allocations in $gen (gotch#115)"
 fi
 # lib.go names this libtorch; rewrite it only when it changes, so Go's build cache stays warm.
 libgo=$(cat <<EOT

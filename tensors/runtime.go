@@ -41,6 +41,11 @@ func Threads() int { return int(C.relnet_get_num_threads()) }
 // TorchVersion is the libtorch version relnet was compiled against.
 func TorchVersion() string { return C.GoString(C.relnet_torch_version()) }
 
+// HeapInUseMB is the memory allocated with C's malloc and not yet freed, in MB: libtorch's
+// tensors and everything else outside the Go heap. Unlike RSS it does not hide a leak that
+// fills holes in the heap.
+func HeapInUseMB() float64 { return float64(C.relnet_heap_in_use()) / (1 << 20) }
+
 // CUDAAvailable reports whether libtorch can reach a CUDA device.
 func CUDAAvailable() bool { return C.relnet_cuda_available() == 1 }
 

@@ -30,6 +30,11 @@ const char *relnet_last_error(void) { return last_error.c_str(); }
 
 const char *relnet_torch_version(void) { return TORCH_VERSION; }
 
+int64_t relnet_heap_in_use(void) {
+  struct mallinfo2 mi = mallinfo2();
+  return int64_t(mi.uordblks + mi.hblkhd);
+}
+
 // glibc hands big freed tensor buffers back to the kernel (munmap, heap trimming), so every
 // episode page-faults its activations in again: at 84×84 that was 6.5M faults and a third of
 // the run in system time. Before any thread exists (so before the Go runtime starts), relnet

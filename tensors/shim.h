@@ -10,6 +10,7 @@ extern "C" {
 
 const char *relnet_last_error(void);
 const char *relnet_torch_version(void);
+int64_t relnet_heap_in_use(void); // bytes malloc'ed and not freed (glibc's mallinfo2)
 int relnet_set_num_threads(int n);
 int relnet_get_num_threads(void);
 int relnet_manual_seed(uint64_t seed);
