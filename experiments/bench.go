@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/relnet/relnet/datasets"
@@ -33,11 +34,26 @@ type BenchResult struct {
 	EvalPerSec  float64 // evaluation episodes (no-grad forward) per second
 }
 
-// MemoryResult is the resident set size during a long training run.
+// MemoryResult is the resident set size during a long training run. RSS is read after every
+// episode; the value at a mark is the median of the MemoryWindow readings up to it, because
+// single readings jitter by about ±1% from one episode to the next.
 type MemoryResult struct {
-	Case     BenchCase
-	Episodes []int64
-	RSSMB    []float64
+	Case          BenchCase
+	Episodes      []int64
+	RSSMB         []float64 // median over the window ending at each mark
+	LowMB, HighMB []float64 // the window's smallest and largest reading
+	HeapMB        []float64 // C heap in use at each mark (tensors.HeapInUseMB)
+}
+
+// MemoryWindow is the number of per-episode RSS readings summarised at each mark.
+const MemoryWindow = 100
+
+// Growth is the relative change of the median RSS from the first mark to the last.
+func (m *MemoryResult) Growth() float64 {
+	if len(m.RSSMB) < 2 {
+		return 0
+	}
+	return m.RSSMB[len(m.RSSMB)-1]/m.RSSMB[0] - 1
 }
 
 // randomEpisodes makes a bank of n synthetic episodes (Gaussian pixels) of one case's shape,
@@ -119,6 +135,11 @@ func Bench(ctx context.Context, cases []BenchCase, threads, trainEpisodes, evalE
 
 // BenchMemory trains one case for the last of marks episodes and records RSS at each mark.
 func BenchMemory(ctx context.Context, c BenchCase, threads int, marks []int64, log io.Writer) (*MemoryResult, error) {
+	for i, m := range marks {
+		if m < 1 || i > 0 && m <= marks[i-1] {
+			return nil, fmt.Errorf("memory marks %v: want increasing episode numbers ≥ 1", marks)
+		}
+	}
 	res := &MemoryResult{Case: c}
 	err := tensors.Run(func() error {
 		if err := tensors.Setup(tensors.Options{Threads: threads}); err != nil {
@@ -133,17 +154,27 @@ func BenchMemory(ctx context.Context, c BenchCase, threads int, marks []int64, l
 		last := marks[len(marks)-1]
 		bar := newProgress(log, "memory", 0, last)
 		next := 0
+		window := make([]float64, 0, MemoryWindow)
 		for i := int64(0); i < last; i++ {
 			if ctx.Err() != nil {
 				return ErrInterrupted
 			}
 			trainStep(l, bank[i%int64(len(bank))], i)
+			rss := rssMB()
+			if len(window) == MemoryWindow {
+				window = window[1:]
+			}
+			window = append(window, rss)
 			if i+1 == marks[next] {
+				sorted := slices.Sorted(slices.Values(window))
 				res.Episodes = append(res.Episodes, i+1)
-				res.RSSMB = append(res.RSSMB, rssMB())
+				res.RSSMB = append(res.RSSMB, sorted[len(sorted)/2])
+				res.LowMB = append(res.LowMB, sorted[0])
+				res.HighMB = append(res.HighMB, sorted[len(sorted)-1])
+				res.HeapMB = append(res.HeapMB, tensors.HeapInUseMB())
 				next++
 			}
-			bar.update(i+1, fmt.Sprintf("RSS %.1f MB", rssMB()))
+			bar.update(i+1, fmt.Sprintf("RSS %.1f MB, C heap %.2f MB", rss, tensors.HeapInUseMB()))
 		}
 		return nil
 	})

@@ -19,7 +19,7 @@ var benchCommand = &cli.Command{
 		&cli.IntFlag{Name: "train-episodes", Value: 100, Usage: "timed training episodes per case"},
 		&cli.IntFlag{Name: "eval-episodes", Value: 200, Usage: "timed evaluation episodes per case"},
 		&cli.BoolFlag{Name: "memory", Value: true, Usage: "first train the 28×28 case and read RSS at the --memory-at episodes"},
-		&cli.Int64SliceFlag{Name: "memory-at", Value: cli.NewInt64Slice(500, 5000), Usage: "training episodes at which to read RSS"},
+		&cli.Int64SliceFlag{Name: "memory-at", Value: cli.NewInt64Slice(1000, 5000), Usage: "training episodes at which to read RSS (increasing)"},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per line instead of the table, with the process's peak RSS after each case"},
 	},
 	Action: func(c *cli.Context) error {
@@ -43,15 +43,16 @@ var benchCommand = &cli.Command{
 				return err
 			}
 			if asJSON {
-				if err := out.Encode(map[string]any{"impl": "relnet", "memory": m.Case.Name, "episodes": m.Episodes, "rss_mb": m.RSSMB}); err != nil {
+				if err := out.Encode(map[string]any{"impl": "relnet", "memory": m.Case.Name, "episodes": m.Episodes,
+					"rss_mb": m.RSSMB, "rss_low_mb": m.LowMB, "rss_high_mb": m.HighMB, "heap_mb": m.HeapMB, "growth": m.Growth()}); err != nil {
 					return err
 				}
 			} else {
-				fmt.Printf("RSS while training %s:\n", m.Case.Name)
+				fmt.Printf("RSS while training %s (median of the %d episodes up to each, and their range):\n", m.Case.Name, experiments.MemoryWindow)
 				for i, e := range m.Episodes {
-					fmt.Printf("  episode %6d: %.1f MB\n", e, m.RSSMB[i])
+					fmt.Printf("  episode %6d: %.1f MB (%.1f–%.1f); C heap in use %.2f MB\n", e, m.RSSMB[i], m.LowMB[i], m.HighMB[i], m.HeapMB[i])
 				}
-				fmt.Println()
+				fmt.Printf("  growth from episode %d to %d: %+.2f%%\n\n", m.Episodes[0], m.Episodes[len(m.Episodes)-1], 100*m.Growth())
 			}
 		}
 		var results []experiments.BenchResult
