@@ -207,6 +207,16 @@ func train(ctx context.Context, cfg Config, text string, d *data, l *learner, di
 		return saveCheckpoint(path, state, l.tensors())
 	}
 	savedAt := state.Episode // episode of the checkpoint on disk; 0 = none
+	kept := func() string {
+		if savedAt == 0 {
+			return fmt.Sprintf("no checkpoint was written before it (train.checkpoint_every = %d)", t.CheckpointEvery)
+		}
+		return fmt.Sprintf("the last good checkpoint (episode %d) is kept in %s", savedAt, ckpt)
+	}
+	// writeFailed explains a result file that could not be written (a full disk, say).
+	writeFailed := func(err error) error {
+		return fmt.Errorf("%w; %s: make room and run the same command again to resume", err, kept())
+	}
 	bar := newProgress(log, st.label, state.Episode, t.Episodes)
 	bar.later = st.later
 	var winLoss, winAcc float64
@@ -227,11 +237,7 @@ func train(ctx context.Context, cfg Config, text string, d *data, l *learner, di
 		if math.IsNaN(lossV) || math.IsInf(lossV, 0) {
 			s.Drop()
 			metrics.write(Record{Episode: i + 1, Kind: "nan"})
-			kept := fmt.Sprintf("no checkpoint was written before it (train.checkpoint_every = %d)", t.CheckpointEvery)
-			if savedAt > 0 {
-				kept = fmt.Sprintf("the last good checkpoint (episode %d) is kept in %s", savedAt, ckpt)
-			}
-			return fmt.Errorf("%w: %v at episode %d; %s: lower train.lr or check the data", ErrNonFiniteLoss, lossV, i+1, kept)
+			return fmt.Errorf("%w: %v at episode %d; %s: lower train.lr or check the data", ErrNonFiniteLoss, lossV, i+1, kept())
 		}
 		for g, ep := range eps {
 			correct := model.Correct(tensors.Values(out.Logits[g]), ep.QueryLabels, ep.Spec.Way)
@@ -247,7 +253,7 @@ func train(ctx context.Context, cfg Config, text string, d *data, l *learner, di
 			rec := Record{Episode: done, Kind: "train", Loss: winLoss / float64(winN), TrainAcc: winAcc / float64(winN),
 				LR: l.adam.Config.LRAt(i), EpisodesSec: rate, RSSMB: rssMB()}
 			if err := metrics.write(rec); err != nil {
-				return err
+				return writeFailed(err)
 			}
 			winLoss, winAcc, winN, winStart = 0, 0, 0, time.Now()
 		}
@@ -265,18 +271,18 @@ func train(ctx context.Context, cfg Config, text string, d *data, l *learner, di
 			}
 			fmt.Fprintln(log)
 			if err := metrics.write(rec); err != nil {
-				return err
+				return writeFailed(err)
 			}
 			if rec.ValAcc > state.BestVal {
 				state.BestVal, state.BestAt = rec.ValAcc, done
 				if err := save(filepath.Join(dir, BestFile)); err != nil {
-					return err
+					return writeFailed(err)
 				}
 			}
 		}
 		if done%t.CheckpointEvery == 0 || done == t.Episodes {
 			if err := save(ckpt); err != nil {
-				return err
+				return writeFailed(err)
 			}
 			savedAt = done
 		}

@@ -222,3 +222,77 @@ func TestSIGTERMSavesAndExitsNonZero(t *testing.T) {
 		t.Errorf("re-run: exit %d\n%s", code, out)
 	}
 }
+
+// fullDiskScript runs in its own mount namespace (unshare): it mounts a 64 MB tmpfs as the
+// results root, starts `relnet run`, fills the disk with a file once the first checkpoint is
+// there, and records the run's exit code and stderr; then it removes the filler and runs the
+// same command again, which must resume and finish.
+const fullDiskScript = `set -u
+mount -t tmpfs -o size=64m tmpfs "$RESULTS"
+export RELNET_RESULTS="$RESULTS"
+"$RELNET" run "$CONFIG" 2>"$OUT/full.err" & pid=$!
+while [ ! -f "$RESULTS/tiny/relation-seed1/checkpoint.ckpt" ]; do
+  kill -0 $pid 2>/dev/null || break
+  sleep 0.02
+done
+dd if=/dev/zero of="$RESULTS/filler" bs=64k 2>/dev/null
+wait $pid; echo $? >"$OUT/full.code"
+ls -a "$RESULTS/tiny/relation-seed1" >"$OUT/full.ls"
+rm "$RESULTS/filler"
+"$RELNET" run "$CONFIG" 2>"$OUT/again.err"; echo $? >"$OUT/again.code"
+cd "$RESULTS/tiny/relation-seed1" && cp checkpoint.ckpt eval.json metrics.jsonl "$OUT/"
+`
+
+// TestFullDiskKeepsCheckpointAndResumes fills the results file system during a run: the run
+// must stop with an error naming the file it could not write, leave no temporary file and an
+// intact checkpoint, and the same command must then resume and end with the weights, test
+// accuracies and metrics of an uninterrupted run.
+func TestFullDiskKeepsCheckpointAndResumes(t *testing.T) {
+	if err := exec.Command("unshare", "-rm", "true").Run(); err != nil {
+		t.Skipf("needs a private mount namespace (unshare -rm) for a small tmpfs: %v", err)
+	}
+	config := writeFile(t, filepath.Join(t.TempDir(), "tiny.toml"), strings.Replace(tinyAblation, "episodes = 40\n", "episodes = 80\n", 1))
+	whole, results, out := t.TempDir(), t.TempDir(), t.TempDir()
+	if code, stderr := run(t, []string{"RELNET_RESULTS=" + whole}, relnetBin, "run", config); code != 0 {
+		t.Fatalf("uninterrupted run: exit %d\n%s", code, stderr)
+	}
+	cmd := exec.Command("unshare", "-rm", "sh", "-c", fullDiskScript)
+	cmd.Env = append(os.Environ(), "RELNET="+relnetBin, "CONFIG="+config, "RESULTS="+results, "OUT="+out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("full-disk script: %v\n%s", err, msg)
+	}
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(string(b))
+	}
+	stderr := read("full.err")
+	if read("full.code") == "0" {
+		t.Fatalf("the run on a full disk exited 0:\n%s", stderr)
+	}
+	for _, want := range []string{"no space left on device", "relation-seed1/", "the last good checkpoint (episode ", "run the same command again"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("the full-disk error lacks %q:\n%s", want, stderr)
+		}
+	}
+	t.Logf("on a full disk: %s", stderr[strings.LastIndex(stderr, "\n")+1:])
+	if ls := read("full.ls"); strings.Contains(ls, ".tmp") {
+		t.Errorf("a temporary file was left behind:\n%s", ls)
+	}
+	if again := read("again.err"); read("again.code") != "0" || !strings.Contains(again, "resuming") {
+		t.Fatalf("the run after freeing space: exit %s\n%s", read("again.code"), again)
+	}
+	a := readRun(t, filepath.Join(whole, "tiny", "relation-seed1"))
+	b := readRun(t, out)
+	if !bytes.Equal(a.weights, b.weights) {
+		t.Error("final checkpoint differs from the uninterrupted run's")
+	}
+	if a.accuracies != b.accuracies {
+		t.Errorf("test accuracies differ from the uninterrupted run's:\n%s\n%s", a.accuracies, b.accuracies)
+	}
+	if a.metrics != b.metrics {
+		t.Errorf("metrics.jsonl episodes differ from the uninterrupted run's:\n%s\n---\n%s", a.metrics, b.metrics)
+	}
+}

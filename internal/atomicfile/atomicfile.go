@@ -3,6 +3,7 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,6 +36,10 @@ func Write(path string, data []byte) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the temporary file's name would only confuse
+		}
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
