@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/heads"
 	"github.com/relnet/relnet/layers"
 	"github.com/relnet/relnet/tensors"
 )
@@ -91,6 +92,28 @@ func trainStep(l *learner, ep *datasets.Episode, i int64) {
 // benchLearner is a default single-group model for one case's image shape.
 func benchLearner(c BenchCase) (*learner, error) {
 	return newLearner(Default(), &data{groups: []string{"class"}, shape: layers.Shape{C: int64(c.C), H: int64(c.H), W: int64(c.W)}})
+}
+
+// ForwardMACs counts the multiply-accumulates of the convolutions and linear layers in one
+// forward pass over an episode of case c, as relnet runs it, and with the relation module's
+// first convolution on the concatenated (class, query) pairs instead, as in the paper's code.
+func ForwardMACs(c BenchCase) (asRun, concatenated int64, err error) {
+	err = tensors.Run(func() error {
+		l, err := benchLearner(c)
+		if err != nil {
+			return err
+		}
+		defer l.free()
+		defer tensors.SetGrad(tensors.SetGrad(false))
+		var s tensors.Scope
+		defer s.Drop()
+		ep := randomEpisodes(c, 1)
+		asRun = layers.CountMACs(func() { l.model.Forward(&s, ep, layers.Eval) })
+		split, concat := l.model.Heads[0].(*heads.Relation).FirstConvMACs(int64(c.Way), int64(c.Way*c.Query))
+		concatenated = asRun - split + concat
+		return nil
+	})
+	return asRun, concatenated, err
 }
 
 // Bench times training and evaluation episodes for each case at the given thread count

@@ -106,6 +106,17 @@ func NewRelation(p *layers.Params, name string, feat layers.Shape, cfg Config, b
 		name, feat.C, feat.H, feat.W, cfg.Padding)
 }
 
+// FirstConvMACs is the first convolution's multiply-accumulates for n classes and m queries:
+// as Logits runs it (once per class map and once per query map, each with half the kernel),
+// and in the concatenated form (the whole kernel on every one of the n·m pairs).
+func (r *Relation) FirstConvMACs(n, m int64) (split, concatenated int64) {
+	w := tensors.Shape(r.block1.Conv.Weight) // [F, 2C, k, k]
+	pad := r.block1.Conv.Padding
+	h, wd := r.feat.H+2*pad-w[2]+1, r.feat.W+2*pad-w[3]+1
+	pair := h * wd * w[0] * w[1] * w[2] * w[3]
+	return (n + m) * pair / 2, n * m * pair
+}
+
 // ClassMaps sums each class's K support maps: support [N·K,C,H,W] (class-major) → [N,C,H,W].
 func ClassMaps(s *tensors.Scope, support *ts.Tensor, way, shot int64) *ts.Tensor {
 	if shot == 1 {

@@ -134,6 +134,30 @@ func concatLogits(s *tensors.Scope, r *Relation, classes, queries *ts.Tensor, mo
 	return s.T(x.View([]int64{m, n}, false))
 }
 
+// TestFirstConvMACs checks the first convolution's count by hand and against the layers'
+// count of both forms, which differ only there.
+func TestFirstConvMACs(t *testing.T) {
+	feat := layers.Shape{C: 8, H: 19, W: 19}
+	run(t, func() error {
+		p, r := newHead(t, feat, Config{}) // padding 0: 17×17 outputs, 64 filters, kernel 16×3×3
+		defer p.Free()
+		split, concat := r.FirstConvMACs(5, 7)
+		if pair := int64(17 * 17 * 64 * 16 * 9); split != 12*pair/2 || concat != 35*pair {
+			t.Errorf("FirstConvMACs(5, 7) = %d, %d; want %d, %d", split, concat, 12*pair/2, 35*pair)
+		}
+		var s tensors.Scope
+		defer s.Drop()
+		classes := s.Float32(randomData(5*8*19*19, 3), 5, 8, 19, 19)
+		queries := s.Float32(randomData(7*8*19*19, 4), 7, 8, 19, 19)
+		asRun := layers.CountMACs(func() { r.Logits(&s, classes, 5, 1, queries, layers.Eval) })
+		literal := layers.CountMACs(func() { concatLogits(&s, r, classes, queries, layers.Eval) })
+		if literal-asRun != concat-split {
+			t.Errorf("counted %d MACs split and %d concatenated: a difference of %d, want %d", asRun, literal, literal-asRun, concat-split)
+		}
+		return nil
+	})
+}
+
 func TestRelationPadding(t *testing.T) {
 	cases := []struct {
 		feat    layers.Shape

@@ -47,7 +47,9 @@ func Conv(s *tensors.Scope, x, weight, bias *ts.Tensor, padding int64) *ts.Tenso
 	if bias == nil {
 		bias = ts.None
 	}
-	return s.T(ts.Conv2d(x, weight, bias, []int64{1, 1}, []int64{padding, padding}, []int64{1, 1}, 1))
+	y := s.T(ts.Conv2d(x, weight, bias, []int64{1, 1}, []int64{padding, padding}, []int64{1, 1}, 1))
+	countMACs(y, weight)
+	return y
 }
 
 // BatchNorm2D normalises each channel; Weight = 1, Bias = 0 at start.

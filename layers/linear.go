@@ -21,5 +21,7 @@ func NewLinear(p *Params, name string, in, out int64) *Linear {
 
 // Forward maps x [B,in] to [B,out].
 func (l *Linear) Forward(s *tensors.Scope, x *ts.Tensor) *ts.Tensor {
-	return s.T(ts.Linear(x, l.Weight, l.Bias))
+	y := s.T(ts.Linear(x, l.Weight, l.Bias))
+	countMACs(y, l.Weight)
+	return y
 }

@@ -80,6 +80,15 @@ var benchCommand = &cli.Command{
 		for _, r := range results {
 			fmt.Printf("| %s | %d | %.2f | %.2f |\n", r.Case.Name, r.Threads, r.TrainPerSec, r.EvalPerSec)
 		}
+		fmt.Println("\n| episode shape | forward multiply-accumulates | with concatenated pairs | ratio |")
+		fmt.Println("|---|---|---|---|")
+		for _, bc := range cases {
+			asRun, concat, err := experiments.ForwardMACs(bc)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("| %s | %.0f M | %.0f M | %.2f× |\n", bc.Name, float64(asRun)/1e6, float64(concat)/1e6, float64(concat)/float64(asRun))
+		}
 		return nil
 	},
 }
