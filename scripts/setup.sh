@@ -61,7 +61,7 @@ fi
 # --- gotch, patched for CPU ------------------------------------------------------------------
 gotch=$cache/gotch-$gotch_version
 # The copy's marker names the patches applied; a copy with another marker is made again.
-patches="relnet patches 2: CPU lib.go; gotch#115 out-pointers freed"
+patches="relnet patches 3: CPU lib.go; gotch#115 out-pointers freed; no per-tensor GC ballast"
 if [ "$(cat "$gotch/.relnet-patched" 2>/dev/null)" != "$patches" ]; then
   say "preparing a patched CPU copy of gotch $gotch_version in $gotch"
   src=$(cd "$repo" && GOWORK=off GOFLAGS=-mod=mod go mod download -json "github.com/sugarme/gotch@$gotch_version" \
@@ -79,6 +79,11 @@ if [ "$(cat "$gotch/.relnet-patched" 2>/dev/null)" != "$patches" ]; then
   [ "$n" -gt 2000 ] || die "gotch's $gen does not look as expected ($n out-pointer mallocs); cannot apply the gotch#115 patch"
   sed -i -E 's/^(\s*)(ptr|ctensorPtr0) := \(\*lib\.Ctensor\)\(unsafe\.Pointer\(C\.malloc\(0\)\)\)$/\1\2 := (*lib.Ctensor)(C.malloc(64))\n\1defer C.free(unsafe.Pointer(\2))/' "$gen"
   [ "$(grep -c 'C.malloc(0)' "$gen")" = 0 ] || die "the gotch#115 patch left malloc(0) calls in $gen"
+  # gotch gives every tensor a 100 KB Go allocation so that Go's GC runs its finalizers soon;
+  # relnet frees every tensor itself, so that is only 100 KB of garbage to zero and collect
+  # per op (tens of MB per training step).
+  grep -q '^	x.d = new(bigStruct)$' "$gotch/ts/tensor.go" || die "gotch's ts/tensor.go does not look as expected; cannot drop its 100 KB per-tensor allocation"
+  sed -i 's|^	x.d = new(bigStruct)$|	// relnet: no 100 KB per-tensor GC ballast; relnet frees its tensors itself|' "$gotch/ts/tensor.go"
   echo "$patches" > "$gotch/.relnet-patched"
   say "patched $n out-pointer allocations in $gen (gotch#115)"
 fi
