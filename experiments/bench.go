@@ -94,16 +94,27 @@ func benchLearner(c BenchCase) (*learner, error) {
 	return newLearner(Default(), &data{groups: []string{"class"}, shape: layers.Shape{C: int64(c.C), H: int64(c.H), W: int64(c.W)}})
 }
 
-// ForwardMACs counts the multiply-accumulates of the convolutions and linear layers in one
-// forward pass over an episode of case c, as relnet runs it, and with the relation module's
-// first convolution on the concatenated (class, query) pairs instead, as in the paper's code.
-func ForwardMACs(c BenchCase) (asRun, concatenated int64, err error) {
-	err = tensors.Run(func() error {
+// withBenchLearner runs fn on the tensor goroutine, with libtorch on threads intra-op threads
+// (0 = all cores) and a fresh benchLearner for case c that is freed afterwards.
+func withBenchLearner(c BenchCase, threads int, fn func(l *learner) error) error {
+	return tensors.Run(func() error {
+		if err := tensors.Setup(tensors.Options{Threads: threads}); err != nil {
+			return err
+		}
 		l, err := benchLearner(c)
 		if err != nil {
 			return err
 		}
 		defer l.free()
+		return fn(l)
+	})
+}
+
+// ForwardMACs counts the multiply-accumulates of the convolutions and linear layers in one
+// forward pass over an episode of case c, as relnet runs it, and with the relation module's
+// first convolution on the concatenated (class, query) pairs instead, as in the paper's code.
+func ForwardMACs(c BenchCase) (asRun, concatenated int64, err error) {
+	err = withBenchLearner(c, 0, func(l *learner) error {
 		defer tensors.SetGrad(tensors.SetGrad(false))
 		var s tensors.Scope
 		defer s.Drop()
@@ -120,15 +131,8 @@ func ForwardMACs(c BenchCase) (asRun, concatenated int64, err error) {
 // (after warm-up episodes that are not timed).
 func Bench(ctx context.Context, cases []BenchCase, threads, trainEpisodes, evalEpisodes int, log io.Writer) ([]BenchResult, error) {
 	var out []BenchResult
-	err := tensors.Run(func() error {
-		if err := tensors.Setup(tensors.Options{Threads: threads}); err != nil {
-			return err
-		}
-		for _, c := range cases {
-			l, err := benchLearner(c)
-			if err != nil {
-				return err
-			}
+	for _, c := range cases {
+		err := withBenchLearner(c, threads, func(l *learner) error {
 			bank := randomEpisodes(c, 8)
 			for i := 0; i < 5; i++ { // warm-up
 				trainStep(l, bank[i%len(bank)], int64(i))
@@ -143,17 +147,19 @@ func Bench(ctx context.Context, cases []BenchCase, threads, trainEpisodes, evalE
 				episodeAccuracy(l.model, 0, bank[i%len(bank)], layers.Eval)
 			}
 			eval := float64(evalEpisodes) / time.Since(start).Seconds()
-			l.free()
 			if ctx.Err() != nil {
 				return ErrInterrupted
 			}
 			r := BenchResult{Case: c, Threads: tensors.Threads(), TrainPerSec: train, EvalPerSec: eval}
 			fmt.Fprintf(log, "%-34s %d threads: train %.2f episodes/s, eval %.2f episodes/s\n", c.Name, r.Threads, train, eval)
 			out = append(out, r)
+			return nil
+		})
+		if err != nil {
+			return out, err
 		}
-		return nil
-	})
-	return out, err
+	}
+	return out, nil
 }
 
 // BenchMemory trains one case for the last of marks episodes and records RSS at each mark.
@@ -164,15 +170,7 @@ func BenchMemory(ctx context.Context, c BenchCase, threads int, marks []int64, l
 		}
 	}
 	res := &MemoryResult{Case: c}
-	err := tensors.Run(func() error {
-		if err := tensors.Setup(tensors.Options{Threads: threads}); err != nil {
-			return err
-		}
-		l, err := benchLearner(c)
-		if err != nil {
-			return err
-		}
-		defer l.free()
+	err := withBenchLearner(c, threads, func(l *learner) error {
 		bank := randomEpisodes(c, 8)
 		last := marks[len(marks)-1]
 		bar := newProgress(log, "memory", 0, last)
@@ -183,7 +181,7 @@ func BenchMemory(ctx context.Context, c BenchCase, threads int, marks []int64, l
 				return ErrInterrupted
 			}
 			trainStep(l, bank[i%int64(len(bank))], i)
-			rss := rssMB()
+			rss, heap := rssMB(), tensors.HeapInUseMB()
 			if len(window) == MemoryWindow {
 				window = window[1:]
 			}
@@ -194,10 +192,10 @@ func BenchMemory(ctx context.Context, c BenchCase, threads int, marks []int64, l
 				res.RSSMB = append(res.RSSMB, sorted[len(sorted)/2])
 				res.LowMB = append(res.LowMB, sorted[0])
 				res.HighMB = append(res.HighMB, sorted[len(sorted)-1])
-				res.HeapMB = append(res.HeapMB, tensors.HeapInUseMB())
+				res.HeapMB = append(res.HeapMB, heap)
 				next++
 			}
-			bar.update(i+1, fmt.Sprintf("RSS %.1f MB, C heap %.2f MB", rss, tensors.HeapInUseMB()))
+			bar.update(i+1, fmt.Sprintf("RSS %.1f MB, C heap %.2f MB", rss, heap))
 		}
 		return nil
 	})

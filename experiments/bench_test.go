@@ -77,15 +77,7 @@ func BenchmarkHeadsStep(b *testing.B) {
 // training episode remain over the first few hundred, then about 15, and none in evaluation.
 func TestStepsLeakNoCMemory(t *testing.T) {
 	c := BenchCase{C: 1, H: 28, W: 28, Way: 5, Shot: 1, Query: 3}
-	err := tensors.Run(func() error {
-		if err := tensors.Setup(tensors.Options{Threads: 1}); err != nil {
-			return err
-		}
-		l, err := benchLearner(c)
-		if err != nil {
-			return err
-		}
-		defer l.free()
+	err := withBenchLearner(c, 1, func(l *learner) error {
 		bank := randomEpisodes(c, 4)
 		steps := func(from, to int64) {
 			for i := from; i < to; i++ {
