@@ -33,7 +33,8 @@ fuzz: setup
 	go test -run '^$$' -fuzz '^FuzzDecodeIDX$$' -fuzztime $(FUZZ_INPUTS)x ./datasets
 	go test -run '^$$' -fuzz '^FuzzReadSeedCSV$$' -fuzztime $(FUZZ_INPUTS)x ./datasets
 	go test -run '^$$' -fuzz '^FuzzReadStreetStyleManifest$$' -fuzztime $(FUZZ_INPUTS)x ./datasets
-	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZ_INPUTS)x ./experiments
+	go test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZ_INPUTS)x ./datasets/cache
+	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZ_INPUTS)x ./experiments/spec
 
 # relnet against the same network in PyTorch on the same libtorch (bench/README.md): installs
 # the peer's torch==2.1.0 venv in the cache first. RELNET_BENCH_MARKDOWN=FILE also writes the

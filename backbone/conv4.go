@@ -6,54 +6,9 @@ import (
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/relnet/relnet/layers"
+	"github.com/relnet/relnet/model/arch"
 	"github.com/relnet/relnet/tensors"
 )
-
-// Config chooses and sizes a backbone. The zero value means Conv-4 with 64 filters and
-// BatchNorm momentum 0.1.
-type Config struct {
-	Name       string   `toml:"name"`        // "conv4" or "resnet12"
-	Filters    int64    `toml:"filters"`     // conv4: channels of every block; default 64
-	Widths     [4]int64 `toml:"widths"`      // resnet12: channels of the four residual blocks; default [64, 160, 320, 640]
-	BNMomentum float64  `toml:"bn_momentum"` // running-statistics momentum; default 0.1 (the paper used 1)
-}
-
-// WithDefaults fills zero fields.
-func (c Config) WithDefaults() Config {
-	if c.Name == "" {
-		c.Name = "conv4"
-	}
-	if c.Filters == 0 {
-		c.Filters = 64
-	}
-	if c.Widths == [4]int64{} {
-		c.Widths = [4]int64{64, 160, 320, 640}
-	}
-	if c.BNMomentum == 0 {
-		c.BNMomentum = 0.1
-	}
-	return c
-}
-
-// Validate reports a bad field by its TOML name.
-func (c Config) Validate() error {
-	c = c.WithDefaults()
-	if c.Name != "conv4" && c.Name != "resnet12" {
-		return fmt.Errorf("backbone.name = %q: want \"conv4\" or \"resnet12\"", c.Name)
-	}
-	if c.Filters < 1 {
-		return fmt.Errorf("backbone.filters = %d: must be ≥ 1", c.Filters)
-	}
-	for _, w := range c.Widths {
-		if w < 1 {
-			return fmt.Errorf("backbone.widths = %v: every width must be ≥ 1", c.Widths)
-		}
-	}
-	if c.BNMomentum <= 0 || c.BNMomentum > 1 {
-		return fmt.Errorf("backbone.bn_momentum = %g: must be in (0, 1]", c.BNMomentum)
-	}
-	return nil
-}
 
 // Backbone maps images to feature maps of a fixed per-image shape.
 type Backbone interface {
@@ -75,9 +30,9 @@ type Conv4 struct {
 
 // New builds the configured backbone for inputs of shape in, registering its parameters
 // under "backbone.".
-func New(p *layers.Params, in layers.Shape, cfg Config) (Backbone, error) {
+func New(p *layers.Params, in layers.Shape, cfg arch.Backbone) (Backbone, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("backbone.%w", err)
 	}
 	cfg = cfg.WithDefaults()
 	if cfg.Name == "resnet12" {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/relnet/relnet/layers"
+	"github.com/relnet/relnet/model/arch"
 	"github.com/relnet/relnet/tensors"
 )
 
@@ -20,7 +21,7 @@ func TestConv4InfersShape(t *testing.T) {
 		err := tensors.Run(func() error {
 			p := layers.NewParams(1)
 			defer p.Free()
-			b, err := New(p, tc.in, Config{})
+			b, err := New(p, tc.in, arch.Backbone{})
 			if err != nil {
 				return err
 			}
@@ -47,7 +48,7 @@ func TestConv4RejectsTinyInput(t *testing.T) {
 	err := tensors.Run(func() error {
 		p := layers.NewParams(1)
 		defer p.Free()
-		_, err := New(p, layers.Shape{C: 1, H: 8, W: 28}, Config{})
+		_, err := New(p, layers.Shape{C: 1, H: 8, W: 28}, arch.Backbone{})
 		return err
 	})
 	if err == nil || !strings.Contains(err.Error(), "1×8×28") {
@@ -56,13 +57,13 @@ func TestConv4RejectsTinyInput(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	bad := []Config{{Name: "resnet50"}, {Filters: -1}, {BNMomentum: 2}}
+	bad := []arch.Backbone{{Name: "resnet50"}, {Filters: -1}, {BNMomentum: 2}}
 	for _, c := range bad {
 		if err := c.Validate(); err == nil {
 			t.Errorf("%+v accepted", c)
 		}
 	}
-	if err := (Config{}).Validate(); err != nil {
+	if err := (arch.Backbone{}).Validate(); err != nil {
 		t.Errorf("zero config: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/relnet/relnet/layers"
+	"github.com/relnet/relnet/model/arch"
 	"github.com/relnet/relnet/tensors"
 )
 
@@ -33,7 +34,7 @@ type residualBlock struct {
 	pool     bool
 }
 
-func newResNet12(p *layers.Params, in layers.Shape, cfg Config) (Backbone, error) {
+func newResNet12(p *layers.Params, in layers.Shape, cfg arch.Backbone) (Backbone, error) {
 	b := &ResNet12{}
 	chans, h, w := in.C, in.H, in.W
 	for i, width := range cfg.Widths {

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/relnet/relnet/layers"
+	"github.com/relnet/relnet/model/arch"
 	"github.com/relnet/relnet/tensors"
 )
 
@@ -23,7 +24,7 @@ func TestResNet12InfersShape(t *testing.T) {
 		err := tensors.Run(func() error {
 			p := layers.NewParams(1)
 			defer p.Free()
-			b, err := New(p, tc.in, Config{Name: "resnet12", Widths: tc.widths})
+			b, err := New(p, tc.in, arch.Backbone{Name: "resnet12", Widths: tc.widths})
 			if err != nil {
 				return err
 			}
@@ -51,7 +52,7 @@ func TestResNet12IsResidual(t *testing.T) {
 		p := layers.NewParams(3)
 		defer p.Free()
 		in := layers.Shape{C: 2, H: 16, W: 16}
-		bb, err := New(p, in, Config{Name: "resnet12", Widths: [4]int64{4, 4, 4, 4}})
+		bb, err := New(p, in, arch.Backbone{Name: "resnet12", Widths: [4]int64{4, 4, 4, 4}})
 		if err != nil {
 			return err
 		}

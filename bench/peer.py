@@ -9,7 +9,7 @@ prints one JSON line per (case, threads), with the keys of `relnet bench --json`
 (case, threads) per process for a peak RSS of that case alone (bench/compare.py does).
 
 What is the same as relnet (read from backbone/conv4.go, heads/relation.go, layers/, model/,
-losses/, experiments/bench.go and tensors/shim.cpp):
+losses/, bench/bench.go and tensors/shim.cpp):
   - backbone: four blocks of 3×3 conv (64 filters, bias) → BatchNorm (eps 1e-5, momentum 0.1)
     → ReLU; blocks 1–2 unpadded with a 2×2 max-pool, blocks 3–4 padded by 1, no pool;
   - relation module: two blocks of 3×3 conv (64) → BN → ReLU → 2×2 max-pool, padding "auto"

@@ -28,8 +28,8 @@ func LoadFashionMNIST(dir string) (train, test *Images, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if train.shape() != test.shape() {
-		return nil, nil, fmt.Errorf("fashion-mnist in %s: train images are %s but test images %s", dir, train.shape(), test.shape())
+	if train.ImageShape() != test.ImageShape() {
+		return nil, nil, fmt.Errorf("fashion-mnist in %s: train images are %s but test images %s", dir, train.ImageShape(), test.ImageShape())
 	}
 	return train, test, nil
 }

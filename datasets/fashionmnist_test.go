@@ -36,7 +36,7 @@ func TestLoadFashionMNIST(t *testing.T) {
 		t.Fatal(err)
 	}
 	if train.Len() != 5 || test.Len() != 3 || train.Channels != 1 || train.Height != 2 || train.Width != 3 {
-		t.Fatalf("train %d images of %s, test %d", train.Len(), train.shape(), test.Len())
+		t.Fatalf("train %d images of %s, test %d", train.Len(), train.ImageShape(), test.Len())
 	}
 	if !slices.Equal(train.Labels, []int{0, 9, 3, 3, 1}) || !slices.Equal(test.Labels, []int{2, 8, 7}) {
 		t.Errorf("labels train %v test %v", train.Labels, test.Labels)
@@ -105,7 +105,7 @@ func TestLoadFashionMNISTReal(t *testing.T) {
 		n, every int
 	}{{train, 60000, 6000}, {test, 10000, 1000}} {
 		if tt.im.Len() != tt.n || tt.im.Channels != 1 || tt.im.Height != 28 || tt.im.Width != 28 {
-			t.Fatalf("%s: %d images of %s, want %d of 1×28×28", tt.im.Name, tt.im.Len(), tt.im.shape(), tt.n)
+			t.Fatalf("%s: %d images of %s, want %d of 1×28×28", tt.im.Name, tt.im.Len(), tt.im.ImageShape(), tt.n)
 		}
 		hist := make([]int, 10)
 		for _, l := range tt.im.Labels {

@@ -3,6 +3,7 @@ package datasets
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 )
 
@@ -31,17 +32,17 @@ func (im *Images) Image(i int) []float32 {
 	return im.Pixels[i*n : (i+1)*n : (i+1)*n]
 }
 
-// validate checks that the shape, pixel count and labels agree, so later indexing cannot panic.
-func (im *Images) validate() error {
+// Validate checks that the shape, pixel count and labels agree, so later indexing cannot panic.
+func (im *Images) Validate() error {
 	if im == nil {
 		return errors.New("no image set")
 	}
 	if im.Channels <= 0 || im.Height <= 0 || im.Width <= 0 {
-		return fmt.Errorf("image set %q: shape %s must be positive", im.Name, im.shape())
+		return fmt.Errorf("image set %q: shape %s must be positive", im.Name, im.ImageShape())
 	}
 	if want := im.Len() * im.ImageSize(); len(im.Pixels) != want {
 		return fmt.Errorf("image set %q: %d pixel values for %d images of %s, want %d",
-			im.Name, len(im.Pixels), im.Len(), im.shape(), want)
+			im.Name, len(im.Pixels), im.Len(), im.ImageShape(), want)
 	}
 	for i, l := range im.Labels {
 		if l != Unlabelled && (l < 0 || l >= len(im.ClassNames)) {
@@ -51,8 +52,10 @@ func (im *Images) validate() error {
 	return nil
 }
 
-// shape formats the image shape as C×H×W.
-func (im *Images) shape() string { return fmt.Sprintf("%d×%d×%d", im.Channels, im.Height, im.Width) }
+// ImageShape is the shape of every image of the set.
+func (im *Images) ImageShape() ImageShape {
+	return ImageShape{Channels: im.Channels, Height: im.Height, Width: im.Width}
+}
 
 // Concat joins image sets of identical shape and class names (used for class splits over train+test files).
 // The result owns new Pixels and Labels slices; images keep their order, set by set.
@@ -61,7 +64,7 @@ func Concat(name string, sets ...*Images) (*Images, error) {
 		return nil, fmt.Errorf("concat %q: no image sets", name)
 	}
 	for i, s := range sets {
-		if err := s.validate(); err != nil {
+		if err := s.Validate(); err != nil {
 			return nil, fmt.Errorf("concat %q: set %d: %w", name, i, err)
 		}
 	}
@@ -69,8 +72,8 @@ func Concat(name string, sets ...*Images) (*Images, error) {
 	out := &Images{Name: name, Channels: first.Channels, Height: first.Height, Width: first.Width,
 		ClassNames: slices.Clone(first.ClassNames)}
 	for _, s := range sets {
-		if s.shape() != first.shape() {
-			return nil, fmt.Errorf("concat %q: %q has images of %s but %q of %s", name, first.Name, first.shape(), s.Name, s.shape())
+		if s.ImageShape() != first.ImageShape() {
+			return nil, fmt.Errorf("concat %q: %q has images of %s but %q of %s", name, first.Name, first.ImageShape(), s.Name, s.ImageShape())
 		}
 		if !slices.Equal(s.ClassNames, first.ClassNames) {
 			return nil, fmt.Errorf("concat %q: %q and %q have different class names", name, first.Name, s.Name)
@@ -79,4 +82,23 @@ func Concat(name string, sets ...*Images) (*Images, error) {
 		out.Labels = append(out.Labels, s.Labels...)
 	}
 	return out, nil
+}
+
+// synthImages returns classes×perClass random images of shape c×h×w; image i has label i%classes.
+func RandomImages(classes, perClass, c, h, w int, seed uint64) *Images {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	im := &Images{Name: "synth", Channels: c, Height: h, Width: w}
+	for k := range classes {
+		im.ClassNames = append(im.ClassNames, fmt.Sprintf("class%d", k))
+	}
+	n := classes * perClass
+	im.Pixels = make([]float32, n*c*h*w)
+	for i := range im.Pixels {
+		im.Pixels[i] = rng.Float32()
+	}
+	im.Labels = make([]int, n)
+	for i := range im.Labels {
+		im.Labels[i] = i % classes
+	}
+	return im
 }

@@ -23,7 +23,7 @@ func TestImagesImage(t *testing.T) {
 }
 
 func TestConcat(t *testing.T) {
-	a, b := synthImages(3, 2, 1, 2, 2, 1), synthImages(3, 1, 1, 2, 2, 2)
+	a, b := RandomImages(3, 2, 1, 2, 2, 1), RandomImages(3, 1, 1, 2, 2, 2)
 	b.Name = "b"
 	got, err := Concat("ab", a, b)
 	if err != nil {
@@ -40,10 +40,10 @@ func TestConcat(t *testing.T) {
 }
 
 func TestConcatErrors(t *testing.T) {
-	other := synthImages(3, 1, 1, 2, 2, 2)
-	otherShape := synthImages(3, 1, 1, 2, 3, 2)
-	otherNames := synthImages(4, 1, 1, 2, 2, 2)
-	broken := synthImages(3, 1, 1, 2, 2, 2)
+	other := RandomImages(3, 1, 1, 2, 2, 2)
+	otherShape := RandomImages(3, 1, 1, 2, 3, 2)
+	otherNames := RandomImages(4, 1, 1, 2, 2, 2)
+	broken := RandomImages(3, 1, 1, 2, 2, 2)
 	broken.Labels[1] = 5
 	tests := []struct {
 		name    string

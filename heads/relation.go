@@ -6,46 +6,9 @@ import (
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/relnet/relnet/layers"
+	"github.com/relnet/relnet/model/arch"
 	"github.com/relnet/relnet/tensors"
 )
-
-// Config sizes a relation head. The zero value means 64 filters, 8 hidden units and automatic
-// padding.
-type Config struct {
-	Filters int64 `toml:"filters"` // channels of the two conv blocks; default 64
-	Hidden  int64 `toml:"hidden"`  // units of the first fully connected layer; default 8
-	// Padding of the two 3×3 convs: "auto" (default) picks 0 (the paper's miniImageNet
-	// setting) when the feature map survives two unpadded conv + pool blocks, else 1 (its
-	// Omniglot setting); or "0" / "1".
-	Padding string `toml:"padding"`
-}
-
-// WithDefaults fills zero fields.
-func (c Config) WithDefaults() Config {
-	if c.Filters == 0 {
-		c.Filters = 64
-	}
-	if c.Hidden == 0 {
-		c.Hidden = 8
-	}
-	if c.Padding == "" {
-		c.Padding = "auto"
-	}
-	return c
-}
-
-// Validate reports a bad field by its TOML name.
-func (c Config) Validate() error {
-	c = c.WithDefaults()
-	if c.Filters < 1 || c.Hidden < 1 {
-		return fmt.Errorf("head.filters = %d, head.hidden = %d: both must be ≥ 1", c.Filters, c.Hidden)
-	}
-	switch c.Padding {
-	case "auto", "0", "1":
-		return nil
-	}
-	return fmt.Errorf("head.padding = %q: want \"auto\", \"0\" or \"1\"", c.Padding)
-}
 
 // Head scores an episode's queries against its classes.
 type Head interface {
@@ -75,9 +38,9 @@ type Relation struct {
 }
 
 // NewRelation builds a relation head named name for feature maps of shape feat.
-func NewRelation(p *layers.Params, name string, feat layers.Shape, cfg Config, bnMomentum float64) (*Relation, error) {
+func NewRelation(p *layers.Params, name string, feat layers.Shape, cfg arch.Head, bnMomentum float64) (*Relation, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("head.%w", err)
 	}
 	cfg = cfg.WithDefaults()
 	pads := []int64{0, 1}

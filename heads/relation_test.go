@@ -7,6 +7,7 @@ import (
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/relnet/relnet/layers"
+	"github.com/relnet/relnet/model/arch"
 	"github.com/relnet/relnet/tensors"
 )
 
@@ -29,7 +30,7 @@ func run(t *testing.T, fn func() error) {
 	}
 }
 
-func newHead(t *testing.T, feat layers.Shape, cfg Config) (*layers.Params, *Relation) {
+func newHead(t *testing.T, feat layers.Shape, cfg arch.Head) (*layers.Params, *Relation) {
 	t.Helper()
 	p := layers.NewParams(7)
 	r, err := NewRelation(p, "head", feat, cfg, 0.1)
@@ -45,7 +46,7 @@ func TestRelationMatchesReference(t *testing.T) {
 	const way, nq, c, side, f, hidden = 2, 3, 2, 5, 3, 4
 	feat := layers.Shape{C: c, H: side, W: side}
 	run(t, func() error {
-		p, r := newHead(t, feat, Config{Filters: f, Hidden: hidden, Padding: "1"})
+		p, r := newHead(t, feat, arch.Head{Filters: f, Hidden: hidden, Padding: "1"})
 		defer p.Free()
 		classData := randomData(way*c*side*side, 1)
 		queryData := randomData(nq*c*side*side, 2)
@@ -97,7 +98,7 @@ func TestRelationMatchesReference(t *testing.T) {
 func TestRelationMatchesConcatenation(t *testing.T) {
 	feat := layers.Shape{C: 8, H: 19, W: 19}
 	run(t, func() error {
-		p, r := newHead(t, feat, Config{})
+		p, r := newHead(t, feat, arch.Head{})
 		defer p.Free()
 		var s tensors.Scope
 		defer s.Drop()
@@ -139,7 +140,7 @@ func concatLogits(s *tensors.Scope, r *Relation, classes, queries *ts.Tensor, mo
 func TestFirstConvMACs(t *testing.T) {
 	feat := layers.Shape{C: 8, H: 19, W: 19}
 	run(t, func() error {
-		p, r := newHead(t, feat, Config{}) // padding 0: 17×17 outputs, 64 filters, kernel 16×3×3
+		p, r := newHead(t, feat, arch.Head{}) // padding 0: 17×17 outputs, 64 filters, kernel 16×3×3
 		defer p.Free()
 		split, concat := r.FirstConvMACs(5, 7)
 		if pair := int64(17 * 17 * 64 * 16 * 9); split != 12*pair/2 || concat != 35*pair {
@@ -175,7 +176,7 @@ func TestRelationPadding(t *testing.T) {
 		run(t, func() error {
 			p := layers.NewParams(1)
 			defer p.Free()
-			r, err := NewRelation(p, "head", tc.feat, Config{Padding: tc.padding}, 0.1)
+			r, err := NewRelation(p, "head", tc.feat, arch.Head{Padding: tc.padding}, 0.1)
 			if tc.wantErr {
 				if err == nil {
 					t.Errorf("%v padding %s: expected an error", tc.feat, tc.padding)

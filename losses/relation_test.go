@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/relnet/relnet/model/arch"
 	"github.com/relnet/relnet/tensors"
 )
 
@@ -34,9 +35,9 @@ func TestLossValues(t *testing.T) {
 	}
 	ce /= 2
 	for _, tc := range []struct {
-		kind Kind
+		kind arch.Loss
 		want float64
-	}{{MSE, mse}, {CrossEntropy, ce}} {
+	}{{arch.MSE, mse}, {arch.CrossEntropy, ce}} {
 		err := tensors.Run(func() error {
 			var s tensors.Scope
 			defer s.Drop()
@@ -48,17 +49,6 @@ func TestLossValues(t *testing.T) {
 		})
 		if err != nil {
 			t.Fatal(err)
-		}
-	}
-}
-
-func TestKindValidate(t *testing.T) {
-	if err := Kind("hinge").Validate(); err == nil {
-		t.Error("unknown loss kind accepted")
-	}
-	for _, k := range []Kind{MSE, CrossEntropy} {
-		if err := k.Validate(); err != nil {
-			t.Errorf("%s: %v", k, err)
 		}
 	}
 }

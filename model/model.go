@@ -6,102 +6,108 @@ import (
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/relnet/relnet/backbone"
-	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/datasets/sampling"
 	"github.com/relnet/relnet/heads"
 	"github.com/relnet/relnet/layers"
 	"github.com/relnet/relnet/losses"
+	"github.com/relnet/relnet/model/arch"
 	"github.com/relnet/relnet/tensors"
 )
 
 // Config describes the network and its loss. Zero fields take the defaults of each part.
 type Config struct {
-	Backbone backbone.Config
-	Head     heads.Config
-	Loss     losses.Kind // default "mse"
-	// Groups names the exclusive attribute groups, each with its own relation head on the
-	// shared backbone; default one group, "class".
+	Backbone arch.Backbone
+	Head     arch.Head     // the relation heads' size (Relation and SharedRelation)
+	Kind     arch.HeadKind // default Relation: a relation head per group
+	Loss     arch.Loss     // default "mse"; Classifier always trains with cross-entropy
+	// Groups names the exclusive attribute groups, each with its own head on the shared
+	// backbone; default one group, "class".
 	Groups []string
-	// SharedHead makes one relation head serve every group (the single-head baseline).
-	SharedHead bool
-	// Prototype replaces the relation heads by the parameter-free prototypical-network head
-	// (a baseline; train it with the "ce" loss).
-	Prototype bool
 	// Interaction is λ, the weight of the interaction loss that links the heads (0 = off).
 	Interaction float64
-	// Classifier makes the supervised baseline: instead of relation heads, one softmax layer
-	// per group over the flattened backbone features, trained with cross-entropy over all
-	// the group's Classes on every image of the episodes. It scores an episode by its
-	// softmax restricted to the episode's classes, or with Centroid (classes unseen in
-	// training) by the nearest class mean of its backbone features.
-	Classifier bool
-	Classes    []int // per group: the number of classes of its softmax layer
-	Centroid   bool
+	// Classes is, per group, the number of classes of the Classifier's softmax layer.
+	Classes []int
 }
 
-// Model is a (multi-head) relation network: a shared backbone and one relation head per
-// attribute group, each mapping an episode of its group to logits [M,N].
+// Scoring is how the Classifier baseline scores an episode; other kinds have one way.
+type Scoring int
+
+const (
+	// Softmax restricts the group's softmax layer to the episode's classes.
+	Softmax Scoring = iota
+	// NearestMean gives each query the class whose mean backbone feature is nearest, for
+	// classes the softmax layer has no unit for (unseen in training).
+	NearestMean
+)
+
+// Model is a (multi-head) relation network: a shared backbone and one head per attribute
+// group, each mapping an episode of its group to logits [M,N].
 type Model struct {
 	Params      *layers.Params
 	Backbone    backbone.Backbone
-	Heads       []heads.Head // per group; all the same head when SharedHead
+	Heads       []heads.Head // per group; all the same head with SharedRelation
 	Groups      []string
-	Loss        losses.Kind
+	Loss        arch.Loss
 	Interaction float64
 	Input       layers.Shape
-	Classifiers []*layers.Linear // per group, with Config.Classifier
-	Centroid    bool
+	Classifiers []*layers.Linear // per group, with the Classifier kind
+	// Scoring is how the Classifier scores episodes; the caller sets it (NearestMean when the
+	// test classes are unseen in training).
+	Scoring Scoring
 }
 
 // New builds a model for images of shape in, with parameters drawn from seed.
 func New(cfg Config, in layers.Shape, seed uint64) (m *Model, err error) {
 	defer tensors.Recover(&err)
 	if cfg.Loss == "" {
-		cfg.Loss = losses.MSE
-	}
-	if err := cfg.Loss.Validate(); err != nil {
-		return nil, err
+		cfg.Loss = arch.MSE
 	}
 	if len(cfg.Groups) == 0 {
 		cfg.Groups = []string{"class"}
 	}
 	p := layers.NewParams(seed)
+	defer func() {
+		if err != nil {
+			p.Free()
+		}
+	}()
 	bb, err := backbone.New(p, in, cfg.Backbone)
 	if err != nil {
-		p.Free()
 		return nil, err
 	}
-	m = &Model{Params: p, Backbone: bb, Groups: cfg.Groups, Loss: cfg.Loss, Interaction: cfg.Interaction, Input: in, Centroid: cfg.Centroid}
+	m = &Model{Params: p, Backbone: bb, Groups: cfg.Groups, Loss: cfg.Loss, Interaction: cfg.Interaction, Input: in}
 	momentum := cfg.Backbone.WithDefaults().BNMomentum
 	out := bb.OutShape()
 	for i, g := range cfg.Groups {
-		if cfg.Classifier {
+		switch cfg.Kind {
+		case arch.Classifier:
 			if len(cfg.Classes) != len(cfg.Groups) || cfg.Classes[i] < 2 {
-				p.Free()
 				return nil, fmt.Errorf("the classifier baseline needs the class count of every group, got %v for %v", cfg.Classes, cfg.Groups)
 			}
 			m.Classifiers = append(m.Classifiers, layers.NewLinear(p, "classifier."+g, out.C*out.H*out.W, int64(cfg.Classes[i])))
-		}
-		if cfg.Prototype || cfg.Classifier {
 			m.Heads = append(m.Heads, heads.Prototype{})
-			continue
+		case arch.Prototype:
+			m.Heads = append(m.Heads, heads.Prototype{})
+		case arch.SharedRelation, arch.Relation:
+			if cfg.Kind == arch.SharedRelation && i > 0 {
+				m.Heads = append(m.Heads, m.Heads[0])
+				continue
+			}
+			name := "head." + g
+			if cfg.Kind == arch.SharedRelation {
+				name = "head.shared"
+			}
+			if len(cfg.Groups) == 1 {
+				name = "head"
+			}
+			h, err := heads.NewRelation(p, name, out, cfg.Head, momentum)
+			if err != nil {
+				return nil, err
+			}
+			m.Heads = append(m.Heads, h)
+		default:
+			return nil, fmt.Errorf("unknown head kind %v", cfg.Kind)
 		}
-		if cfg.SharedHead && len(m.Heads) > 0 {
-			m.Heads = append(m.Heads, m.Heads[0])
-			continue
-		}
-		name := "head." + g
-		if cfg.SharedHead {
-			name = "head.shared"
-		}
-		if len(cfg.Groups) == 1 {
-			name = "head"
-		}
-		h, err := heads.NewRelation(p, name, out, cfg.Head, momentum)
-		if err != nil {
-			p.Free()
-			return nil, err
-		}
-		m.Heads = append(m.Heads, h)
 	}
 	return m, nil
 }
@@ -120,7 +126,7 @@ type Output struct {
 
 // encode runs all images of eps through the backbone in one call and returns, per episode,
 // its support maps [N·K,C,H,W] and query maps [M,C,H,W].
-func (m *Model) encode(s *tensors.Scope, eps []*datasets.Episode, mode layers.Mode) (supports, queries []*ts.Tensor) {
+func (m *Model) encode(s *tensors.Scope, eps []*sampling.Episode, mode layers.Mode) (supports, queries []*ts.Tensor) {
 	var pixels []float32
 	var total int64
 	for _, ep := range eps {
@@ -145,7 +151,7 @@ func (m *Model) encode(s *tensors.Scope, eps []*datasets.Episode, mode layers.Mo
 }
 
 // Forward scores eps (one episode per group, in group order) in one backbone call.
-func (m *Model) Forward(s *tensors.Scope, eps []*datasets.Episode, mode layers.Mode) Output {
+func (m *Model) Forward(s *tensors.Scope, eps []*sampling.Episode, mode layers.Mode) Output {
 	if len(eps) != len(m.Groups) {
 		panic(&tensors.Error{Op: "forward", Err: fmt.Errorf("%d episodes for %d groups", len(eps), len(m.Groups))})
 	}
@@ -182,8 +188,8 @@ func (m *Model) Forward(s *tensors.Scope, eps []*datasets.Episode, mode layers.M
 }
 
 // GroupLogits scores one episode of group g with g's head: [M,N].
-func (m *Model) GroupLogits(s *tensors.Scope, g int, ep *datasets.Episode, mode layers.Mode) *ts.Tensor {
-	supports, queries := m.encode(s, []*datasets.Episode{ep}, mode)
+func (m *Model) GroupLogits(s *tensors.Scope, g int, ep *sampling.Episode, mode layers.Mode) *ts.Tensor {
+	supports, queries := m.encode(s, []*sampling.Episode{ep}, mode)
 	if m.Classifiers != nil {
 		return m.classify(s, g, ep, supports[0], queries[0], mode)
 	}
@@ -191,9 +197,9 @@ func (m *Model) GroupLogits(s *tensors.Scope, g int, ep *datasets.Episode, mode 
 }
 
 // classify scores an episode with group g's softmax layer restricted to the episode's
-// classes, or by nearest feature centroid when the model has Centroid: [M,N].
-func (m *Model) classify(s *tensors.Scope, g int, ep *datasets.Episode, support, queries *ts.Tensor, mode layers.Mode) *ts.Tensor {
-	if m.Centroid {
+// classes, or by nearest mean feature with NearestMean scoring: [M,N].
+func (m *Model) classify(s *tensors.Scope, g int, ep *sampling.Episode, support, queries *ts.Tensor, mode layers.Mode) *ts.Tensor {
+	if m.Scoring == NearestMean {
 		return heads.Prototype{}.Logits(s, support, int64(ep.Spec.Way), int64(ep.Spec.Shot), queries, mode)
 	}
 	classes := make([]int64, len(ep.Classes))
@@ -212,11 +218,11 @@ func flat(s *tensors.Scope, x *ts.Tensor) *ts.Tensor {
 // Objective is the training loss of one step: Σ_g L_g + λ·interaction. parts[g] is group
 // g's relation loss; the interaction term needs cooc (P(h-value | g-value) from the training
 // labels) and is skipped when the model has none.
-func (m *Model) Objective(s *tensors.Scope, eps []*datasets.Episode, out Output, cooc *losses.Cooccurrence) (total *ts.Tensor, parts []*ts.Tensor) {
+func (m *Model) Objective(s *tensors.Scope, eps []*sampling.Episode, out Output, cooc *losses.Cooccurrence) (total *ts.Tensor, parts []*ts.Tensor) {
 	for g, ep := range eps {
 		var part *ts.Tensor
 		if out.Full != nil {
-			part = losses.Compute(s, losses.CrossEntropy, out.Full[g], classLabels(s, ep))
+			part = losses.Compute(s, arch.CrossEntropy, out.Full[g], classLabels(s, ep))
 		} else {
 			part = losses.Compute(s, m.Loss, out.Logits[g], Labels(s, ep))
 		}
@@ -245,7 +251,7 @@ func (m *Model) Objective(s *tensors.Scope, eps []*datasets.Episode, out Output,
 }
 
 // Labels is ep's query labels as an int64 tensor [M].
-func Labels(s *tensors.Scope, ep *datasets.Episode) *ts.Tensor {
+func Labels(s *tensors.Scope, ep *sampling.Episode) *ts.Tensor {
 	l := make([]int64, len(ep.QueryLabels))
 	for i, v := range ep.QueryLabels {
 		l[i] = int64(v)
@@ -254,7 +260,7 @@ func Labels(s *tensors.Scope, ep *datasets.Episode) *ts.Tensor {
 }
 
 // classLabels is the class ids of ep's supports then queries, as an int64 tensor.
-func classLabels(s *tensors.Scope, ep *datasets.Episode) *ts.Tensor {
+func classLabels(s *tensors.Scope, ep *sampling.Episode) *ts.Tensor {
 	var l []int64
 	for i := range ep.Spec.Way * ep.Spec.Shot {
 		l = append(l, int64(ep.Classes[i/ep.Spec.Shot]))
@@ -281,6 +287,22 @@ func Correct(logits []float32, labels []int, way int) int {
 		}
 	}
 	return n
+}
+
+// RightQueries says which of ep's queries group g's head classifies right, computed without
+// autograd.
+func (m *Model) RightQueries(g int, ep *sampling.Episode, mode layers.Mode) []bool {
+	prev := tensors.SetGrad(false)
+	defer tensors.SetGrad(prev)
+	var s tensors.Scope
+	defer s.Drop()
+	logits := tensors.Values(m.GroupLogits(&s, g, ep, mode))
+	way := ep.Spec.Way
+	correct := make([]bool, len(ep.QueryLabels))
+	for q, label := range ep.QueryLabels {
+		correct[q] = Correct(logits[q*way:(q+1)*way], []int{label}, way) == 1
+	}
+	return correct
 }
 
 // Free releases the model's tensors.

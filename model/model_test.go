@@ -4,29 +4,12 @@ import (
 	"math"
 	"testing"
 
-	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/datasets/sampling"
 	"github.com/relnet/relnet/layers"
 	"github.com/relnet/relnet/losses"
+	"github.com/relnet/relnet/model/arch"
 	"github.com/relnet/relnet/tensors"
 )
-
-func TestLRSchedule(t *testing.T) {
-	c := OptimConfig{LR: 1e-3, LRStep: 100, LRGamma: 0.5}
-	for _, tc := range []struct {
-		episode int64
-		want    float64
-	}{{0, 1e-3}, {99, 1e-3}, {100, 5e-4}, {250, 2.5e-4}} {
-		if got := c.LRAt(tc.episode); math.Abs(got-tc.want) > 1e-12 {
-			t.Errorf("episode %d: lr %g, want %g", tc.episode, got, tc.want)
-		}
-	}
-	if got := (OptimConfig{LRStep: -1}).LRAt(1e9); got != 1e-3 {
-		t.Errorf("no decay: %g", got)
-	}
-	if err := (OptimConfig{LRGamma: 2}).Validate(); err == nil {
-		t.Error("lr_gamma 2 accepted")
-	}
-}
 
 func TestCorrect(t *testing.T) {
 	logits := []float32{0.1, 0.9, 0.8, 0.2, 0.3, 0.4}
@@ -42,7 +25,7 @@ func TestLogitsShapeAndInputCheck(t *testing.T) {
 			return err
 		}
 		defer m.Free()
-		ep := &datasets.Episode{Spec: datasets.EpisodeSpec{Way: 3, Shot: 2, Query: 4}, Channels: 1, Height: 28, Width: 28,
+		ep := &sampling.Episode{Spec: sampling.EpisodeSpec{Way: 3, Shot: 2, Query: 4}, Channels: 1, Height: 28, Width: 28,
 			Support: make([]float32, 6*784), Query: make([]float32, 12*784), QueryLabels: make([]int, 12)}
 		var s tensors.Scope
 		defer s.Drop()
@@ -66,8 +49,8 @@ func TestLogitsShapeAndInputCheck(t *testing.T) {
 	}
 }
 
-func episode(way, shot, query int, classes []int) *datasets.Episode {
-	ep := &datasets.Episode{Spec: datasets.EpisodeSpec{Way: way, Shot: shot, Query: query}, Classes: classes,
+func episode(way, shot, query int, classes []int) *sampling.Episode {
+	ep := &sampling.Episode{Spec: sampling.EpisodeSpec{Way: way, Shot: shot, Query: query}, Classes: classes,
 		Channels: 1, Height: 28, Width: 28,
 		Support: make([]float32, way*shot*784), Query: make([]float32, way*query*784), QueryLabels: make([]int, way*query)}
 	for i := range ep.Support {
@@ -85,7 +68,7 @@ func episode(way, shot, query int, classes []int) *datasets.Episode {
 func TestMultiHeadForwardAndObjective(t *testing.T) {
 	err := tensors.Run(func() error {
 		for _, shared := range []bool{false, true} {
-			m, err := New(Config{Groups: []string{"category", "color"}, SharedHead: shared, Interaction: 0.5},
+			m, err := New(Config{Groups: []string{"category", "color"}, Kind: map[bool]arch.HeadKind{false: arch.Relation, true: arch.SharedRelation}[shared], Interaction: 0.5},
 				layers.Shape{C: 1, H: 28, W: 28}, 1)
 			if err != nil {
 				return err
@@ -93,7 +76,7 @@ func TestMultiHeadForwardAndObjective(t *testing.T) {
 			if (m.Heads[0] == m.Heads[1]) != shared {
 				t.Errorf("shared=%v: heads identical = %v", shared, m.Heads[0] == m.Heads[1])
 			}
-			eps := []*datasets.Episode{episode(3, 1, 2, []int{0, 2, 4}), episode(2, 2, 3, []int{1, 0})}
+			eps := []*sampling.Episode{episode(3, 1, 2, []int{0, 2, 4}), episode(2, 2, 3, []int{1, 0})}
 			var s tensors.Scope
 			out := m.Forward(&s, eps, layers.Train)
 			for g, want := range [][2]int64{{6, 3}, {6, 2}} {
@@ -126,12 +109,12 @@ func TestMultiHeadForwardAndObjective(t *testing.T) {
 // the cross-entropy of the full layer against the images' class ids.
 func TestClassifierScoresEpisodesByItsRestrictedSoftmax(t *testing.T) {
 	err := tensors.Run(func() error {
-		m, err := New(Config{Classifier: true, Classes: []int{10}}, layers.Shape{C: 1, H: 28, W: 28}, 3)
+		m, err := New(Config{Kind: arch.Classifier, Classes: []int{10}}, layers.Shape{C: 1, H: 28, W: 28}, 3)
 		if err != nil {
 			return err
 		}
 		defer m.Free()
-		ep := &datasets.Episode{Spec: datasets.EpisodeSpec{Way: 3, Shot: 2, Query: 1}, Classes: []int{7, 2, 5},
+		ep := &sampling.Episode{Spec: sampling.EpisodeSpec{Way: 3, Shot: 2, Query: 1}, Classes: []int{7, 2, 5},
 			Channels: 1, Height: 28, Width: 28, Support: make([]float32, 6*784), Query: make([]float32, 3*784),
 			QueryLabels: []int{0, 1, 2}}
 		for i := range ep.Query {
@@ -140,7 +123,7 @@ func TestClassifierScoresEpisodesByItsRestrictedSoftmax(t *testing.T) {
 		}
 		var s tensors.Scope
 		defer s.Drop()
-		out := m.Forward(&s, []*datasets.Episode{ep}, layers.Eval)
+		out := m.Forward(&s, []*sampling.Episode{ep}, layers.Eval)
 		full := tensors.Values(out.Full[0]) // [6 supports + 3 queries, 10]
 		logits := tensors.Values(out.Logits[0])
 		for q := range 3 {
@@ -150,7 +133,7 @@ func TestClassifierScoresEpisodesByItsRestrictedSoftmax(t *testing.T) {
 				}
 			}
 		}
-		loss, _ := m.Objective(&s, []*datasets.Episode{ep}, out, nil)
+		loss, _ := m.Objective(&s, []*sampling.Episode{ep}, out, nil)
 		want := 0.0 // mean over the 9 images of −log softmax at the class id
 		labels := []int{7, 7, 2, 2, 5, 5, 7, 2, 5}
 		for i, c := range labels {

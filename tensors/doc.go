@@ -5,6 +5,9 @@
 // Invariants: all tensor work runs on one goroutine locked to its OS thread (libtorch's grad
 // mode, OpenMP state and error state are per thread; see Run); every tensor a step creates is
 // registered in that step's Scope and freed when the scope is dropped; library code never calls
-// gotch's Must* functions: failures panic with *Error and are recovered into an error by Recover
-// at one boundary, so callers can always flush checkpoints and results.
+// gotch's Must* functions: failures panic with *Error, and Recover turns them back into an
+// error where a caller can act on it: Run (the boundary of all tensor work), the constructors
+// that build parameters (model.New, model.NewAdam, the dry run that infers a backbone's output
+// shape) and the checkpoint reader and writer. So callers can always flush checkpoints and
+// results.
 package tensors

@@ -7,7 +7,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/relnet/relnet/experiments"
+	"github.com/relnet/relnet/bench"
+	"github.com/relnet/relnet/internal/procstat"
 )
 
 var benchCommand = &cli.Command{
@@ -15,7 +16,7 @@ var benchCommand = &cli.Command{
 	Usage: "measure memory during a long training run, then training and evaluation episodes/s, on synthetic episodes",
 	Flags: []cli.Flag{
 		&cli.IntSliceFlag{Name: "threads", Value: cli.NewIntSlice(1, 2), Usage: "libtorch thread counts to measure"},
-		&cli.IntSliceFlag{Name: "case", Usage: "cases to time (default all): 1 = " + experiments.BenchCases[0].Name + ", 2 = " + experiments.BenchCases[1].Name},
+		&cli.IntSliceFlag{Name: "case", Usage: "cases to time (default all): 1 = " + bench.BenchCases[0].Name + ", 2 = " + bench.BenchCases[1].Name},
 		&cli.IntFlag{Name: "train-episodes", Value: 100, Usage: "timed training episodes per case"},
 		&cli.IntFlag{Name: "eval-episodes", Value: 200, Usage: "timed evaluation episodes per case"},
 		&cli.BoolFlag{Name: "memory", Value: true, Usage: "first train the 28×28 case and read RSS at the --memory-at episodes"},
@@ -23,14 +24,14 @@ var benchCommand = &cli.Command{
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per line instead of the table, with the process's peak RSS after each case"},
 	},
 	Action: func(c *cli.Context) error {
-		cases := experiments.BenchCases
+		cases := bench.BenchCases
 		if picks := c.IntSlice("case"); len(picks) > 0 {
 			cases = nil
 			for _, i := range picks {
-				if i < 1 || i > len(experiments.BenchCases) {
-					return fmt.Errorf("bench --case %d: want 1 to %d", i, len(experiments.BenchCases))
+				if i < 1 || i > len(bench.BenchCases) {
+					return fmt.Errorf("bench --case %d: want 1 to %d", i, len(bench.BenchCases))
 				}
-				cases = append(cases, experiments.BenchCases[i-1])
+				cases = append(cases, bench.BenchCases[i-1])
 			}
 		}
 		asJSON := c.Bool("json")
@@ -38,7 +39,7 @@ var benchCommand = &cli.Command{
 		out.SetEscapeHTML(false)
 		// Memory first, in a fresh process heap: RSS then reflects this run alone.
 		if marks := c.Int64Slice("memory-at"); c.Bool("memory") && len(marks) > 0 {
-			m, err := experiments.BenchMemory(c.Context, experiments.BenchCases[0], 0, marks, os.Stderr)
+			m, err := bench.BenchMemory(c.Context, bench.BenchCases[0], 0, marks, os.Stderr)
 			if err != nil {
 				return err
 			}
@@ -48,24 +49,24 @@ var benchCommand = &cli.Command{
 					return err
 				}
 			} else {
-				fmt.Printf("RSS while training %s (median of the %d episodes up to each, and their range):\n", m.Case.Name, experiments.MemoryWindow)
+				fmt.Printf("RSS while training %s (median of the %d episodes up to each, and their range):\n", m.Case.Name, bench.MemoryWindow)
 				for i, e := range m.Episodes {
 					fmt.Printf("  episode %6d: %.1f MB (%.1f–%.1f); C heap in use %.2f MB\n", e, m.RSSMB[i], m.LowMB[i], m.HighMB[i], m.HeapMB[i])
 				}
 				fmt.Printf("  growth from episode %d to %d: %+.2f%%\n\n", m.Episodes[0], m.Episodes[len(m.Episodes)-1], 100*m.Growth())
 			}
 		}
-		var results []experiments.BenchResult
+		var results []bench.BenchResult
 		for _, th := range c.IntSlice("threads") {
 			for _, bc := range cases { // one case at a time, so that each JSON line has its peak RSS
-				r, err := experiments.Bench(c.Context, []experiments.BenchCase{bc}, th, c.Int("train-episodes"), c.Int("eval-episodes"), os.Stderr)
+				r, err := bench.Bench(c.Context, []bench.BenchCase{bc}, th, c.Int("train-episodes"), c.Int("eval-episodes"), os.Stderr)
 				if err != nil {
 					return err
 				}
 				if asJSON {
 					if err := out.Encode(benchLine{Impl: "relnet", Case: bc.Name, Threads: r[0].Threads,
 						TrainEpisodes: c.Int("train-episodes"), EvalEpisodes: c.Int("eval-episodes"),
-						TrainPerSec: r[0].TrainPerSec, EvalPerSec: r[0].EvalPerSec, PeakRSSMB: experiments.PeakRSSMB()}); err != nil {
+						TrainPerSec: r[0].TrainPerSec, EvalPerSec: r[0].EvalPerSec, PeakRSSMB: procstat.PeakRSSMB()}); err != nil {
 						return err
 					}
 				}
@@ -83,7 +84,7 @@ var benchCommand = &cli.Command{
 		fmt.Println("\n| episode shape | forward multiply-accumulates | with concatenated pairs | ratio |")
 		fmt.Println("|---|---|---|---|")
 		for _, bc := range cases {
-			asRun, concat, err := experiments.ForwardMACs(bc)
+			asRun, concat, err := bench.ForwardMACs(bc)
 			if err != nil {
 				return err
 			}

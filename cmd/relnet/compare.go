@@ -5,7 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/relnet/relnet/experiments"
+	"github.com/relnet/relnet/experiments/results"
 )
 
 var compareCommand = &cli.Command{
@@ -16,15 +16,15 @@ var compareCommand = &cli.Command{
 		if c.NArg() != 2 {
 			return fmt.Errorf("compare needs two eval.json files")
 		}
-		a, err := experiments.ReadEvalResult(c.Args().Get(0))
+		a, err := results.ReadEvalResult(c.Args().Get(0))
 		if err != nil {
 			return err
 		}
-		b, err := experiments.ReadEvalResult(c.Args().Get(1))
+		b, err := results.ReadEvalResult(c.Args().Get(1))
 		if err != nil {
 			return err
 		}
-		diffs, err := experiments.Paired(a, b)
+		diffs, err := results.Paired(a, b)
 		if err != nil {
 			return err
 		}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/relnet/relnet/experiments"
+	"github.com/relnet/relnet/experiments/spec"
 )
 
 // Flags shared by the commands that take an experiment file: defaults → TOML file → flags.
@@ -17,11 +17,11 @@ var (
 
 // loadPlan reads the experiment file named by the first argument and applies the flags to
 // every run.
-func loadPlan(c *cli.Context) ([]experiments.Config, error) {
+func loadPlan(c *cli.Context) ([]spec.Config, error) {
 	if c.NArg() != 1 {
 		return nil, fmt.Errorf("%s needs one experiment file, e.g. `relnet %s experiments/quickstart.toml`", c.Command.Name, c.Command.Name)
 	}
-	runs, err := experiments.LoadPlan(c.Args().First())
+	runs, err := spec.LoadPlan(c.Args().First())
 	if err != nil {
 		return nil, err
 	}
@@ -40,12 +40,12 @@ func loadPlan(c *cli.Context) ([]experiments.Config, error) {
 }
 
 // loadConfig is loadPlan for commands that act on one run: the only one, or --run's.
-func loadConfig(c *cli.Context) (experiments.Config, error) {
+func loadConfig(c *cli.Context) (spec.Config, error) {
 	runs, err := loadPlan(c)
 	if err != nil {
-		return experiments.Config{}, err
+		return spec.Config{}, err
 	}
-	return experiments.SelectRun(c.Args().First(), runs, c.String(runFlag.Name))
+	return spec.SelectRun(c.Args().First(), runs, c.String(runFlag.Name))
 }
 
 var configCommand = &cli.Command{
@@ -66,7 +66,7 @@ var configCommand = &cli.Command{
 				if err != nil {
 					return err
 				}
-				fmt.Printf("# run %d/%d: %s\n%s\n", i+1, len(runs), experiments.RunDir(r), text)
+				fmt.Printf("# run %d/%d: %s\n%s\n", i+1, len(runs), r.RunDir(), text)
 			}
 			return nil
 		},

@@ -7,7 +7,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/relnet/relnet/experiments"
+	"github.com/relnet/relnet/experiments/runner"
+	"github.com/relnet/relnet/experiments/spec"
 )
 
 var dataCommand = &cli.Command{
@@ -17,7 +18,7 @@ var dataCommand = &cli.Command{
 		Name:      "inspect",
 		Usage:     "images per attribute group and value, unlabelled counts, skipped lines, co-occurrence of two groups",
 		ArgsUsage: "CONFIG.toml",
-		Flags: []cli.Flag{runFlag,
+		Flags: []cli.Flag{runFlag, resultsFlag,
 			&cli.StringFlag{Name: "cooccurrence", Usage: "two groups, GROUP1,GROUP2, whose co-occurrence table to print"}},
 		Action: func(c *cli.Context) error {
 			runs, err := loadPlan(c)
@@ -26,7 +27,7 @@ var dataCommand = &cli.Command{
 			}
 			cfg := runs[0] // the base dataset, unless --run names a variant
 			if c.IsSet(runFlag.Name) {
-				if cfg, err = experiments.SelectRun(c.Args().First(), runs, c.String(runFlag.Name)); err != nil {
+				if cfg, err = spec.SelectRun(c.Args().First(), runs, c.String(runFlag.Name)); err != nil {
 					return err
 				}
 			}
@@ -37,7 +38,7 @@ var dataCommand = &cli.Command{
 					return fmt.Errorf("--cooccurrence %q: want GROUP1,GROUP2", pair)
 				}
 			}
-			return experiments.Inspect(cfg, g1, g2, os.Stdout)
+			return runner.Inspect(cfg, g1, g2, os.Stdout, os.Stderr)
 		},
 	}},
 }

@@ -7,7 +7,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/relnet/relnet/experiments"
+	"github.com/relnet/relnet/experiments/results"
+	"github.com/relnet/relnet/experiments/runner"
 )
 
 var evalCommand = &cli.Command{
@@ -21,12 +22,12 @@ var evalCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		res, err := experiments.Evaluate(c.Context, cfg, c.String("checkpoint"), os.Stderr)
+		res, err := runner.Evaluate(c.Context, cfg, c.String("checkpoint"), os.Stderr)
 		if err != nil {
 			return err
 		}
 		fmt.Print(res)
-		fmt.Printf("  written to %s\n", filepath.Join(experiments.RunDir(cfg), experiments.EvalFile))
+		fmt.Printf("  written to %s\n", filepath.Join(cfg.RunDir(), results.EvalFile))
 		return nil
 	},
 }

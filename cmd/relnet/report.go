@@ -7,7 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/relnet/relnet/experiments"
+	"github.com/relnet/relnet/experiments/report"
 )
 
 var reportCommand = &cli.Command{
@@ -18,7 +18,7 @@ var reportCommand = &cli.Command{
 		if c.NArg() != 1 {
 			return fmt.Errorf("report needs the experiment's results directory, e.g. `relnet report results/quickstart`")
 		}
-		r, err := experiments.LoadReport(c.Args().First())
+		r, err := report.LoadReport(c.Args().First())
 		if err != nil {
 			return err
 		}
@@ -28,7 +28,7 @@ var reportCommand = &cli.Command{
 		if err := r.Write(); err != nil {
 			return err
 		}
-		fmt.Printf("written: %s and %s/\n", filepath.Join(r.Dir, experiments.ReportFile), filepath.Join(r.Dir, experiments.PlotsDir))
+		fmt.Printf("written: %s and %s/\n", filepath.Join(r.Dir, report.ReportFile), filepath.Join(r.Dir, report.PlotsDir))
 		return nil
 	},
 }

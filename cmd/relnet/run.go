@@ -5,7 +5,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/relnet/relnet/experiments"
+	"github.com/relnet/relnet/experiments/runner"
+	"github.com/relnet/relnet/experiments/spec"
 )
 
 var runCommand = &cli.Command{
@@ -22,12 +23,12 @@ var runCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		var shard experiments.Shard
+		var shard spec.Shard
 		if s := c.String("shard"); s != "" {
-			if shard, err = experiments.ParseShard(s); err != nil {
+			if shard, err = spec.ParseShard(s); err != nil {
 				return err
 			}
 		}
-		return experiments.RunAll(c.Context, runs, shard, os.Stderr)
+		return runner.RunAll(c.Context, runs, shard, os.Stderr)
 	},
 }

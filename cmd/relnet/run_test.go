@@ -14,7 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/relnet/relnet/experiments"
+	"github.com/relnet/relnet/experiments/report"
+	"github.com/relnet/relnet/experiments/results"
 )
 
 // tinyAblation is a two-variant Fashion-MNIST experiment small enough for a test.
@@ -106,7 +107,7 @@ func TestRunSurvivesRandomKills(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("report: exit %d\n%s", code, stderr)
 	}
-	md, err := os.ReadFile(filepath.Join(killed, "tiny", experiments.ReportFile))
+	md, err := os.ReadFile(filepath.Join(killed, "tiny", report.ReportFile))
 	if err != nil || !strings.Contains(string(md), "| prototype") || strings.Contains(string(md), "Not finished") {
 		t.Errorf("report.md (%v):\n%s", err, md)
 	}
@@ -122,7 +123,7 @@ type runFiles struct {
 
 func readRun(t *testing.T, dir string) runFiles {
 	t.Helper()
-	ckpt, err := os.ReadFile(filepath.Join(dir, experiments.CheckpointFile))
+	ckpt, err := os.ReadFile(filepath.Join(dir, results.CheckpointFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +131,7 @@ func readRun(t *testing.T, dir string) runFiles {
 	// the header holds the results path, which differs between the two experiments.
 	headerLen := binary.LittleEndian.Uint32(ckpt[12:])
 	weights := ckpt[16+headerLen : len(ckpt)-32] // then a SHA-256 of everything before
-	res, err := experiments.ReadEvalResult(filepath.Join(dir, experiments.EvalFile))
+	res, err := results.ReadEvalResult(filepath.Join(dir, results.EvalFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,12 +139,12 @@ func readRun(t *testing.T, dir string) runFiles {
 	for _, g := range res.Groups {
 		fmt.Fprintln(&acc, g.Group, g.Model.PerEpisode)
 	}
-	recs, err := os.ReadFile(filepath.Join(dir, experiments.MetricsFile))
+	recs, err := os.ReadFile(filepath.Join(dir, results.MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(recs)), "\n") {
-		var r experiments.Record
+		var r results.Record
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			t.Fatalf("%s: %v", line, err)
 		}
@@ -158,16 +159,16 @@ func readRun(t *testing.T, dir string) runFiles {
 func TestSlurmArrayShardsMergeInOneReport(t *testing.T) {
 	config := writeFile(t, filepath.Join(t.TempDir(), "tiny.toml"),
 		strings.Replace(tinyAblation, "episodes = 40\n", "episodes = 10\n", 1)+"[grid]\ntrain.shot = [1, 2]\n")
-	results := t.TempDir()
+	root := t.TempDir()
 	for task := range 2 {
-		env := []string{"RELNET=" + relnetBin, "RELNET_RESULTS=" + results, "SLURM_CPUS_PER_TASK=1",
+		env := []string{"RELNET=" + relnetBin, "RELNET_RESULTS=" + root, "SLURM_CPUS_PER_TASK=1",
 			fmt.Sprintf("SLURM_ARRAY_TASK_ID=%d", task), "SLURM_ARRAY_TASK_COUNT=2", "SLURM_ARRAY_TASK_MIN=0"}
 		if code, stderr := run(t, env, "bash", "../../scripts/slurm-array.sh", config); code != 0 {
 			t.Fatalf("task %d: exit %d\n%s", task, code, stderr)
 		}
 		var done []string
 		for _, r := range []string{"relation-shot1-seed1", "relation-shot2-seed1", "prototype-shot1-seed1", "prototype-shot2-seed1"} {
-			if _, err := os.Stat(filepath.Join(results, "tiny", r, experiments.EvalFile)); err == nil {
+			if _, err := os.Stat(filepath.Join(root, "tiny", r, results.EvalFile)); err == nil {
 				done = append(done, r)
 			}
 		}
@@ -176,7 +177,7 @@ func TestSlurmArrayShardsMergeInOneReport(t *testing.T) {
 			t.Errorf("after task %d: finished %v, want %s", task, done, want)
 		}
 	}
-	out, err := exec.Command(relnetBin, "report", filepath.Join(results, "tiny")).Output()
+	out, err := exec.Command(relnetBin, "report", filepath.Join(root, "tiny")).Output()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,15 +192,15 @@ func TestSlurmArrayShardsMergeInOneReport(t *testing.T) {
 // it must save, say how to resume, exit non-zero, and the same command must then finish.
 func TestSIGTERMSavesAndExitsNonZero(t *testing.T) {
 	config := writeFile(t, filepath.Join(t.TempDir(), "tiny.toml"), strings.Replace(tinyAblation, "episodes = 40\n", "episodes = 80\n", 1))
-	results := t.TempDir()
+	root := t.TempDir()
 	cmd := exec.Command(relnetBin, "run", config)
-	cmd.Env = append(os.Environ(), "RELNET_RESULTS="+results)
+	cmd.Env = append(os.Environ(), "RELNET_RESULTS="+root)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	ckpt := filepath.Join(results, "tiny", "relation-seed1", experiments.CheckpointFile)
+	ckpt := filepath.Join(root, "tiny", "relation-seed1", results.CheckpointFile)
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
 		if _, err := os.Stat(ckpt); err == nil {
 			break
@@ -217,7 +218,7 @@ func TestSIGTERMSavesAndExitsNonZero(t *testing.T) {
 	if !strings.Contains(stderr.String(), "interrupted at episode") || !strings.Contains(stderr.String(), "run the same command again") {
 		t.Errorf("stderr does not say how to resume:\n%s", stderr.String())
 	}
-	code, out := run(t, []string{"RELNET_RESULTS=" + results}, relnetBin, "run", config)
+	code, out := run(t, []string{"RELNET_RESULTS=" + root}, relnetBin, "run", config)
 	if code != 0 || !strings.Contains(out, "resuming") {
 		t.Errorf("re-run: exit %d\n%s", code, out)
 	}
@@ -252,12 +253,12 @@ func TestFullDiskKeepsCheckpointAndResumes(t *testing.T) {
 		t.Skipf("needs a private mount namespace (unshare -rm) for a small tmpfs: %v", err)
 	}
 	config := writeFile(t, filepath.Join(t.TempDir(), "tiny.toml"), strings.Replace(tinyAblation, "episodes = 40\n", "episodes = 80\n", 1))
-	whole, results, out := t.TempDir(), t.TempDir(), t.TempDir()
+	whole, root, out := t.TempDir(), t.TempDir(), t.TempDir()
 	if code, stderr := run(t, []string{"RELNET_RESULTS=" + whole}, relnetBin, "run", config); code != 0 {
 		t.Fatalf("uninterrupted run: exit %d\n%s", code, stderr)
 	}
 	cmd := exec.Command("unshare", "-rm", "sh", "-c", fullDiskScript)
-	cmd.Env = append(os.Environ(), "RELNET="+relnetBin, "CONFIG="+config, "RESULTS="+results, "OUT="+out)
+	cmd.Env = append(os.Environ(), "RELNET="+relnetBin, "CONFIG="+config, "RESULTS="+root, "OUT="+out)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("full-disk script: %v\n%s", err, msg)
 	}

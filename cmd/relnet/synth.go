@@ -7,7 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/relnet/relnet/experiments"
+	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/synth"
 )
 
@@ -27,7 +27,7 @@ var synthCommand = &cli.Command{
 			if err != nil {
 				return err
 			}
-			if err := experiments.DecodeTOML(path, data, &cfg); err != nil {
+			if err := spec.DecodeTOML(path, data, &cfg); err != nil {
 				return err
 			}
 		}

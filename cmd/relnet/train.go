@@ -5,7 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/relnet/relnet/experiments"
+	"github.com/relnet/relnet/experiments/runner"
 )
 
 var trainCommand = &cli.Command{
@@ -18,6 +18,6 @@ var trainCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		return experiments.Train(c.Context, cfg, os.Stderr)
+		return runner.Train(c.Context, cfg, os.Stderr)
 	},
 }

@@ -5,6 +5,7 @@ package atomicfile
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -12,6 +13,15 @@ import (
 // Write writes data to path through a temporary file in the same directory (creating the
 // directory), fsynced, made world-readable and renamed over path.
 func Write(path string, data []byte) error {
+	return WriteFunc(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteFunc is Write for content that fill streams into the temporary file; an error from
+// fill leaves path as it was.
+func WriteFunc(path string, fill func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("cannot create %s: %w", dir, err)
@@ -21,7 +31,7 @@ func Write(path string, data []byte) error {
 		return fmt.Errorf("cannot write in %s: %w", dir, err)
 	}
 	tmp := f.Name()
-	_, err = f.Write(data)
+	err = fill(f)
 	if err == nil {
 		err = f.Sync()
 	}

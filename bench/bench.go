@@ -1,0 +1,215 @@
+// Package bench measures relnet's speed and memory on synthetic episodes, apart from any
+// data set: training and evaluation episodes per second, resident memory and the C heap over
+// a long training run, and the multiply-accumulates of one forward pass. `relnet bench` prints
+// them; compare.py beside this file times the same network in PyTorch.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/relnet/relnet/datasets/sampling"
+	"github.com/relnet/relnet/heads"
+	"github.com/relnet/relnet/internal/procstat"
+	"github.com/relnet/relnet/internal/progress"
+	"github.com/relnet/relnet/layers"
+	"github.com/relnet/relnet/model"
+	"github.com/relnet/relnet/model/arch"
+	"github.com/relnet/relnet/tensors"
+)
+
+// BenchCase is one episode shape to time.
+type BenchCase struct {
+	Name             string
+	C, H, W          int
+	Way, Shot, Query int
+}
+
+// BenchCases are the shapes the README reports: Omniglot-like and miniImageNet-like.
+var BenchCases = []BenchCase{
+	{Name: "28×28×1 5-way 1-shot 19 queries", C: 1, H: 28, W: 28, Way: 5, Shot: 1, Query: 19},
+	{Name: "84×84×3 5-way 5-shot 10 queries", C: 3, H: 84, W: 84, Way: 5, Shot: 5, Query: 10},
+}
+
+// BenchResult is the measured throughput of one case.
+type BenchResult struct {
+	Case        BenchCase
+	Threads     int
+	TrainPerSec float64 // training episodes (forward, backward, clipped Adam step) per second
+	EvalPerSec  float64 // evaluation episodes (no-grad forward) per second
+}
+
+// MemoryResult is the resident set size during a long training run. RSS is read after every
+// episode; the value at a mark is the median of the MemoryWindow readings up to it, because
+// single readings jitter by about ±1% from one episode to the next.
+type MemoryResult struct {
+	Case          BenchCase
+	Episodes      []int64
+	RSSMB         []float64 // median over the window ending at each mark
+	LowMB, HighMB []float64 // the window's smallest and largest reading
+	HeapMB        []float64 // C heap in use at each mark (tensors.HeapInUseMB)
+}
+
+// MemoryWindow is the number of per-episode RSS readings summarised at each mark.
+const MemoryWindow = 100
+
+// Growth is the relative change of the median RSS from the first mark to the last.
+func (m *MemoryResult) Growth() float64 {
+	if len(m.RSSMB) < 2 {
+		return 0
+	}
+	return m.RSSMB[len(m.RSSMB)-1]/m.RSSMB[0] - 1
+}
+
+// randomEpisodes makes a bank of n synthetic episodes (Gaussian pixels) of one case's shape,
+// so that the benchmark times the network, not a dataset.
+func randomEpisodes(c BenchCase, n int) []*sampling.Episode {
+	rng := rand.New(rand.NewPCG(1, 2))
+	size := c.C * c.H * c.W
+	bank := make([]*sampling.Episode, n)
+	for e := range bank {
+		ep := &sampling.Episode{Spec: sampling.EpisodeSpec{Way: c.Way, Shot: c.Shot, Query: c.Query},
+			Channels: c.C, Height: c.H, Width: c.W,
+			Support: make([]float32, c.Way*c.Shot*size), Query: make([]float32, c.Way*c.Query*size),
+			QueryLabels: make([]int, c.Way*c.Query)}
+		for i := range ep.Support {
+			ep.Support[i] = float32(rng.NormFloat64())
+		}
+		for i := range ep.Query {
+			ep.Query[i] = float32(rng.NormFloat64())
+		}
+		for i := range ep.QueryLabels {
+			ep.QueryLabels[i] = i / c.Query
+		}
+		bank[e] = ep
+	}
+	return bank
+}
+
+// trainStep runs one training episode of a single-group learner.
+func trainStep(l *model.Learner, ep *sampling.Episode, i int64) {
+	var s tensors.Scope
+	defer s.Drop()
+	l.Step(&s, []*sampling.Episode{ep}, nil, i)
+}
+
+// benchLearner is a default single-group learner (seed 1) for one case's image shape.
+func benchLearner(c BenchCase) (*model.Learner, error) {
+	return model.NewLearner(model.Config{}, c.shape(), 1, arch.Optim{})
+}
+
+func (c BenchCase) shape() layers.Shape {
+	return layers.Shape{C: int64(c.C), H: int64(c.H), W: int64(c.W)}
+}
+
+// withBenchLearner runs fn on the tensor goroutine, with libtorch on threads intra-op threads
+// (0 = all cores) and a fresh benchLearner for case c that is freed afterwards.
+func withBenchLearner(c BenchCase, threads int, fn func(l *model.Learner) error) error {
+	return tensors.Run(func() error {
+		if err := tensors.Setup(tensors.Options{Threads: threads}); err != nil {
+			return err
+		}
+		l, err := benchLearner(c)
+		if err != nil {
+			return err
+		}
+		defer l.Free()
+		return fn(l)
+	})
+}
+
+// ForwardMACs counts the multiply-accumulates of the convolutions and linear layers in one
+// forward pass over an episode of case c, as relnet runs it, and with the relation module's
+// first convolution on the concatenated (class, query) pairs instead, as in the paper's code.
+func ForwardMACs(c BenchCase) (asRun, concatenated int64, err error) {
+	err = withBenchLearner(c, 0, func(l *model.Learner) error {
+		defer tensors.SetGrad(tensors.SetGrad(false))
+		var s tensors.Scope
+		defer s.Drop()
+		ep := randomEpisodes(c, 1)
+		asRun = layers.CountMACs(func() { l.Model.Forward(&s, ep, layers.Eval) })
+		split, concat := l.Model.Heads[0].(*heads.Relation).FirstConvMACs(int64(c.Way), int64(c.Way*c.Query))
+		concatenated = asRun - split + concat
+		return nil
+	})
+	return asRun, concatenated, err
+}
+
+// Bench times training and evaluation episodes for each case at the given thread count
+// (after warm-up episodes that are not timed).
+func Bench(ctx context.Context, cases []BenchCase, threads, trainEpisodes, evalEpisodes int, log io.Writer) ([]BenchResult, error) {
+	var out []BenchResult
+	for _, c := range cases {
+		err := withBenchLearner(c, threads, func(l *model.Learner) error {
+			bank := randomEpisodes(c, 8)
+			for i := 0; i < 5; i++ { // warm-up
+				trainStep(l, bank[i%len(bank)], int64(i))
+			}
+			start := time.Now()
+			for i := 0; i < trainEpisodes && ctx.Err() == nil; i++ {
+				trainStep(l, bank[i%len(bank)], int64(i))
+			}
+			train := float64(trainEpisodes) / time.Since(start).Seconds()
+			start = time.Now()
+			for i := 0; i < evalEpisodes && ctx.Err() == nil; i++ {
+				l.Model.RightQueries(0, bank[i%len(bank)], layers.Eval)
+			}
+			eval := float64(evalEpisodes) / time.Since(start).Seconds()
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			r := BenchResult{Case: c, Threads: tensors.Threads(), TrainPerSec: train, EvalPerSec: eval}
+			fmt.Fprintf(log, "%-34s %d threads: train %.2f episodes/s, eval %.2f episodes/s\n", c.Name, r.Threads, train, eval)
+			out = append(out, r)
+			return nil
+		})
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// BenchMemory trains one case for the last of marks episodes and records RSS at each mark.
+func BenchMemory(ctx context.Context, c BenchCase, threads int, marks []int64, log io.Writer) (*MemoryResult, error) {
+	for i, m := range marks {
+		if m < 1 || i > 0 && m <= marks[i-1] {
+			return nil, fmt.Errorf("memory marks %v: want increasing episode numbers ≥ 1", marks)
+		}
+	}
+	res := &MemoryResult{Case: c}
+	err := withBenchLearner(c, threads, func(l *model.Learner) error {
+		bank := randomEpisodes(c, 8)
+		last := marks[len(marks)-1]
+		bar := progress.New(log, "memory", 0, last)
+		next := 0
+		window := make([]float64, 0, MemoryWindow)
+		for i := int64(0); i < last; i++ {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			trainStep(l, bank[i%int64(len(bank))], i)
+			rss, heap := procstat.RSSMB(), tensors.HeapInUseMB()
+			if len(window) == MemoryWindow {
+				window = window[1:]
+			}
+			window = append(window, rss)
+			if i+1 == marks[next] {
+				sorted := slices.Sorted(slices.Values(window))
+				res.Episodes = append(res.Episodes, i+1)
+				res.RSSMB = append(res.RSSMB, sorted[len(sorted)/2])
+				res.LowMB = append(res.LowMB, sorted[0])
+				res.HighMB = append(res.HighMB, sorted[len(sorted)-1])
+				res.HeapMB = append(res.HeapMB, heap)
+				next++
+			}
+			bar.Update(i+1, fmt.Sprintf("RSS %.1f MB, C heap %.2f MB", rss, heap))
+		}
+		return nil
+	})
+	return res, err
+}

@@ -1,0 +1,376 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/relnet/relnet/experiments/results"
+	"github.com/relnet/relnet/internal/atomicfile"
+)
+
+// ReportFile is the Markdown report `relnet report` writes in the experiment's directory,
+// beside its plots in PlotsDir.
+const (
+	ReportFile = "report.md"
+	PlotsDir   = "plots"
+)
+
+// Report gathers an experiment's finished runs by row (variant and grid point), seeds pooled.
+type Report struct {
+	Experiment string
+	Dir        string
+	Groups     []string
+	Rows       []*Row
+	Floor      []results.Summary // per group: the pixel nearest-centroid floor on the same episodes
+	Missing    []string          // planned runs without a result yet
+	Bank       string            // the test protocol, e.g. "4-way 1-shot, 600 episodes × 10 queries (seed 2018)"
+}
+
+// Row is one variant at one grid point.
+type Row struct {
+	Label    string // e.g. "multihead shot=5"
+	Variant  string
+	Point    string
+	Baseline bool
+	Seeds    []uint64 // of the finished runs
+	Failed   []string // runs stopped by a non-finite loss
+	Cells    []Cell   // per group; empty when no run finished
+	Metrics  [][]results.Record
+	evals    []*results.EvalResult
+}
+
+// Cell is one row's accuracy on one group.
+type Cell struct {
+	results.Summary         // per-episode accuracy averaged over seeds, t-interval over episodes
+	SeedStd         float64 // standard deviation of the per-seed means (0 with one seed)
+	PerEpisode      []float64
+	Delta           *results.Summary // paired difference to the baseline row, episode by episode
+	P               float64          // two-sided paired t-test p-value of Delta
+	Best            bool             // highest mean of its column
+}
+
+// LoadReport reads the plan and every run's results under dir (results/<experiment>).
+func LoadReport(dir string) (*Report, error) {
+	plan, err := results.ReadPlan(dir)
+	if err != nil {
+		return nil, err
+	}
+	r := &Report{Experiment: filepath.Base(dir), Dir: dir}
+	rows := map[string]*Row{}
+	for _, p := range plan {
+		label := p.Label()
+		row := rows[label]
+		if row == nil {
+			row = &Row{Label: label, Variant: p.Variant, Point: p.Point, Baseline: p.Baseline}
+			rows[label] = row
+			r.Rows = append(r.Rows, row)
+		}
+		runDir := filepath.Join(dir, p.Run)
+		if results.Failed(runDir) {
+			row.Failed = append(row.Failed, p.Run)
+			continue
+		}
+		ev, err := results.ReadEvalResult(filepath.Join(runDir, results.EvalFile))
+		if errors.Is(err, os.ErrNotExist) {
+			r.Missing = append(r.Missing, p.Run)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		metrics, err := results.ReadMetrics(filepath.Join(runDir, results.MetricsFile))
+		if err != nil {
+			return nil, err
+		}
+		row.Seeds = append(row.Seeds, p.Seed)
+		row.evals = append(row.evals, ev)
+		row.Metrics = append(row.Metrics, metrics)
+	}
+	if err := r.summarize(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// summarize fills the cells: seeds pooled per episode, paired differences to the baseline,
+// best marks.
+func (r *Report) summarize() error {
+	firstAt := map[string]*results.EvalResult{} // per grid point: runs there share one test bank
+	var overall *results.EvalResult
+	for _, row := range r.Rows {
+		for _, ev := range row.evals {
+			if overall == nil {
+				overall = ev
+				for _, g := range ev.Scored() {
+					r.Groups = append(r.Groups, g.Group)
+					r.Floor = append(r.Floor, g.PixelFloor.Summary)
+				}
+				r.Bank = fmt.Sprintf("%d-way %d-shot, %d test episodes × %d queries per class (seed %d), BN %s",
+					ev.Way, ev.Shot, len(ev.Groups[0].Model.PerEpisode), ev.Query, ev.Seed, ev.BN)
+			}
+			first := firstAt[row.Point]
+			if first == nil {
+				first, firstAt[row.Point] = ev, ev
+			}
+			if overall.Way != ev.Way || overall.Shot != ev.Shot || overall.Query != ev.Query {
+				r.Bank = "the test protocol varies with the grid point (see each run's eval.json); the pixel floor row is the first point's"
+			}
+			if _, err := results.Paired(first, ev); err != nil || len(ev.Scored()) != len(r.Groups) {
+				return fmt.Errorf("%s: %s and %s were not evaluated alike (%v); re-run `relnet eval` on the older one", r.Dir, first.Experiment, ev.Experiment, err)
+			}
+		}
+		if len(row.evals) == 0 {
+			continue
+		}
+		row.Cells = make([]Cell, len(r.Groups))
+		for g := range r.Groups {
+			c := &row.Cells[g]
+			var seedMeans []float64
+			c.PerEpisode = make([]float64, len(row.evals[0].Scored()[g].Model.PerEpisode))
+			for _, ev := range row.evals {
+				acc := ev.Scored()[g].Model
+				seedMeans = append(seedMeans, acc.Mean)
+				for i, a := range acc.PerEpisode {
+					c.PerEpisode[i] += a / float64(len(row.evals))
+				}
+			}
+			c.Summary = results.Summarize(c.PerEpisode)
+			c.SeedStd = results.Summarize(seedMeans).Std
+		}
+	}
+	for _, row := range r.Rows {
+		base := r.baselineOf(row)
+		if base == nil || base == row || len(base.Cells) == 0 || len(row.Cells) == 0 {
+			continue
+		}
+		for g := range row.Cells {
+			d := results.PairedDifference(row.Cells[g].PerEpisode, base.Cells[g].PerEpisode)
+			row.Cells[g].Delta, row.Cells[g].P = &d, results.PValue(d)
+		}
+	}
+	for g := range r.Groups {
+		best := -1.0
+		for _, row := range r.Rows {
+			if len(row.Cells) > 0 {
+				best = max(best, row.Cells[g].Mean)
+			}
+		}
+		for _, row := range r.Rows {
+			if len(row.Cells) > 0 && row.Cells[g].Mean == best {
+				row.Cells[g].Best = true
+			}
+		}
+	}
+	return nil
+}
+
+// baselineOf is the row a row is compared with: the baseline variant at the same grid point,
+// else the first variant there; nil when the point has a single variant.
+func (r *Report) baselineOf(row *Row) *Row {
+	var same []*Row
+	for _, b := range r.Rows {
+		if b.Point == row.Point {
+			same = append(same, b)
+		}
+	}
+	if len(same) < 2 {
+		return nil
+	}
+	for _, b := range same {
+		if b.Baseline {
+			return b
+		}
+	}
+	return same[0]
+}
+
+// hasDeltas reports whether any row is compared with a baseline.
+func (r *Report) hasDeltas() bool {
+	for _, row := range r.Rows {
+		if len(row.Cells) > 0 && row.Cells[0].Delta != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// percent writes a summary in percent, e.g. "69.43 ± 1.10".
+func percent(s results.Summary) string { return fmt.Sprintf("%.2f ± %.2f", 100*s.Mean, 100*s.CI95) }
+
+// pText writes a p-value the way reports do.
+func pText(p float64) string {
+	if p < 0.001 {
+		return "p < 0.001"
+	}
+	return fmt.Sprintf("p = %.3f", p)
+}
+
+// accuracyTable is the main table: rows = variants, columns = groups.
+func (r *Report) accuracyTable(bold func(string) string) ([]string, [][]string) {
+	header := append([]string{"variant", "seeds"}, r.Groups...)
+	var rows [][]string
+	for _, row := range r.Rows {
+		label := row.Label
+		if row.Baseline {
+			label += " (baseline)"
+		}
+		line := []string{label, fmt.Sprint(len(row.Seeds))}
+		for g := range r.Groups {
+			if len(row.Cells) == 0 {
+				line = append(line, map[bool]string{true: "failed", false: "pending"}[len(row.Failed) > 0])
+				continue
+			}
+			c := row.Cells[g]
+			cell := percent(c.Summary)
+			if c.Best {
+				cell = bold(cell)
+			}
+			if len(row.Seeds) > 1 {
+				cell += fmt.Sprintf(" (seed sd %.2f)", 100*c.SeedStd)
+			}
+			line = append(line, cell)
+		}
+		if len(row.Failed) > 0 {
+			line[1] += fmt.Sprintf(" (+%d failed)", len(row.Failed))
+		}
+		rows = append(rows, line)
+	}
+	floor := []string{"pixel nearest-centroid (no learning)", "–"}
+	for _, f := range r.Floor {
+		floor = append(floor, percent(f))
+	}
+	return header, append(rows, floor)
+}
+
+// deltaTable is each row's paired difference to its baseline, in points.
+func (r *Report) deltaTable() ([]string, [][]string) {
+	header := append([]string{"variant", "vs"}, r.Groups...)
+	var rows [][]string
+	for _, row := range r.Rows {
+		if len(row.Cells) == 0 || row.Cells[0].Delta == nil {
+			continue
+		}
+		line := []string{row.Label, r.baselineOf(row).Label}
+		for _, c := range row.Cells {
+			line = append(line, fmt.Sprintf("%+.2f ± %.2f (%s)", 100*c.Delta.Mean, 100*c.Delta.CI95, pText(c.P)))
+		}
+		rows = append(rows, line)
+	}
+	return header, rows
+}
+
+// renderTable writes one table through tablewriter, as Markdown or for a terminal.
+func renderTable(w io.Writer, markdown bool, header []string, rows [][]string) error {
+	opts := []tablewriter.Option{tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithRowAutoWrap(tw.WrapNone)}
+	if markdown {
+		opts = append(opts, tablewriter.WithRenderer(renderer.NewMarkdown()))
+	}
+	t := tablewriter.NewTable(w, opts...)
+	t.Header(header)
+	if err := t.Bulk(rows); err != nil {
+		return err
+	}
+	return t.Render()
+}
+
+// WriteText prints the report's tables for a terminal.
+func (r *Report) WriteText(w io.Writer) error {
+	fmt.Fprintf(w, "%s: %s\naccuracy %% (mean ± 95%% CI over episodes; best of each column marked *)\n", r.Experiment, r.Bank)
+	header, rows := r.accuracyTable(func(s string) string { return s + " *" })
+	if err := renderTable(w, false, header, rows); err != nil {
+		return err
+	}
+	if r.hasDeltas() {
+		fmt.Fprintln(w, "paired difference to the baseline, points (same episodes; two-sided paired t-test)")
+		header, rows := r.deltaTable()
+		if err := renderTable(w, false, header, rows); err != nil {
+			return err
+		}
+	}
+	if len(r.Missing) > 0 {
+		fmt.Fprintf(w, "not finished yet: %s\n", strings.Join(r.Missing, ", "))
+	}
+	return nil
+}
+
+// Markdown is report.md: the tables and the plots (paths relative to the report).
+func (r *Report) Markdown(plots []string) ([]byte, error) {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# %s\n\nTest protocol: %s. Every run is scored on the same episodes.\n\n", r.Experiment, r.Bank)
+	fmt.Fprintf(&b, "## Accuracy (%%)\n\nMean ± 95%% confidence interval over test episodes; with several seeds each episode's accuracy is first averaged over seeds, and the across-seed standard deviation of the mean is given. Best of each column in bold.\n\n")
+	header, rows := r.accuracyTable(func(s string) string { return "**" + s + "**" })
+	if err := renderTable(&b, true, header, rows); err != nil {
+		return nil, err
+	}
+	if r.hasDeltas() {
+		fmt.Fprintf(&b, "\n## Difference to the baseline (points)\n\nPaired over the same test episodes: mean ± 95%% CI of the per-episode difference, two-sided paired t-test.\n\n")
+		header, rows := r.deltaTable()
+		if err := renderTable(&b, true, header, rows); err != nil {
+			return nil, err
+		}
+	}
+	if len(r.Missing) > 0 {
+		fmt.Fprintf(&b, "\nNot finished yet: %s.\n", strings.Join(r.Missing, ", "))
+	}
+	if len(plots) > 0 {
+		fmt.Fprintf(&b, "\n## Plots\n\n")
+		for _, p := range plots {
+			fmt.Fprintf(&b, "![%s](%s)\n\n", strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)), p)
+		}
+	}
+	fmt.Fprintf(&b, "\nRegenerate with `relnet report %s`.\n", r.Dir)
+	return b.Bytes(), nil
+}
+
+// Write writes report.md and its plots (PNG and SVG) into the experiment's directory.
+func (r *Report) Write() error {
+	plots, err := r.writePlots(filepath.Join(r.Dir, PlotsDir))
+	if err != nil {
+		return err
+	}
+	for i, p := range plots {
+		plots[i], _ = filepath.Rel(r.Dir, p)
+	}
+	md, err := r.Markdown(plots)
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(filepath.Join(r.Dir, ReportFile), md)
+}
+
+// meanCurve averages a metric over seeds at each episode where every seed has it.
+func meanCurve(runs [][]results.Record, value func(results.Record) (float64, bool)) (episodes, values []float64) {
+	sums := map[int64]float64{}
+	counts := map[int64]int{}
+	for _, recs := range runs {
+		for _, rec := range recs {
+			if v, ok := value(rec); ok && !math.IsNaN(v) {
+				sums[rec.Episode] += v
+				counts[rec.Episode]++
+			}
+		}
+	}
+	var eps []int64
+	for e, n := range counts {
+		if n == len(runs) {
+			eps = append(eps, e)
+		}
+	}
+	slices.Sort(eps)
+	for _, e := range eps {
+		episodes = append(episodes, float64(e))
+		values = append(values, sums[e]/float64(len(runs)))
+	}
+	return episodes, values
+}

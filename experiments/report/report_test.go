@@ -1,0 +1,162 @@
+package report
+
+import (
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/plot/cmpimg"
+
+	"github.com/relnet/relnet/experiments/results"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of the report tests")
+
+// fakeExperiment writes the results of a finished two-variant, two-seed, two-group
+// experiment (no training): single (baseline) scores 0.5 + 0.1·(e mod 3) per episode e,
+// multi 0.1 more on "color" and 0.2 more on "category" with seed 2 a further 0.1 higher,
+// and one planned run is missing.
+func fakeExperiment(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "abl")
+	plan := []results.PlannedRun{
+		{Run: "single-seed1", Variant: "single", Seed: 1, Baseline: true},
+		{Run: "single-seed2", Variant: "single", Seed: 2, Baseline: true},
+		{Run: "multi-seed1", Variant: "multi", Seed: 1},
+		{Run: "multi-seed2", Variant: "multi", Seed: 2},
+		{Run: "multi-seed3", Variant: "multi", Seed: 3},
+	}
+	if err := results.WriteJSON(filepath.Join(dir, results.PlanFile), plan); err != nil {
+		t.Fatal(err)
+	}
+	const episodes = 6
+	for _, p := range plan[:4] {
+		res := &results.EvalResult{Experiment: "abl", Way: 4, Shot: 1, Query: 10, Seed: 2018, BN: "eval"}
+		for _, g := range []string{"category", "color"} {
+			gr := results.GroupResult{Group: g}
+			for e := 0; e < episodes; e++ {
+				acc := 0.5 + 0.1*float64(e%3)
+				if p.Variant == "multi" {
+					acc += map[string]float64{"category": 0.2, "color": 0.1}[g]
+					if g == "category" && p.Seed == 2 {
+						acc += 0.1
+					}
+				}
+				gr.Model.PerEpisode = append(gr.Model.PerEpisode, acc)
+				gr.PixelFloor.PerEpisode = append(gr.PixelFloor.PerEpisode, 0.25+0.05*float64(e%2))
+			}
+			gr.Model.Summary = results.Summarize(gr.Model.PerEpisode)
+			gr.PixelFloor.Summary = results.Summarize(gr.PixelFloor.PerEpisode)
+			res.Groups = append(res.Groups, gr)
+		}
+		run := filepath.Join(dir, p.Run)
+		if err := results.WriteJSON(filepath.Join(run, results.EvalFile), res); err != nil {
+			t.Fatal(err)
+		}
+		metrics, err := results.OpenJSONLines(filepath.Join(run, results.MetricsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for ep := int64(100); ep <= 500; ep += 100 {
+			boost := 0.0
+			if p.Variant == "multi" {
+				boost = 0.1
+			}
+			metrics.Write(results.Record{Episode: ep, Kind: "train", Loss: 1 / float64(ep) * 100, LR: 1e-3})
+			metrics.Write(results.Record{Episode: ep, Kind: "val", ValAcc: 0.4, ValGroups: map[string]float64{
+				"category": 0.3 + boost + float64(ep)/2000 + 0.01*float64(p.Seed), "color": 0.5 + float64(ep)/1000}})
+		}
+		metrics.Close()
+	}
+	return dir
+}
+
+func TestReportStatistics(t *testing.T) {
+	r, err := LoadReport(fakeExperiment(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Rows) != 2 || len(r.Groups) != 2 || len(r.Missing) != 1 || r.Missing[0] != "multi-seed3" {
+		t.Fatalf("rows %d groups %v missing %v", len(r.Rows), r.Groups, r.Missing)
+	}
+	multi := r.Rows[1].Cells[0] // category
+	// Seed-averaged per-episode accuracy: 0.75 + 0.1·(e mod 3) → mean 0.85.
+	if math.Abs(multi.Mean-0.85) > 1e-12 {
+		t.Errorf("pooled mean %v, want 0.85", multi.Mean)
+	}
+	// Per-seed means 0.8 and 0.9: sample sd 0.1/√2.
+	if math.Abs(multi.SeedStd-0.1/math.Sqrt2) > 1e-12 {
+		t.Errorf("seed sd %v, want %v", multi.SeedStd, 0.1/math.Sqrt2)
+	}
+	// Differences to the baseline are 0.25 on every episode: a constant shift, p ≈ 0.
+	if d := multi.Delta; d == nil || math.Abs(d.Mean-0.25) > 1e-12 || multi.P > 1e-10 {
+		t.Errorf("delta %+v p %v, want 0.25 and p ≈ 0", d, multi.P)
+	}
+	if !multi.Best || r.Rows[0].Cells[0].Best {
+		t.Errorf("best marks: single %v multi %v", r.Rows[0].Cells[0].Best, multi.Best)
+	}
+	if r.Rows[0].Cells[0].Delta != nil {
+		t.Error("the baseline has a difference to itself")
+	}
+}
+
+// golden compares got with testdata/report/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte, equal func(want, got []byte) bool) {
+	t.Helper()
+	path := filepath.Join("..", "..", "testdata", "report", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run `go test ./experiments/report -run Report -update` to create it)", err)
+	}
+	if !equal(want, got) {
+		bad := filepath.Join(t.TempDir(), name)
+		os.WriteFile(bad, got, 0o644)
+		t.Errorf("%s differs from %s (written to %s)", name, path, bad)
+	}
+}
+
+func TestReportGoldenFiles(t *testing.T) {
+	dir := fakeExperiment(t)
+	r, err := LoadReport(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Write(); err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, ReportFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md = []byte(strings.ReplaceAll(string(md), dir, "results/abl"))
+	golden(t, "report.md", md, func(a, b []byte) bool { return string(a) == string(b) })
+	for _, want := range []string{"**85.00 ± ", "+25.00 ± 0.00 (p < 0.001)", "Not finished yet: multi-seed3", "![accuracy](plots/accuracy.png)"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report.md lacks %q", want)
+		}
+	}
+	png, err := os.ReadFile(filepath.Join(dir, PlotsDir, "accuracy.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "accuracy.png", png, func(want, got []byte) bool {
+		ok, err := cmpimg.EqualApprox("png", want, got, 0.01)
+		return err == nil && ok
+	})
+	for _, f := range []string{"accuracy.svg", "validation-category.png", "validation-color.svg", "loss.png"} {
+		if st, err := os.Stat(filepath.Join(dir, PlotsDir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("plot %s: %v", f, err)
+		}
+	}
+}

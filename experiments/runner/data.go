@@ -1,0 +1,179 @@
+package runner
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/datasets/cache"
+	"github.com/relnet/relnet/experiments/spec"
+)
+
+// decoded is a data set as read from its files, before any split: Fashion-MNIST's two files,
+// or one multi-attribute set with its load report.
+type decoded struct {
+	fashionTrain, fashionTest *datasets.Images
+	attrs                     *datasets.Attributes
+	report                    *datasets.LoadReport
+}
+
+// Loader decodes each data set once: runs that share a data configuration get the same
+// decoded set from memory, and multi-attribute sets are also kept in a cache file under the
+// results root (data-cache/), so that other processes (later runs, Slurm array tasks) read
+// it instead of decoding every image again. A cache file is trusted only while the data
+// configuration and every source file's size and modification time are unchanged; a stale
+// or corrupt one is decoded anew and rewritten. A Loader is safe for concurrent use.
+type Loader struct {
+	Log io.Writer // where cache use and load times are reported; nil: nowhere
+
+	mu   sync.Mutex
+	sets map[string]*decoded
+}
+
+// NewLoader returns a Loader that reports to log.
+func NewLoader(log io.Writer) *Loader { return &Loader{Log: log} }
+
+// CacheDir is the directory of the decoded-set cache files under a results root.
+const CacheDir = "data-cache"
+
+// dataKey is what a decoded set depends on: the dataset settings that reach the decoder.
+type dataKey struct {
+	Source   spec.Source
+	Dir      string               `json:",omitempty"`
+	Path     string               `json:",omitempty"`
+	Images   string               `json:",omitempty"`
+	Groups   []datasets.GroupSpec `json:",omitempty"`
+	Channels int                  `json:",omitempty"`
+	Height   int                  `json:",omitempty"`
+	Width    int                  `json:",omitempty"`
+}
+
+func keyOf(d spec.DatasetConfig) dataKey {
+	if !d.Source.Attributes() {
+		return dataKey{Source: d.Source, Dir: fashionMNISTDir(d)}
+	}
+	return dataKey{Source: d.Source, Path: d.Path, Images: d.Images, Groups: d.Groups, Channels: d.Channels, Height: d.Height, Width: d.Width}
+}
+
+func (k dataKey) String() string {
+	text, _ := json.Marshal(k)
+	return string(text)
+}
+
+// load returns cfg's decoded data set.
+func (l *Loader) load(cfg spec.Config) (*decoded, error) {
+	key := keyOf(cfg.Dataset).String()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if d, ok := l.sets[key]; ok {
+		return d, nil
+	}
+	start := time.Now()
+	var d *decoded
+	var err error
+	if cfg.Dataset.Source.Attributes() {
+		d, err = l.loadAttributes(cfg, key)
+	} else {
+		d = &decoded{}
+		d.fashionTrain, d.fashionTest, err = datasets.LoadFashionMNIST(fashionMNISTDir(cfg.Dataset))
+	}
+	if err != nil {
+		return nil, err
+	}
+	l.logf("data: %s loaded in %.2f s\n", cfg.Dataset.Source, time.Since(start).Seconds())
+	if l.sets == nil {
+		l.sets = map[string]*decoded{}
+	}
+	l.sets[key] = d
+	return d, nil
+}
+
+func (l *Loader) logf(format string, args ...any) {
+	if l.Log != nil {
+		fmt.Fprintf(l.Log, format, args...)
+	}
+}
+
+// loadAttributes reads a multi-attribute set from its cache file when that is valid, else
+// from its labels file and images, and then writes the cache.
+func (l *Loader) loadAttributes(cfg spec.Config, key string) (*decoded, error) {
+	d := cfg.Dataset
+	if d.Source == spec.Synthetic {
+		var err error
+		if d, err = synthesize(d, filepath.Join(cfg.Experiment.Results, "data")); err != nil {
+			return nil, err
+		}
+		key = keyOf(d).String()
+	}
+	sum := sha256.Sum256([]byte(key))
+	path := filepath.Join(cfg.Experiment.Results, CacheDir, hex.EncodeToString(sum[:12])+".bin")
+	cacheKey := cache.Key{Config: key, Files: []string{d.Path}, ImageDir: imageDir(d)}
+	set, report, err := cache.Read(path, cacheKey)
+	switch {
+	case err == nil:
+		l.logf("data: %d decoded images read from the cache %s\n", set.Len(), path)
+		return &decoded{attrs: set, report: report}, nil
+	case !errors.Is(err, os.ErrNotExist):
+		l.logf("data: decoding again, not using the cache: %v\n", err)
+	}
+	if set, report, err = readAttributes(d); err != nil {
+		return nil, err
+	}
+	if err := cache.Write(path, cacheKey, set, report); err != nil {
+		l.logf("data: could not write the cache (the data is loaded all the same): %v\n", err)
+	}
+	return &decoded{attrs: set, report: report}, nil
+}
+
+// readAttributes decodes the multi-attribute labels file d names (seed-notebook CSV or
+// StreetStyle manifest) and its images to the configured size.
+func readAttributes(d spec.DatasetConfig) (*datasets.Attributes, *datasets.LoadReport, error) {
+	shape := datasets.ImageShape{Channels: d.Channels, Height: d.Height, Width: d.Width}
+	if d.Source == spec.StreetStyle {
+		return datasets.ReadStreetStyleManifest(d.Path, imageDir(d), d.Groups, shape, runtime.NumCPU())
+	}
+	return datasets.ReadSeedCSV(d.Path, imageDir(d), d.Groups, shape, runtime.NumCPU())
+}
+
+// imageDir is dataset.images, by default the labels file's directory.
+func imageDir(d spec.DatasetConfig) string {
+	if d.Images != "" {
+		return d.Images
+	}
+	return filepath.Dir(d.Path)
+}
+
+// fashionMNISTDir resolves dataset.dir.
+func fashionMNISTDir(d spec.DatasetConfig) string {
+	if d.Dir != "" {
+		return d.Dir
+	}
+	if env := os.Getenv("FASHION_MNIST_DIR"); env != "" {
+		return env
+	}
+	return "/usr/share/datasets/fashion-mnist"
+}
+
+// Inspect writes the data report of cfg's multi-attribute dataset to w: images per group and
+// value, unlabelled counts, skipped lines with reasons, and the co-occurrence of groups g1
+// and g2 when both are named. How the set was loaded (decoded or from the cache, and how long
+// it took) goes to log.
+func Inspect(cfg spec.Config, g1, g2 string, w, log io.Writer) error {
+	if !cfg.Dataset.Source.Attributes() {
+		return fmt.Errorf("data inspect reads multi-attribute sources (csv, streetstyle, synth); %q has one label per image", cfg.Dataset.Source)
+	}
+	d, err := NewLoader(log).load(cfg)
+	if err != nil {
+		return err
+	}
+	return datasets.WriteInspection(w, d.attrs, d.report, g1, g2)
+}

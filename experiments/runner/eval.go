@@ -1,0 +1,135 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/relnet/relnet/datasets/sampling"
+	"github.com/relnet/relnet/experiments/results"
+	"github.com/relnet/relnet/experiments/spec"
+	"github.com/relnet/relnet/internal/progress"
+	"github.com/relnet/relnet/layers"
+	"github.com/relnet/relnet/tensors"
+)
+
+// Evaluate scores the checkpoint (best.ckpt of the run when empty) on cfg's test banks,
+// writes eval.json in the run directory and returns the result.
+func Evaluate(ctx context.Context, cfg spec.Config, checkpoint string, log io.Writer) (res *results.EvalResult, err error) {
+	err = withSession(cfg, NewLoader(log), func(s *session) error {
+		res, err = s.evaluate(ctx, checkpoint, log)
+		return err
+	})
+	return res, err
+}
+
+// evaluate loads the checkpoint (best.ckpt when empty) into the learner, scores it and the
+// pixel floor on every group's test bank (and the joint accuracy with several groups), and
+// writes eval.json.
+func (s *session) evaluate(ctx context.Context, checkpoint string, log io.Writer) (*results.EvalResult, error) {
+	if checkpoint == "" {
+		checkpoint = filepath.Join(s.dir, results.BestFile)
+	}
+	h, err := loadCheckpoint(checkpoint, s.learner.State())
+	if err == errNoCheckpoint {
+		return nil, fmt.Errorf("no checkpoint at %s: run `relnet train` with this config first", checkpoint)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if h.Config != s.text && !s.cfg.SameModel(h.Config) {
+		return nil, fmt.Errorf("%s was trained with a different [backbone]/[heads] configuration", checkpoint)
+	}
+	e := s.cfg.Eval
+	res := &results.EvalResult{Experiment: s.cfg.Experiment.Name, Checkpoint: checkpoint, Split: string(s.cfg.Dataset.Split),
+		Way: e.Way, Shot: e.Shot, Query: e.Query, Seed: e.Seed, BN: string(e.BN), Trained: h.Episode, Threads: tensors.Threads()}
+	start := time.Now()
+	n := int64(e.Episodes)
+	bar := progress.New(log, "eval", 0, n*int64(len(s.data.groups)))
+	for g, name := range s.data.groups {
+		r := results.GroupResult{Group: name}
+		for ep := range s.data.test[g].Stream(ctx, 0, n, s.cfg.Train.Workers, s.cfg.Train.Prefetch) {
+			r.Model.PerEpisode = append(r.Model.PerEpisode, results.Fraction(s.queryCorrect(g, ep)))
+			r.PixelFloor.PerEpisode = append(r.PixelFloor.PerEpisode, results.Fraction(pixelFloorCorrect(ep)))
+			bar.Update(int64(g)*n+int64(len(r.Model.PerEpisode)), name)
+		}
+		if int64(len(r.Model.PerEpisode)) < n {
+			return nil, fmt.Errorf("%w during evaluation after %d of %d episodes of %s; nothing written", ErrInterrupted, len(r.Model.PerEpisode), n, name)
+		}
+		res.Groups = append(res.Groups, summarized(r))
+	}
+	if len(s.data.groups) > 1 {
+		joint, err := s.evaluateJoint(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		res.Joint = joint
+	}
+	res.Seconds = time.Since(start).Seconds()
+	if err := results.WriteJSON(filepath.Join(s.dir, results.EvalFile), res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// summarized fills a group result's summaries from its per-episode accuracies.
+func summarized(r results.GroupResult) results.GroupResult {
+	r.Model.Summary = results.Summarize(r.Model.PerEpisode)
+	r.PixelFloor.Summary = results.Summarize(r.PixelFloor.PerEpisode)
+	r.Gain = results.PairedDifference(r.Model.PerEpisode, r.PixelFloor.PerEpisode)
+	return r
+}
+
+// evaluateJoint scores n joint test episodes (sampling.JointEpisodes): a query counts as
+// right when every group's head classifies it right. Episodes without a joint query are
+// skipped.
+func (s *session) evaluateJoint(ctx context.Context, n int64) (*results.GroupResult, error) {
+	r := results.GroupResult{Group: results.JointGroup}
+	for i := int64(0); i < n; i++ {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%w during the joint evaluation; nothing written", ErrInterrupted)
+		}
+		eps, ok := sampling.JointEpisodes(s.data.test, i)
+		if !ok {
+			continue
+		}
+		modelRight := make([]bool, len(eps[0].QueryLabels))
+		floorRight := make([]bool, len(modelRight))
+		for q := range modelRight {
+			modelRight[q], floorRight[q] = true, true
+		}
+		for g, ep := range eps {
+			for q, ok := range s.queryCorrect(g, ep) {
+				modelRight[q] = modelRight[q] && ok
+			}
+			for q, ok := range pixelFloorCorrect(ep) {
+				floorRight[q] = floorRight[q] && ok
+			}
+		}
+		r.Model.PerEpisode = append(r.Model.PerEpisode, results.Fraction(modelRight))
+		r.PixelFloor.PerEpisode = append(r.PixelFloor.PerEpisode, results.Fraction(floorRight))
+	}
+	r = summarized(r)
+	return &r, nil
+}
+
+// accuracy summarises group g's head over episodes of that group.
+func (s *session) accuracy(g int, episodes []*sampling.Episode) results.Summary {
+	accs := make([]float64, len(episodes))
+	for i, ep := range episodes {
+		accs[i] = results.Fraction(s.queryCorrect(g, ep))
+	}
+	return results.Summarize(accs)
+}
+
+// queryCorrect says which of ep's queries group g's head classifies right, computed without
+// autograd and with BatchNorm as eval.bn says.
+func (s *session) queryCorrect(g int, ep *sampling.Episode) []bool {
+	mode := layers.Eval
+	if s.cfg.Eval.BN == spec.BNBatch {
+		mode = layers.EvalBatch
+	}
+	return s.learner.Model.RightQueries(g, ep, mode)
+}

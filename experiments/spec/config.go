@@ -1,0 +1,327 @@
+package spec
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/model/arch"
+)
+
+// Config is one run's full configuration, as a TOML file describes it. Every field has a
+// default (see Default), so a file names only what it changes.
+type Config struct {
+	Experiment ExperimentConfig `toml:"experiment"`
+	Dataset    DatasetConfig    `toml:"dataset"`
+	Backbone   arch.Backbone    `toml:"backbone"`
+	Heads      HeadsConfig      `toml:"heads"`
+	Loss       LossConfig       `toml:"loss"`
+	Train      TrainConfig      `toml:"train"`
+	Eval       EvalConfig       `toml:"eval"`
+}
+
+// ExperimentConfig names the experiment, its seeds and where its files go.
+type ExperimentConfig struct {
+	Name    string   `toml:"name"`    // default: the config file's base name
+	Results string   `toml:"results"` // results root; each run writes <results>/<name>/<run>/; default "results"
+	Seeds   []uint64 `toml:"seeds"`   // one run per seed and variant (sets train.seed); default [train.seed]
+	// Written into each run's resolved config by the planner, not set by hand:
+	Variant  string `toml:"variant"`  // the [[variant]]'s name; default "base"
+	Point    string `toml:"point"`    // the [grid] point, e.g. "shot=5"
+	Run      string `toml:"run"`      // the run's directory: variant, point and seed, e.g. "multihead-shot5-seed1"
+	Baseline bool   `toml:"baseline"` // the variant others are compared with in reports
+}
+
+// DatasetConfig says which images to use and how to split and transform them.
+type DatasetConfig struct {
+	Source          Source               `toml:"source"`        // "fashion-mnist" (default), "csv" (seed notebook format), "streetstyle" (StreetStyle-27K manifest) or "synth"
+	Dir             string               `toml:"dir"`           // fashion-mnist: default $FASHION_MNIST_DIR, else /usr/share/datasets/fashion-mnist
+	Path            string               `toml:"path"`          // csv / streetstyle: the labels file; synth: its TOML (relative paths: to the config file)
+	Images          string               `toml:"images"`        // csv / streetstyle: image directory; default the labels file's directory
+	Channels        int                  `toml:"channels"`      // csv / streetstyle: decode to 1 (grey) or 3 (RGB) channels; default 3
+	Height          int                  `toml:"height"`        // csv / streetstyle: default 84
+	Width           int                  `toml:"width"`         // csv / streetstyle: default 84
+	Groups          []datasets.GroupSpec `toml:"groups"`        // csv / streetstyle: the exclusive attribute groups, one relation head each
+	TestFraction    float64              `toml:"test_fraction"` // csv / streetstyle: share of images held out for testing; default 0.2
+	Split           Split                `toml:"split"`         // "image" (default) or "class"
+	SplitSeed       uint64               `toml:"split_seed"`    // seed of the image split, the same for every run of an experiment; default 1
+	ValFraction     float64              `toml:"val_fraction"`  // share of each training class's images kept for validation; default 0.1
+	TrainClasses    []int                `toml:"train_classes"` // class split only; default [0,1,3,5,7]
+	ValClasses      []int                `toml:"val_classes"`   // class split only; default none (validate on held-out images of the training classes)
+	TestClasses     []int                `toml:"test_classes"`  // class split only; default [2,4,6,8,9]
+	Normalize       Normalize            `toml:"normalize"`     // "train" (default), "none" or "given" (Mean, Std)
+	Mean            []float64            `toml:"mean"`
+	Std             []float64            `toml:"std"`
+	RotateDeg       float64              `toml:"rotate_degrees"`   // training only: random rotation in ±degrees per image (seed notebook)
+	Rotate90        bool                 `toml:"rotate90"`         // training only: one random 0/90/180/270° rotation per episode (paper)
+	RotationClasses bool                 `toml:"rotation_classes"` // class split: each training class at 0/90/180/270° becomes four classes (Omniglot protocol)
+}
+
+// HeadsConfig sizes the relation heads and says how they share work.
+type HeadsConfig struct {
+	arch.Head
+	Kind        HeadKind `toml:"kind"`        // "relation" (default); baselines (need loss.kind = "ce"): "prototype" (Snell et al.'s parameter-free head) or "classifier" (supervised softmax per group, see the README)
+	Shared      bool     `toml:"shared"`      // one relation head for every attribute group (the single-head baseline)
+	Interaction float64  `toml:"interaction"` // λ of the interaction loss linking the heads; 0 = off (image split only)
+}
+
+// Arch is the model's head kind.
+func (h HeadsConfig) Arch() arch.HeadKind {
+	switch {
+	case h.Kind == PrototypeHeads:
+		return arch.Prototype
+	case h.Kind == ClassifierHeads:
+		return arch.Classifier
+	case h.Shared:
+		return arch.SharedRelation
+	}
+	return arch.Relation
+}
+
+// LossConfig chooses the training loss.
+type LossConfig struct {
+	Kind arch.Loss `toml:"kind"` // "mse" (paper, default) or "ce"
+}
+
+// TrainConfig is the episodic training schedule.
+type TrainConfig struct {
+	Way             int    `toml:"way"`      // default 5
+	Shot            int    `toml:"shot"`     // default 1
+	Query           int    `toml:"query"`    // queries per class; default 19 (paper, 5-way 1-shot)
+	Episodes        int64  `toml:"episodes"` // default 2500
+	arch.Optim             // lr, lr_step, lr_gamma, clip_norm; defaults in arch.Optim
+	LogEvery        int64  `toml:"log_every"`        // default 100
+	ValEvery        int64  `toml:"val_every"`        // default 500
+	ValEpisodes     int    `toml:"val_episodes"`     // default 100
+	CheckpointEvery int64  `toml:"checkpoint_every"` // default 500
+	Seed            uint64 `toml:"seed"`             // default 1
+	Threads         int    `toml:"threads"`          // libtorch intra-op threads; 0 = all cores
+	Device          Device `toml:"device"`           // "cpu" (default), "cuda" or "auto"
+	Workers         int    `toml:"workers"`          // episode-building goroutines; default 2
+	Prefetch        int    `toml:"prefetch"`         // episodes built ahead; default 8
+}
+
+// EvalConfig is the fixed test protocol.
+type EvalConfig struct {
+	Way      int    `toml:"way"`      // default: train.way
+	Shot     int    `toml:"shot"`     // default: train.shot
+	Query    int    `toml:"query"`    // default 15
+	Episodes int    `toml:"episodes"` // default 600 (minimum 600)
+	Seed     uint64 `toml:"seed"`     // seed of the test-episode bank; default 2018
+	BN       BN     `toml:"bn"`       // "eval" (running statistics, default) or "batch" (the paper code's test-batch statistics)
+}
+
+// Default is the configuration every file starts from.
+func Default() Config {
+	return Config{
+		Experiment: ExperimentConfig{Results: "results"},
+		Dataset: DatasetConfig{
+			Source: FashionMNIST, Split: ImageSplit, ValFraction: 0.1, TestFraction: 0.2,
+			Channels: 3, Height: 84, Width: 84,
+			TrainClasses: []int{0, 1, 3, 5, 7}, TestClasses: []int{2, 4, 6, 8, 9},
+			Normalize: NormalizeTrain, SplitSeed: 1,
+		},
+		Backbone: arch.Backbone{}.WithDefaults(),
+		Heads:    HeadsConfig{Head: arch.Head{}.WithDefaults(), Kind: RelationHeads},
+		Loss:     LossConfig{Kind: arch.MSE},
+		Train: TrainConfig{
+			Way: 5, Shot: 1, Query: 19, Episodes: 2500, Optim: arch.Optim{}.WithDefaults(),
+			LogEvery: 100, ValEvery: 500, ValEpisodes: 100, CheckpointEvery: 500,
+			Seed: 1, Device: CPU, Workers: 2, Prefetch: 8,
+		},
+		Eval: EvalConfig{Query: 15, Episodes: 600, Seed: 2018, BN: BNEval},
+	}
+}
+
+// Label names the run's variant and grid point, e.g. "multihead shot=5": a row of a report.
+func (e ExperimentConfig) Label() string { return strings.TrimSpace(e.Variant + " " + e.Point) }
+
+// ExperimentDir is where the experiment's runs write: <results>/<name>.
+func (c Config) ExperimentDir() string {
+	return filepath.Join(c.Experiment.Results, c.Experiment.Name)
+}
+
+// RunDir is where the run writes its files: <results>/<name>/<run>.
+func (c Config) RunDir() string { return filepath.Join(c.ExperimentDir(), c.Experiment.Run) }
+
+// Load reads a file that describes a single run (see LoadPlan for experiment files with
+// variants and seeds).
+func Load(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse is Load on bytes already read; path names them in errors.
+func Parse(path string, data []byte) (Config, error) {
+	runs, err := ParsePlan(path, data)
+	if err != nil {
+		return Config{}, err
+	}
+	return SelectRun(path, runs, "")
+}
+
+// SelectRun picks the run named name from an experiment's runs; an empty name picks the only
+// one.
+func SelectRun(path string, runs []Config, name string) (Config, error) {
+	var names []string
+	for _, r := range runs {
+		if r.Experiment.Run == name || (name == "" && len(runs) == 1) {
+			return r, nil
+		}
+		names = append(names, r.Experiment.Run)
+	}
+	if name == "" {
+		return Config{}, fmt.Errorf("%s describes %d runs (%s): use `relnet run`, or name one with --run", path, len(runs), strings.Join(names, ", "))
+	}
+	return Config{}, fmt.Errorf("%s has no run %q (runs: %s)", path, name, strings.Join(names, ", "))
+}
+
+// Validate checks ranges and the rules between keys (the kinds check themselves when
+// decoded); the error is a *FieldError naming the key.
+func (c Config) Validate() error {
+	for _, check := range []func() error{c.Dataset.validate, c.Train.validate, c.Eval.validate, c.validateModel} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d DatasetConfig) validate() error {
+	switch {
+	case d.Source.Attributes() && d.Path == "":
+		return bad("dataset.path", "source %q needs the labels file", d.Source)
+	case d.Source.Attributes() && d.Source != Synthetic && len(d.Groups) == 0:
+		return bad("dataset.groups", "source %q needs at least one [[dataset.groups]] table", d.Source)
+	case d.Source.Attributes() && d.Split != ImageSplit:
+		return bad("dataset.split", "source %q supports only the image split so far", d.Source)
+	case !d.Source.Attributes() && len(d.Groups) > 0:
+		return bad("dataset.groups", "Fashion-MNIST has one label per image; groups are for csv and streetstyle sources")
+	case d.TestFraction <= 0 || d.ValFraction+d.TestFraction >= 1:
+		return bad("dataset.test_fraction", "%g: must be > 0, with val_fraction + test_fraction < 1", d.TestFraction)
+	case d.Channels != 1 && d.Channels != 3:
+		return bad("dataset.channels", "%d: want 1 (grey) or 3 (RGB)", d.Channels)
+	case d.Height < 1 || d.Width < 1:
+		return bad("dataset.height", "%d×%d: must be positive", d.Height, d.Width)
+	case d.ValFraction < 0 || d.ValFraction >= 1:
+		return bad("dataset.val_fraction", "%g: must be in [0, 1)", d.ValFraction)
+	case d.Normalize == NormalizeGiven && (len(d.Mean) == 0 || len(d.Mean) != len(d.Std)):
+		return bad("dataset.mean", "normalize = \"given\" needs mean and std with one value per channel")
+	case d.RotationClasses && d.Split != ClassSplit:
+		return bad("dataset.rotation_classes", "rotations as new classes need split = \"class\" (the test classes must be unseen)")
+	case d.RotateDeg < 0 || d.RotateDeg > 180:
+		return bad("dataset.rotate_degrees", "%g: must be in [0, 180]", d.RotateDeg)
+	}
+	return nil
+}
+
+func (t TrainConfig) validate() error {
+	switch {
+	case t.Way < 2:
+		return bad("train.way", "%d: must be ≥ 2", t.Way)
+	case t.Shot < 1:
+		return bad("train.shot", "%d: must be ≥ 1", t.Shot)
+	case t.Query < 1:
+		return bad("train.query", "%d: must be ≥ 1", t.Query)
+	case t.Episodes < 1:
+		return bad("train.episodes", "%d: must be ≥ 1", t.Episodes)
+	case t.LogEvery < 1:
+		return bad("train.log_every", "%d: must be ≥ 1", t.LogEvery)
+	case t.ValEvery < 1:
+		return bad("train.val_every", "%d: must be ≥ 1", t.ValEvery)
+	case t.ValEpisodes < 1:
+		return bad("train.val_episodes", "%d: must be ≥ 1", t.ValEpisodes)
+	case t.CheckpointEvery < 1:
+		return bad("train.checkpoint_every", "%d: must be ≥ 1", t.CheckpointEvery)
+	case t.Threads < 0:
+		return bad("train.threads", "%d: must be ≥ 0", t.Threads)
+	}
+	return inSection("train", t.Optim.Validate())
+}
+
+func (e EvalConfig) validate() error {
+	switch {
+	case e.Way < 2:
+		return bad("eval.way", "%d: must be ≥ 2", e.Way)
+	case e.Shot < 1:
+		return bad("eval.shot", "%d: must be ≥ 1", e.Shot)
+	case e.Query < 1:
+		return bad("eval.query", "%d: must be ≥ 1", e.Query)
+	case e.Episodes < 600:
+		return bad("eval.episodes", "%d: use at least 600 test episodes for a 95%% interval worth reporting", e.Episodes)
+	}
+	return nil
+}
+
+// validateModel checks the network's settings and how they fit the data.
+func (c Config) validateModel() error {
+	if err := inSection("backbone", c.Backbone.Validate()); err != nil {
+		return err
+	}
+	if err := inSection("heads", c.Heads.Head.Validate()); err != nil {
+		return err
+	}
+	h := c.Heads
+	switch {
+	case h.Kind != RelationHeads && c.Loss.Kind != arch.CrossEntropy:
+		return bad("heads.kind", "the %s baseline is trained with cross-entropy; set loss.kind = \"ce\"", h.Kind)
+	case h.Kind != RelationHeads && h.Shared:
+		return bad("heads.shared", "a shared head is a relation-head setting; the %s baseline has none to share", h.Kind)
+	case h.Kind != RelationHeads && h.Interaction > 0:
+		return bad("heads.interaction", "the interaction loss links relation heads; the %s baseline has none", h.Kind)
+	case h.Interaction < 0:
+		return bad("heads.interaction", "%g: must be ≥ 0", h.Interaction)
+	case h.Interaction > 0 && !c.Dataset.Source.Attributes():
+		return bad("heads.interaction", "Fashion-MNIST has a single attribute group; the interaction loss links two or more")
+	case h.Interaction > 0 && c.Dataset.Split == ClassSplit:
+		return bad("heads.interaction", "the interaction loss needs label co-occurrence of classes seen in training; with split = \"class\" the test classes are unseen, so set it to 0")
+	}
+	return nil
+}
+
+// Encode writes the resolved configuration as TOML.
+func (c Config) Encode() ([]byte, error) {
+	var b bytes.Buffer
+	err := toml.NewEncoder(&b).Encode(c)
+	return b.Bytes(), err
+}
+
+// SameRun reports whether a resolved configuration (config.toml, a checkpoint's header)
+// describes the same run as c: every setting counts but those of execution (results root,
+// threads, device, workers, prefetch), which may change between a run and its resumption.
+func (c Config) SameRun(text string) bool {
+	prev, err := Parse("config.toml", []byte(text))
+	return err == nil && prev.withoutExecution() == c.withoutExecution()
+}
+
+func (c Config) withoutExecution() string {
+	c.Experiment.Results = ""
+	c.Train.Threads, c.Train.Device, c.Train.Workers, c.Train.Prefetch = 0, "", 0, 0
+	text, _ := c.Encode()
+	return string(text)
+}
+
+// SameModel reports whether a resolved configuration builds the same network as c, so that
+// a checkpoint of one loads into the other even if, say, the evaluation settings differ.
+func (c Config) SameModel(text string) bool {
+	prev, err := Parse("checkpoint", []byte(text))
+	return err == nil && prev.Backbone == c.Backbone && prev.Heads == c.Heads
+}
+
+// inSection turns a part's *arch.FieldError into a *FieldError under section.
+func inSection(section string, err error) error {
+	var fe *arch.FieldError
+	if errors.As(err, &fe) {
+		return &FieldError{Key: section + "." + fe.Key, Msg: fe.Msg}
+	}
+	return err
+}

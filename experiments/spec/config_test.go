@@ -1,0 +1,123 @@
+package spec
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParseGoodConfig(t *testing.T) {
+	cfg, err := Parse("good.toml", []byte(`
+[experiment]
+name = "x"
+[dataset]
+split = "class"
+train_classes = [0, 1, 2, 3, 4]
+test_classes = [5, 6, 7, 8, 9]
+[train]
+shot = 5
+episodes = 10
+[heads]
+padding = "1"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Train.Shot != 5 || cfg.Eval.Shot != 5 || cfg.Eval.Way != 5 || cfg.Train.Query != 19 || cfg.Heads.Padding != "1" {
+		t.Errorf("unexpected resolved config: %+v", cfg)
+	}
+	if cfg.Backbone.Filters != 64 || cfg.Eval.Episodes != 600 || cfg.Eval.BN != "eval" {
+		t.Errorf("defaults not applied: %+v", cfg)
+	}
+	// The resolved config encodes and parses back to the same thing.
+	text, err := cfg.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Parse("again.toml", text)
+	if err != nil {
+		t.Fatalf("re-parse: %v\n%s", err, text)
+	}
+	text2, _ := again.Encode()
+	if string(text) != string(text2) {
+		t.Errorf("encode/parse round trip differs:\n%s\n---\n%s", text, text2)
+	}
+}
+
+func TestParseErrorsNameFileLineAndKey(t *testing.T) {
+	cases := []struct {
+		name, text string
+		want       []string
+	}{
+		{"unknown key", "[train]\nepisodes = 10\nepisodez = 3\n", []string{"bad.toml:3", "train.episodez: unknown key"}},
+		{"unknown table", "[trian]\nepisodes = 10\n", []string{"bad.toml:1", "trian: unknown key"}},
+		{"wrong type", "[train]\n\nepisodes = \"many\"\n", []string{"bad.toml:3", "episodes"}},
+		{"bad value", "[eval]\nepisodes = 100\n", []string{"bad.toml:2", "eval.episodes", "600"}},
+		{"bad enum", "[dataset]\nsplit = \"random\"\n", []string{"bad.toml:2", "dataset.split"}},
+		{"bad part value", "[backbone]\nfilters = -4\n", []string{"bad.toml:2", "backbone.filters"}},
+		{"bad loss", "[loss]\nkind = \"hinge\"\n", []string{"bad.toml:2", "loss.kind"}},
+		{"syntax", "[train\n", []string{"bad.toml:", "table name"}},
+	}
+	for _, tc := range cases {
+		_, err := Parse("bad.toml", []byte(tc.text))
+		if err == nil {
+			t.Errorf("%s: accepted", tc.name)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q does not contain %q", tc.name, err, w)
+			}
+		}
+	}
+}
+
+func TestQuickstartConfigIsValid(t *testing.T) {
+	cfg, err := Load("../quickstart.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Experiment.Name != "quickstart" || cfg.Dataset.Split != "image" {
+		t.Errorf("quickstart: %+v", cfg.Experiment)
+	}
+}
+
+func TestPrototypeNeedsCrossEntropy(t *testing.T) {
+	_, err := Parse("p.toml", []byte("[heads]\nkind = \"prototype\"\n"))
+	if err == nil || !strings.Contains(err.Error(), "heads.kind") || !strings.Contains(err.Error(), "p.toml:2") {
+		t.Errorf("want a heads.kind error at p.toml:2, got %v", err)
+	}
+	if _, err := Parse("p.toml", []byte("[heads]\nkind = \"prototype\"\n[loss]\nkind = \"ce\"\n")); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestErrorsCarryTheirPlaceAsData checks that callers get the file, line and key from the
+// error itself, for each way a value can be bad.
+func TestErrorsCarryTheirPlaceAsData(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		line       int
+		key        string
+	}{
+		{"unknown key", "[train]\n\nepisodez = 3\n", 3, "train.episodez"},
+		{"wrong type", "[train]\nepisodes = 2.5\n", 2, "train.episodes"},
+		{"unknown kind", "[dataset]\n\nsource = \"imagenet\"\n", 3, "dataset.source"},
+		{"bad loss", "[loss]\nkind = \"hinge\"\n", 2, "loss.kind"},
+		{"range", "[train]\nway = 1\n", 2, "train.way"},
+		{"part", "[heads]\nhidden = -2\n", 2, "heads.hidden"},
+		{"optimiser", "[train]\nlr_gamma = 3.0\n", 2, "train.lr_gamma"},
+		{"rule between keys", "[heads]\nkind = \"classifier\"\n", 2, "heads.kind"},
+		{"variant", "[[variant]]\nname = \"a\"\ntrain.way = 1\n", 3, "train.way"},
+	} {
+		_, err := ParsePlan("e.toml", []byte(tc.text))
+		var fe *FieldError
+		if !errors.As(err, &fe) {
+			t.Errorf("%s: %v is not a *FieldError", tc.name, err)
+			continue
+		}
+		if fe.File != "e.toml" || fe.Line != tc.line || fe.Key != tc.key {
+			t.Errorf("%s: got %s:%d key %q, want e.toml:%d key %q (%v)", tc.name, fe.File, fe.Line, fe.Key, tc.line, tc.key, err)
+		}
+	}
+}

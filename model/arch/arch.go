@@ -1,0 +1,201 @@
+package arch
+
+import (
+	"fmt"
+	"math"
+)
+
+// FieldError is an invalid value of one setting. Key is the setting's TOML name within its
+// table (e.g. "filters" of [backbone]); callers that know the table add its name.
+type FieldError struct {
+	Key string
+	Msg string
+}
+
+func (e *FieldError) Error() string { return e.Key + ": " + e.Msg }
+
+func bad(key, format string, args ...any) error {
+	return &FieldError{Key: key, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Backbone chooses and sizes the embedding CNN. The zero value means Conv-4 with 64 filters
+// and BatchNorm momentum 0.1.
+type Backbone struct {
+	Name       string   `toml:"name"`        // "conv4" or "resnet12"
+	Filters    int64    `toml:"filters"`     // conv4: channels of every block; default 64
+	Widths     [4]int64 `toml:"widths"`      // resnet12: channels of the four residual blocks; default [64, 160, 320, 640]
+	BNMomentum float64  `toml:"bn_momentum"` // running-statistics momentum; default 0.1 (the paper used 1)
+}
+
+// WithDefaults fills zero fields.
+func (c Backbone) WithDefaults() Backbone {
+	if c.Name == "" {
+		c.Name = "conv4"
+	}
+	if c.Filters == 0 {
+		c.Filters = 64
+	}
+	if c.Widths == [4]int64{} {
+		c.Widths = [4]int64{64, 160, 320, 640}
+	}
+	if c.BNMomentum == 0 {
+		c.BNMomentum = 0.1
+	}
+	return c
+}
+
+// Validate reports the first bad field as a *FieldError.
+func (c Backbone) Validate() error {
+	c = c.WithDefaults()
+	if c.Name != "conv4" && c.Name != "resnet12" {
+		return bad("name", "%q: want \"conv4\" or \"resnet12\"", c.Name)
+	}
+	if c.Filters < 1 {
+		return bad("filters", "%d: must be ≥ 1", c.Filters)
+	}
+	for _, w := range c.Widths {
+		if w < 1 {
+			return bad("widths", "%v: every width must be ≥ 1", c.Widths)
+		}
+	}
+	if c.BNMomentum <= 0 || c.BNMomentum > 1 {
+		return bad("bn_momentum", "%g: must be in (0, 1]", c.BNMomentum)
+	}
+	return nil
+}
+
+// Head sizes a relation head. The zero value means 64 filters, 8 hidden units and automatic
+// padding.
+type Head struct {
+	Filters int64 `toml:"filters"` // channels of the two conv blocks; default 64
+	Hidden  int64 `toml:"hidden"`  // units of the first fully connected layer; default 8
+	// Padding of the two 3×3 convs: "auto" (default) picks 0 (the paper's miniImageNet
+	// setting) when the feature map survives two unpadded conv + pool blocks, else 1 (its
+	// Omniglot setting); or "0" / "1".
+	Padding string `toml:"padding"`
+}
+
+// WithDefaults fills zero fields.
+func (c Head) WithDefaults() Head {
+	if c.Filters == 0 {
+		c.Filters = 64
+	}
+	if c.Hidden == 0 {
+		c.Hidden = 8
+	}
+	if c.Padding == "" {
+		c.Padding = "auto"
+	}
+	return c
+}
+
+// Validate reports the first bad field as a *FieldError.
+func (c Head) Validate() error {
+	c = c.WithDefaults()
+	if c.Filters < 1 {
+		return bad("filters", "%d: must be ≥ 1", c.Filters)
+	}
+	if c.Hidden < 1 {
+		return bad("hidden", "%d: must be ≥ 1", c.Hidden)
+	}
+	switch c.Padding {
+	case "auto", "0", "1":
+		return nil
+	}
+	return bad("padding", "%q: want \"auto\", \"0\" or \"1\"", c.Padding)
+}
+
+// HeadKind is how a model scores each attribute group's episodes.
+type HeadKind int
+
+const (
+	// Relation gives every group its own relation head on the shared backbone.
+	Relation HeadKind = iota
+	// SharedRelation makes one relation head serve every group (the single-head baseline).
+	SharedRelation
+	// Prototype is Snell et al.'s parameter-free head: negative squared distance to each
+	// class's mean feature map (a baseline; train it with cross-entropy).
+	Prototype
+	// Classifier is the supervised baseline: one softmax layer per group over the flattened
+	// backbone features, trained with cross-entropy over all the group's classes.
+	Classifier
+)
+
+var headKindNames = [...]string{"relation", "shared relation", "prototype", "classifier"}
+
+func (k HeadKind) String() string {
+	if k < 0 || int(k) >= len(headKindNames) {
+		return fmt.Sprintf("HeadKind(%d)", int(k))
+	}
+	return headKindNames[k]
+}
+
+// HasRelationHeads reports whether the kind has trained relation heads.
+func (k HeadKind) HasRelationHeads() bool { return k == Relation || k == SharedRelation }
+
+// Loss names a training loss.
+type Loss string
+
+const (
+	// MSE is the paper's loss: mean over all M·N pairs of (sigmoid(logit) − 1[class = label])².
+	MSE Loss = "mse"
+	// CrossEntropy is softmax cross-entropy over each query's N logits.
+	CrossEntropy Loss = "ce"
+)
+
+// UnmarshalText accepts "mse" and "ce".
+func (l *Loss) UnmarshalText(text []byte) error {
+	switch v := Loss(text); v {
+	case MSE, CrossEntropy:
+		*l = v
+		return nil
+	}
+	return fmt.Errorf("%q: want \"mse\" or \"ce\"", string(text))
+}
+
+// Optim is Adam with step decay and optional gradient-norm clipping. Zero fields take the
+// paper's values.
+type Optim struct {
+	LR       float64 `toml:"lr"`        // default 1e-3
+	LRStep   int64   `toml:"lr_step"`   // episodes between decays; default 100000; negative: never
+	LRGamma  float64 `toml:"lr_gamma"`  // decay factor; default 0.5
+	ClipNorm float64 `toml:"clip_norm"` // max gradient L2 norm; default 0.5; negative: no clipping
+}
+
+// WithDefaults fills zero fields.
+func (c Optim) WithDefaults() Optim {
+	if c.LR == 0 {
+		c.LR = 1e-3
+	}
+	if c.LRStep == 0 {
+		c.LRStep = 100000
+	}
+	if c.LRGamma == 0 {
+		c.LRGamma = 0.5
+	}
+	if c.ClipNorm == 0 {
+		c.ClipNorm = 0.5
+	}
+	return c
+}
+
+// Validate reports the first bad field as a *FieldError.
+func (c Optim) Validate() error {
+	c = c.WithDefaults()
+	if c.LR <= 0 || math.IsNaN(c.LR) || math.IsInf(c.LR, 0) {
+		return bad("lr", "%g: must be > 0", c.LR)
+	}
+	if c.LRGamma <= 0 || c.LRGamma > 1 {
+		return bad("lr_gamma", "%g: must be in (0, 1]", c.LRGamma)
+	}
+	return nil
+}
+
+// LRAt is the learning rate for training episode i (0-based).
+func (c Optim) LRAt(i int64) float64 {
+	c = c.WithDefaults()
+	if c.LRStep < 0 {
+		return c.LR
+	}
+	return c.LR * math.Pow(c.LRGamma, float64(i/c.LRStep))
+}

@@ -1,0 +1,7 @@
+// Package arch holds the settings of a relnet network as plain values: the backbone, the
+// relation head, the kind of head, the loss and the optimiser, each with its TOML names, its
+// defaults (a zero field means the default) and its validation. It is pure Go, so that the
+// experiment files can be read and checked without libtorch (experiments/spec), while
+// backbone, heads, losses and model build from the same values: every default is written
+// here once.
+package arch
