@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/relnet/relnet/datasets"
@@ -116,6 +117,11 @@ func (l *Loader) loadAttributes(cfg spec.Config, key string) (*decoded, error) {
 	}
 	sum := sha256.Sum256([]byte(key))
 	path := filepath.Join(cfg.Experiment.Results, CacheDir, hex.EncodeToString(sum[:12])+".bin")
+	unlock, err := lockCache(path)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	cacheKey := cache.Key{Config: key, Files: []string{d.Path}, ImageDir: imageDir(d)}
 	set, report, err := cache.Read(path, cacheKey)
 	switch {
@@ -132,6 +138,24 @@ func (l *Loader) loadAttributes(cfg spec.Config, key string) (*decoded, error) {
 		l.logf("data: could not write the cache (the data is loaded all the same): %v\n", err)
 	}
 	return &decoded{attrs: set, report: report}, nil
+}
+
+// lockCache takes the cache file's lock (an flock on path.lock), waiting while another
+// process decodes the same set, so that runs started together (Slurm array tasks) decode it
+// once and the others read the cache it writes.
+func lockCache(path string) (unlock func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("data cache: %w", err)
+	}
+	f, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("data cache: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("data cache: locking %s: %w", f.Name(), err)
+	}
+	return func() { f.Close() }, nil
 }
 
 // readAttributes decodes the multi-attribute labels file d names (seed-notebook CSV or

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -115,5 +116,32 @@ func TestLoaderDecodesOnceAndTrustsOnlyAnUnchangedCache(t *testing.T) {
 	log.Reset()
 	if _, err := NewLoader(&log).load(changed); err != nil || strings.Contains(log.String(), "read from the cache") {
 		t.Errorf("another image size read the cache (%v):\n%s", err, log.String())
+	}
+}
+
+// TestConcurrentLoadersDecodeOnce starts four Loaders at once on one data set, as Slurm array
+// tasks sharing a results directory do: one decodes it, the others wait and read its cache.
+func TestConcurrentLoadersDecodeOnce(t *testing.T) {
+	cfg, _ := csvExperiment(t)
+	logs := make([]strings.Builder, 4)
+	var wg sync.WaitGroup
+	for i := range logs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := NewLoader(&logs[i]).load(cfg); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	fromCache := 0
+	for i := range logs {
+		if strings.Contains(logs[i].String(), "read from the cache") {
+			fromCache++
+		}
+	}
+	if fromCache != len(logs)-1 {
+		t.Errorf("%d of %d loaders read the cache, want all but the first", fromCache, len(logs))
 	}
 }

@@ -225,39 +225,37 @@ func (d DatasetConfig) validate() error {
 }
 
 func (t TrainConfig) validate() error {
-	switch {
-	case t.Way < 2:
-		return bad("train.way", "%d: must be ≥ 2", t.Way)
-	case t.Shot < 1:
-		return bad("train.shot", "%d: must be ≥ 1", t.Shot)
-	case t.Query < 1:
-		return bad("train.query", "%d: must be ≥ 1", t.Query)
-	case t.Episodes < 1:
-		return bad("train.episodes", "%d: must be ≥ 1", t.Episodes)
-	case t.LogEvery < 1:
-		return bad("train.log_every", "%d: must be ≥ 1", t.LogEvery)
-	case t.ValEvery < 1:
-		return bad("train.val_every", "%d: must be ≥ 1", t.ValEvery)
-	case t.ValEpisodes < 1:
-		return bad("train.val_episodes", "%d: must be ≥ 1", t.ValEpisodes)
-	case t.CheckpointEvery < 1:
-		return bad("train.checkpoint_every", "%d: must be ≥ 1", t.CheckpointEvery)
-	case t.Threads < 0:
-		return bad("train.threads", "%d: must be ≥ 0", t.Threads)
+	err := atLeast([]minimum{
+		{"train.way", int64(t.Way), 2}, {"train.shot", int64(t.Shot), 1}, {"train.query", int64(t.Query), 1},
+		{"train.episodes", t.Episodes, 1}, {"train.log_every", t.LogEvery, 1}, {"train.val_every", t.ValEvery, 1},
+		{"train.val_episodes", int64(t.ValEpisodes), 1}, {"train.checkpoint_every", t.CheckpointEvery, 1},
+		{"train.threads", int64(t.Threads), 0},
+	})
+	if err != nil {
+		return err
 	}
 	return inSection("train", t.Optim.Validate())
 }
 
 func (e EvalConfig) validate() error {
-	switch {
-	case e.Way < 2:
-		return bad("eval.way", "%d: must be ≥ 2", e.Way)
-	case e.Shot < 1:
-		return bad("eval.shot", "%d: must be ≥ 1", e.Shot)
-	case e.Query < 1:
-		return bad("eval.query", "%d: must be ≥ 1", e.Query)
-	case e.Episodes < 600:
+	if e.Episodes < 600 {
 		return bad("eval.episodes", "%d: use at least 600 test episodes for a 95%% interval worth reporting", e.Episodes)
+	}
+	return atLeast([]minimum{{"eval.way", int64(e.Way), 2}, {"eval.shot", int64(e.Shot), 1}, {"eval.query", int64(e.Query), 1}})
+}
+
+// minimum is the smallest value a key takes.
+type minimum struct {
+	key      string
+	value, n int64
+}
+
+// atLeast reports the first key below its minimum.
+func atLeast(ms []minimum) error {
+	for _, m := range ms {
+		if m.value < m.n {
+			return bad(m.key, "%d: must be ≥ %d", m.value, m.n)
+		}
 	}
 	return nil
 }

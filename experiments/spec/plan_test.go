@@ -93,7 +93,8 @@ func TestPlanWithoutVariantsIsOneRun(t *testing.T) {
 	}
 }
 
-func TestPlanErrorsNameFileLineAndKey(t *testing.T) {
+// TestErrorsNameFileLineAndKey covers the base configuration, variants and the grid.
+func TestErrorsNameFileLineAndKey(t *testing.T) {
 	cases := []struct {
 		name, text string
 		want       []string
@@ -112,6 +113,14 @@ func TestPlanErrorsNameFileLineAndKey(t *testing.T) {
 		{"two baselines", "[[variant]]\nname = \"a\"\nbaseline = true\n[[variant]]\nname = \"b\"\nbaseline = true\n", []string{"2 variants"}},
 		{"unknown base key", "[experiment]\nseedz = [1]\n", []string{"x.toml:2", "experiment.seedz"}},
 		{"same seed twice", "[experiment]\nseeds = [3, 3]\n", []string{"base-seed3"}},
+		{"unknown key", "[train]\nepisodes = 10\nepisodez = 3\n", []string{"x.toml:3", "train.episodez: unknown key"}},
+		{"unknown table", "[trian]\nepisodes = 10\n", []string{"x.toml:1", "trian: unknown key"}},
+		{"wrong type", "[train]\n\nepisodes = \"many\"\n", []string{"x.toml:3", "episodes"}},
+		{"bad value", "[eval]\nepisodes = 100\n", []string{"x.toml:2", "eval.episodes", "600"}},
+		{"bad enum", "[dataset]\nsplit = \"random\"\n", []string{"x.toml:2", "dataset.split"}},
+		{"bad part value", "[backbone]\nfilters = -4\n", []string{"x.toml:2", "backbone.filters"}},
+		{"bad loss", "[loss]\nkind = \"hinge\"\n", []string{"x.toml:2", "loss.kind"}},
+		{"syntax", "[train\n", []string{"x.toml:", "table name"}},
 	}
 	for _, tc := range cases {
 		_, err := ParsePlan("x.toml", []byte(tc.text))
