@@ -33,6 +33,7 @@ fuzz: setup
 	go test -run '^$$' -fuzz '^FuzzDecodeIDX$$' -fuzztime $(FUZZ_INPUTS)x ./datasets
 	go test -run '^$$' -fuzz '^FuzzReadSeedCSV$$' -fuzztime $(FUZZ_INPUTS)x ./datasets
 	go test -run '^$$' -fuzz '^FuzzReadStreetStyleManifest$$' -fuzztime $(FUZZ_INPUTS)x ./datasets
+	go test -run '^$$' -fuzz '^FuzzReadFolder$$' -fuzztime $(FUZZ_INPUTS)x ./datasets
 	go test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZ_INPUTS)x ./datasets/cache
 	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZ_INPUTS)x ./experiments/spec
 

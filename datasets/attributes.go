@@ -1,6 +1,10 @@
 package datasets
 
-import "fmt"
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+)
 
 // GroupSpec declares one exclusive attribute group, as an experiment config names it.
 type GroupSpec struct {
@@ -59,10 +63,62 @@ type Skip struct {
 	Reason string
 }
 
+// Where names the skipped line: file:line, or the image file itself for sources without
+// lines (image folders).
+func (s Skip) Where(source string) string {
+	if s.Line == 0 {
+		return filepath.Join(source, s.Image)
+	}
+	return fmt.Sprintf("%s:%d", source, s.Line)
+}
+
 // LoadReport says what reading a labelled file kept and what it left out.
 type LoadReport struct {
-	Source  string // the file read
-	Lines   int    // data lines (header excluded)
-	Kept    int    // images in the set
-	Skipped []Skip // lines left out, in file order
+	Source  string          // the file read
+	Lines   int             // data lines (header excluded)
+	Kept    int             // images in the set
+	Skipped []Skip          // lines left out, in file order
+	Ignored []IgnoredLabels // labels of undeclared groups (seed CSV), by prefix, sorted
+	// OtherFiles counts the files an image folder holds besides its images (not .jpg, .jpeg
+	// or .png, or not at the class depth); they are ignored.
+	OtherFiles int
+}
+
+// LoadOptions say how a reader treats the dirt of real files.
+type LoadOptions struct {
+	Workers int // decoding goroutines; < 1 means 1
+	// SkipBadLines loads the rest of a file and lists every bad line, with its reason, in
+	// LoadReport.Skipped; by default the read fails with a *BadLinesError that lists them all.
+	SkipBadLines bool
+	// StrictLabels makes a seed-CSV label that no declared group selects a bad line; by
+	// default such labels are ignored and counted per prefix in LoadReport.Ignored.
+	StrictLabels bool
+}
+
+// IgnoredLabels counts the labels of one undeclared prefix that a read ignored.
+type IgnoredLabels struct {
+	Prefix string // the label up to its last underscore, e.g. "colour_" for "colour_red"
+	Lines  int    // lines with at least one such label
+}
+
+// BadLinesError lists every bad line of a file, found in one read, in line order.
+type BadLinesError struct {
+	Source string
+	Lines  []Skip
+}
+
+// BadLinesShown is how many bad lines a BadLinesError's message names.
+const BadLinesShown = 20
+
+func (e *BadLinesError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d bad %s", e.Source, len(e.Lines), map[bool]string{true: "line", false: "lines"}[len(e.Lines) == 1])
+	if len(e.Lines) > BadLinesShown {
+		fmt.Fprintf(&b, " (the first %d below)", BadLinesShown)
+	}
+	b.WriteString("; fix them, or set dataset.bad_lines = \"skip\" to load the rest:")
+	for _, s := range e.Lines[:min(len(e.Lines), BadLinesShown)] {
+		b.WriteString("\n  " + s.Where(e.Source) + ": " + s.Reason)
+	}
+	return b.String()
 }

@@ -12,6 +12,7 @@ import (
 var (
 	attrDir          = filepath.Join("..", "testdata", "attributes")
 	attrCSV          = filepath.Join(attrDir, "styles.csv")
+	attrDirty        = filepath.Join(attrDir, "dirty.csv") // every kind of bad line; images/corrupt.png, images/truncated.png are its undecodable images
 	attrImages       = filepath.Join(attrDir, "images")
 	attrManifest     = filepath.Join(attrDir, "streetstyle27k.manifest")
 	attrStreetStyle  = filepath.Join(attrDir, "streetstyle")

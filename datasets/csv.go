@@ -16,16 +16,25 @@ import (
 // An optional header line is recognised (first field has no image extension .jpg/.jpeg/.png, case-insensitive).
 // Each label belongs to the declared group whose Prefix (default Name+"_") it starts with (longest prefix wins);
 // the value is the rest of the label. Group values: spec.Values if given (other values -> Unlabelled for that group),
-// else the sorted distinct values seen. Images are decoded to shape with DecodeImage, `workers` goroutines
-// (< 1 means 1); the result is the same for any worker count.
+// else the sorted distinct values of the images kept. Images are decoded to shape with DecodeImage, opts.Workers
+// goroutines (< 1 means 1); the result is the same for any worker count.
 //
-// Errors name the file and line: a line without exactly two fields or with an empty image field, a label no
-// declared prefix matches (every group the file uses must be declared, or dropping its labels would bias the
-// data), an empty value, an image that is missing or does not decode, no images left, a group with no labelled
-// image. Not errors, but skipped and reported in LoadReport.Skipped: an image with two different labels in one
-// exclusive group, and a later line naming an image already listed (it would leak across an image split).
+// A label that no declared prefix matches is ignored and counted in LoadReport.Ignored under its prefix (the
+// label up to and including its last underscore, the whole label if it has none): the lines with two fields and
+// an image that carry it, kept or not. With opts.StrictLabels it makes its line bad instead.
+//
+// Bad lines: a line without exactly two fields or with an empty image field, a label of no group (StrictLabels
+// only), a label with an empty value, an image that is missing or does not decode. The whole file is read and
+// every kept image decoded, so one read finds them all: by default the read then fails with a *BadLinesError
+// listing every bad line in line order; with opts.SkipBadLines the set holds the other images and each bad line is
+// in LoadReport.Skipped with its reason. Not bad, but always skipped and listed in LoadReport.Skipped: an image
+// with two different labels in one exclusive group, and a later line naming an image already listed (it would leak
+// across an image split); a bad line or a line with two labels in a group does not count as listing its image.
+// Plain errors, naming the file (and line): an unreadable file, a CSV syntax error, bad group declarations or
+// shape, no images left, a group with no labelled image. By default bad lines are reported before the last two,
+// except when the lines themselves are all good: then those two are found before any image is decoded.
 // A label repeated verbatim on one line counts once. Fields may be CSV-quoted; blank lines are ignored.
-func ReadSeedCSV(path, imageDir string, groups []GroupSpec, shape ImageShape, workers int) (*Attributes, *LoadReport, error) {
+func ReadSeedCSV(path, imageDir string, groups []GroupSpec, shape ImageShape, opts LoadOptions) (*Attributes, *LoadReport, error) {
 	specs, f, r, err := openLabels(path, groups, "_", shape)
 	if err != nil {
 		return nil, nil, err
@@ -33,7 +42,9 @@ func ReadSeedCSV(path, imageDir string, groups []GroupSpec, shape ImageShape, wo
 	defer f.Close()
 	report := &LoadReport{Source: path}
 	var rows []labelledRow
-	seen := map[string]int{} // image -> line of its first listing
+	var bad []Skip
+	seen := map[string]int{}    // image -> line of its first listing
+	ignored := map[string]int{} // undeclared prefix -> lines carrying it
 	for first := true; ; first = false {
 		rec, line, err := readRecord(r, path)
 		if err == io.EOF {
@@ -46,30 +57,52 @@ func ReadSeedCSV(path, imageDir string, groups []GroupSpec, shape ImageShape, wo
 			continue // header
 		}
 		report.Lines++
+		img := strings.TrimSpace(rec[0])
+		badLine := func(reason string) { bad = append(bad, Skip{Line: line, Image: img, Reason: reason}) }
 		if len(rec) == 1 {
-			return nil, nil, fmt.Errorf("%s:%d: no comma between image and labels, want `image,label label ...`", path, line)
+			badLine("no comma between image and labels, want `image,label label ...`")
+			continue
 		}
 		if len(rec) != 2 {
-			return nil, nil, fmt.Errorf("%s:%d: %d fields, want 2: `image,label label ...`", path, line, len(rec))
+			badLine(fmt.Sprintf("%d fields, want 2: `image,label label ...`", len(rec)))
+			continue
 		}
-		img := strings.TrimSpace(rec[0])
 		if img == "" {
-			return nil, nil, fmt.Errorf("%s:%d: empty image field", path, line)
+			badLine("empty image field")
+			continue
 		}
 		values := make([][]string, len(specs)) // per group, distinct values in line order
+		var unknown, problems, prefixes []string
 		for _, label := range strings.Fields(rec[1]) {
 			g := matchPrefix(specs, label)
-			if g < 0 {
-				return nil, nil, fmt.Errorf("%s:%d: label %q matches no declared group; declared prefixes: %s (declare every group the file uses)",
-					path, line, label, prefixList(specs))
+			switch {
+			case g >= 0 && label == specs[g].Prefix:
+				if p := fmt.Sprintf("label %q has no value after the prefix of group %s", label, specs[g].Name); !slices.Contains(problems, p) {
+					problems = append(problems, p)
+				}
+			case g >= 0:
+				if v := label[len(specs[g].Prefix):]; !slices.Contains(values[g], v) {
+					values[g] = append(values[g], v)
+				}
+			case opts.StrictLabels:
+				if !slices.Contains(unknown, label) {
+					unknown = append(unknown, label)
+				}
+			default:
+				if p := undeclaredPrefix(label); !slices.Contains(prefixes, p) {
+					prefixes = append(prefixes, p)
+				}
 			}
-			v := label[len(specs[g].Prefix):]
-			if v == "" {
-				return nil, nil, fmt.Errorf("%s:%d: label %q has no value after the prefix of group %s", path, line, label, specs[g].Name)
-			}
-			if !slices.Contains(values[g], v) {
-				values[g] = append(values[g], v)
-			}
+		}
+		for _, p := range prefixes {
+			ignored[p]++
+		}
+		if len(unknown) > 0 {
+			problems = append([]string{unknownLabels(specs, unknown)}, problems...)
+		}
+		if len(problems) > 0 {
+			badLine(strings.Join(problems, "; "))
+			continue
 		}
 		if reason := conflicts(specs, values); reason != "" {
 			report.Skipped = append(report.Skipped, Skip{Line: line, Image: img, Reason: reason})
@@ -89,7 +122,33 @@ func ReadSeedCSV(path, imageDir string, groups []GroupSpec, shape ImageShape, wo
 		}
 		rows = append(rows, row)
 	}
-	return assemble(path, rows, specs, shape, workers, report)
+	for p, n := range ignored {
+		report.Ignored = append(report.Ignored, IgnoredLabels{Prefix: p, Lines: n})
+	}
+	slices.SortFunc(report.Ignored, func(a, b IgnoredLabels) int { return strings.Compare(a.Prefix, b.Prefix) })
+	return assemble(path, rows, bad, specs, shape, opts, report)
+}
+
+// undeclaredPrefix is the prefix an ignored label is counted under: the label up to and including
+// its last underscore, or the whole label when it has none.
+func undeclaredPrefix(label string) string {
+	if i := strings.LastIndexByte(label, '_'); i >= 0 {
+		return label[:i+1]
+	}
+	return label
+}
+
+// unknownLabels describes the labels of one line that no declared group selects.
+func unknownLabels(specs []GroupSpec, labels []string) string {
+	q := make([]string, len(labels))
+	for i, l := range labels {
+		q[i] = fmt.Sprintf("%q", l)
+	}
+	what := "label " + q[0] + " matches"
+	if len(q) > 1 {
+		what = "labels " + strings.Join(q, ", ") + " match"
+	}
+	return fmt.Sprintf("%s no declared group; declared prefixes: %s (declare every group the file uses)", what, prefixList(specs))
 }
 
 // labelledRow is one image an input line keeps: what to decode and its value per group ("" = unlabelled).
@@ -218,53 +277,122 @@ func readRecord(r *csv.Reader, source string) ([]string, int, error) {
 	return rec, line, nil
 }
 
-// assemble turns the kept rows of source into an Attributes: group values (spec.Values, or the sorted
-// distinct values seen), labels, and pixels decoded by `workers` goroutines. It fails when no rows are
-// left, when a group has no labelled image, or when an image does not decode (the lowest line's error).
+// assemble turns the rows of source that passed the line checks into an Attributes: pixels decoded by
+// opts.Workers goroutines, group values (spec.Values, or the sorted distinct values of the images kept) and
+// labels. bad holds the bad lines found so far; every image that fails to decode adds one. By default any bad
+// line fails the read with a *BadLinesError listing them all, in line order; with opts.SkipBadLines the failed
+// images are dropped and every bad line joins report.Skipped. It fails when no image is left or a group has no
+// labelled image; when no line is bad yet, that is checked before decoding too, as decoding only drops images.
 // It records the number of images kept in report, and returns it.
-func assemble(source string, rows []labelledRow, specs []GroupSpec, shape ImageShape, workers int, report *LoadReport) (*Attributes, *LoadReport, error) {
-	if len(rows) == 0 {
-		return nil, nil, fmt.Errorf("%s: no images left to load", source)
+func assemble(source string, rows []labelledRow, bad []Skip, specs []GroupSpec, shape ImageShape, opts LoadOptions, report *LoadReport) (*Attributes, *LoadReport, error) {
+	if len(bad) == 0 || opts.SkipBadLines {
+		if err := checkRows(source, rows, specs, len(bad)+len(report.Skipped), report); err != nil {
+			return nil, nil, err
+		}
 	}
-	a := &Attributes{Name: filepath.Base(source), Channels: shape.Channels, Height: shape.Height, Width: shape.Width,
-		Files: make([]string, len(rows)), Groups: make([]Group, len(specs))}
-	for g, s := range specs {
-		values := s.Values
-		if len(values) == 0 {
-			for _, r := range rows {
-				if v := r.values[g]; v != "" && !slices.Contains(values, v) {
-					values = append(values, v)
-				}
-			}
-			slices.Sort(values)
-		}
-		labels := make([]int, len(rows))
-		labelled := 0
-		for i, r := range rows {
-			labels[i] = Unlabelled
-			if k := slices.Index(values, r.values[g]); r.values[g] != "" && k >= 0 {
-				labels[i] = k
-				labelled++
-			}
-		}
-		if labelled == 0 {
-			msg := fmt.Sprintf("%s: no image has a label in group %q (selected by %q)", source, s.Name, s.Prefix)
-			if len(s.Values) > 0 {
-				msg += fmt.Sprintf(" among its declared values %q", s.Values)
-			}
-			return nil, nil, errors.New(msg)
-		}
-		a.Groups[g] = Group{Name: s.Name, Values: values, Labels: labels}
-	}
+	size := shape.Size()
 	jobs := make([]decodeJob, len(rows))
 	for i, r := range rows {
 		jobs[i] = r.job
+	}
+	pixels := make([]float32, len(rows)*size)
+	failed := decodeAll(jobs, shape, pixels, opts.Workers)
+	kept := rows[:0:0]
+	for i, r := range rows {
+		if failed != nil && failed[i] != nil {
+			bad = append(bad, Skip{Line: r.job.line, Image: r.job.image, Reason: failed[i].Error()})
+			continue
+		}
+		copy(pixels[len(kept)*size:], pixels[i*size:(i+1)*size])
+		kept = append(kept, r)
+	}
+	sortSkips(bad)
+	if len(bad) > 0 && !opts.SkipBadLines {
+		return nil, nil, &BadLinesError{Source: source, Lines: bad}
+	}
+	report.Skipped = append(report.Skipped, bad...)
+	sortSkips(report.Skipped)
+	if err := checkRows(source, kept, specs, len(report.Skipped), report); err != nil {
+		return nil, nil, err
+	}
+	n := len(kept) * size
+	a := &Attributes{Name: filepath.Base(source), Channels: shape.Channels, Height: shape.Height, Width: shape.Width,
+		Pixels: pixels[:n:n], Files: make([]string, len(kept)), Groups: make([]Group, len(specs))}
+	for i, r := range kept {
 		a.Files[i] = r.job.image
 	}
-	a.Pixels = make([]float32, len(rows)*shape.Size())
-	if err := decodeAll(source, jobs, shape, a.Pixels, workers); err != nil {
-		return nil, nil, err
+	for g, s := range specs {
+		values := groupValues(s, g, kept)
+		labels := make([]int, len(kept))
+		for i, r := range kept {
+			labels[i] = Unlabelled
+			if k := slices.Index(values, r.values[g]); r.values[g] != "" && k >= 0 {
+				labels[i] = k
+			}
+		}
+		a.Groups[g] = Group{Name: s.Name, Values: values, Labels: labels}
 	}
 	report.Kept = a.Len()
 	return a, report, nil
+}
+
+// groupValues returns the values of group g (spec s): s.Values if declared, else the sorted distinct
+// values of rows.
+func groupValues(s GroupSpec, g int, rows []labelledRow) []string {
+	if len(s.Values) > 0 {
+		return s.Values
+	}
+	var values []string
+	for _, r := range rows {
+		if v := r.values[g]; v != "" && !slices.Contains(values, v) {
+			values = append(values, v)
+		}
+	}
+	slices.Sort(values)
+	return values
+}
+
+// checkRows fails when rows, the images of source left to load (skipped lines left out), are none,
+// or leave a group without a labelled image.
+func checkRows(source string, rows []labelledRow, specs []GroupSpec, skipped int, report *LoadReport) error {
+	if len(rows) == 0 {
+		msg := fmt.Sprintf("%s: no images left to load", source)
+		if skipped > 0 {
+			msg += fmt.Sprintf(" (%d of %d data lines skipped)", skipped, report.Lines)
+		}
+		return errors.New(msg)
+	}
+	for g, s := range specs {
+		values := groupValues(s, g, rows)
+		labelled := slices.ContainsFunc(rows, func(r labelledRow) bool { return r.values[g] != "" && slices.Contains(values, r.values[g]) })
+		if labelled {
+			continue
+		}
+		msg := fmt.Sprintf("%s: no image has a label in group %q (selected by %q)", source, s.Name, s.Prefix)
+		if len(s.Values) > 0 {
+			msg += fmt.Sprintf(" among its declared values %q", s.Values)
+		}
+		if len(report.Ignored) > 0 {
+			msg += "; " + ignoredList(report.Ignored)
+		}
+		return errors.New(msg)
+	}
+	return nil
+}
+
+// ignoredList formats the ignored labels as `ignored labels: colour_ on 12 lines, ...`.
+func ignoredList(ignored []IgnoredLabels) string {
+	parts := make([]string, len(ignored))
+	for i, ig := range ignored {
+		parts[i] = fmt.Sprintf("%s on %d lines", ig.Prefix, ig.Lines)
+		if ig.Lines == 1 {
+			parts[i] = fmt.Sprintf("%s on 1 line", ig.Prefix)
+		}
+	}
+	return "ignored labels: " + strings.Join(parts, ", ")
+}
+
+// sortSkips sorts skips by line; a line is skipped at most once.
+func sortSkips(skips []Skip) {
+	slices.SortStableFunc(skips, func(a, b Skip) int { return a.Line - b.Line })
 }

@@ -102,43 +102,34 @@ type decodeJob struct {
 	crop  image.Rectangle
 }
 
-// decodeAll decodes jobs[i] into image slot i of pixels with `workers` goroutines (< 1 means 1).
-// Every job below the lowest failing one is still decoded, so the error returned is always the
-// one of the lowest job index, whatever the worker count; jobs above it are abandoned.
-func decodeAll(source string, jobs []decodeJob, shape ImageShape, pixels []float32, workers int) error {
+// decodeAll decodes jobs[i] into image slot i of pixels with `workers` goroutines (< 1 means 1). Every job
+// is decoded, whatever fails; it returns nil when all succeed, else the failures by job index (len(jobs),
+// nil for each success), each `image <name>: <DecodeImage's error>`. The slots of failed jobs are
+// undefined. Neither depends on the worker count.
+func decodeAll(jobs []decodeJob, shape ImageShape, pixels []float32, workers int) []error {
 	size := shape.Size()
 	errs := make([]error, len(jobs))
 	var next atomic.Int64
-	var firstFailed atomic.Int64
-	firstFailed.Store(int64(len(jobs)))
+	var failed atomic.Bool
 	var wg sync.WaitGroup
 	for range min(max(workers, 1), max(len(jobs), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for {
-				i := next.Add(1) - 1
-				if i >= int64(len(jobs)) || i > firstFailed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= len(jobs) {
 					return
 				}
 				j := jobs[i]
-				if err := DecodeImage(j.path, j.crop, shape, pixels[int(i)*size:(int(i)+1)*size]); err != nil {
-					errs[i] = fmt.Errorf("%s:%d: image %s: %w", source, j.line, j.image, err)
-					for {
-						f := firstFailed.Load()
-						if i >= f || firstFailed.CompareAndSwap(f, i) {
-							break
-						}
-					}
+				if err := DecodeImage(j.path, j.crop, shape, pixels[i*size:(i+1)*size]); err != nil {
+					errs[i] = fmt.Errorf("image %s: %w", j.image, err)
+					failed.Store(true)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
+	if !failed.Load() {
+		return nil
 	}
-	return nil
+	return errs
 }

@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -11,6 +12,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -233,12 +235,12 @@ func TestDecodingIsTheSameForAnyWorkerCount(t *testing.T) {
 	path := writeNoiseSet(t, dir, 30)
 	groups := []GroupSpec{{Name: "shade"}}
 	for _, shape := range []ImageShape{{3, 5, 7}, {1, 9, 4}} {
-		want, _, err := ReadSeedCSV(path, dir, groups, shape, 1)
+		want, _, err := ReadSeedCSV(path, dir, groups, shape, LoadOptions{Workers: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, workers := range []int{0, 2, 3, 8, 64} {
-			got, _, err := ReadSeedCSV(path, dir, groups, shape, workers)
+			got, _, err := ReadSeedCSV(path, dir, groups, shape, LoadOptions{Workers: workers})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -248,16 +250,58 @@ func TestDecodingIsTheSameForAnyWorkerCount(t *testing.T) {
 			}
 		}
 	}
-	// The error reported is the lowest line's, however the work is spread.
+	// Every failing image is found, whatever the worker count, and skipping them gives the same set.
 	os.Remove(filepath.Join(dir, "img06.png"))
 	writeFile(t, filepath.Join(dir, "img03.jpg"), []byte("not a jpeg"))
 	os.Remove(filepath.Join(dir, "img25.jpg"))
-	for _, workers := range []int{1, 2, 4, 8, 30} {
+	shape := ImageShape{3, 5, 7}
+	_, _, err := ReadSeedCSV(path, dir, groups, shape, LoadOptions{Workers: 1})
+	want, ok := errors.AsType[*BadLinesError](err)
+	if !ok || !slices.Equal(skipLines(want.Lines), []int{4, 7, 26}) {
+		t.Fatalf("1 worker: error %v, want a *BadLinesError of lines 4 (img03.jpg), 7 (img06.png), 26 (img25.jpg)", err)
+	}
+	wantSet, wantReport, err := ReadSeedCSV(path, dir, groups, shape, LoadOptions{Workers: 1, SkipBadLines: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wantSet.Len() != 27 || !slices.Equal(skipLines(wantReport.Skipped), []int{4, 7, 26}) {
+		t.Fatalf("skipping: %d images, skipped %+v", wantSet.Len(), wantReport.Skipped)
+	}
+	for _, workers := range []int{2, 4, 8, 30} {
 		for range 5 {
-			_, _, err := ReadSeedCSV(path, dir, groups, ImageShape{3, 5, 7}, workers)
-			if err == nil || !strings.Contains(err.Error(), "noise.csv:4: image img03.jpg: ") {
-				t.Fatalf("%d workers: error %v, want the one of line 4 (img03.jpg)", workers, err)
+			_, _, err := ReadSeedCSV(path, dir, groups, shape, LoadOptions{Workers: workers})
+			if got, ok := errors.AsType[*BadLinesError](err); !ok || !reflect.DeepEqual(got, want) {
+				t.Fatalf("%d workers: error %v, want %v", workers, err, want)
 			}
+			got, r, err := ReadSeedCSV(path, dir, groups, shape, LoadOptions{Workers: workers, SkipBadLines: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, wantSet) || !reflect.DeepEqual(r, wantReport) {
+				t.Fatalf("%d workers, skipping: a different set or report than 1 worker", workers)
+			}
+		}
+	}
+}
+
+func TestDecodeAllReportsEveryFailure(t *testing.T) {
+	dir := t.TempDir()
+	writeImage(t, filepath.Join(dir, "red.png"), solid(4, 4, red))
+	writeFile(t, filepath.Join(dir, "text.png"), []byte("hello"))
+	shape := ImageShape{3, 2, 2}
+	job := func(name string) decodeJob { return decodeJob{image: name, path: filepath.Join(dir, name)} }
+	for _, workers := range []int{0, 1, 2, 16} {
+		pixels := make([]float32, 4*shape.Size())
+		if errs := decodeAll([]decodeJob{job("red.png"), job("red.png")}, shape, pixels[:2*shape.Size()], workers); errs != nil {
+			t.Fatalf("%d workers: all decode, yet errors %v", workers, errs)
+		}
+		errs := decodeAll([]decodeJob{job("gone.png"), job("red.png"), job("text.png"), job("red.png")}, shape, pixels, workers)
+		if len(errs) != 4 || errs[1] != nil || errs[3] != nil || errs[0] == nil || errs[2] == nil ||
+			!strings.HasPrefix(errs[0].Error(), "image gone.png: ") || !strings.Contains(errs[2].Error(), "text.png: not an image") {
+			t.Fatalf("%d workers: errors %v, want jobs 0 and 2 to fail", workers, errs)
+		}
+		if want := planes(shape, 1, 0, 0); !slices.Equal(pixels[shape.Size():2*shape.Size()], want) || !slices.Equal(pixels[3*shape.Size():], want) {
+			t.Errorf("%d workers: the images after a failure are not decoded", workers)
 		}
 	}
 }

@@ -7,9 +7,6 @@ import (
 	"text/tabwriter"
 )
 
-// maxSkipsShown is how many skipped lines WriteInspection lists in full.
-const maxSkipsShown = 10
-
 // Cooccurrence counts images labelled in both groups: counts[i][j] = images with value i of group g and value j of group h.
 // It panics if g or h is not a group index (see GroupIndex).
 func (a *Attributes) Cooccurrence(g, h int) [][]int {
@@ -26,10 +23,12 @@ func (a *Attributes) Cooccurrence(g, h int) [][]int {
 	return counts
 }
 
-// WriteInspection writes a plain-text data report: per group, images per value and the unlabelled count; the
-// skipped lines with reasons (count, and the first 10 in full); and, when both names are non-empty, the
-// co-occurrence table of groups g1 and g2 (rows g1 values, columns g2 values, aligned with text/tabwriter).
-// r may be nil (no line counts, no skipped lines). Naming only one of g1, g2, or a group a does not have, is an error.
+// WriteInspection writes a plain-text data report: the line counts and the labels ignored by prefix
+// (`ignored labels: colour_ on 12 lines, ...`, when there are any); per group, images per value and the
+// unlabelled count; every skipped line with its reason; and, when both names are
+// non-empty, the co-occurrence table of groups g1 and g2 (rows g1 values, columns g2 values, aligned with
+// text/tabwriter). r may be nil (no line counts, no ignored labels, no skipped lines). Naming only one of g1,
+// g2, or a group a does not have, is an error.
 func WriteInspection(w io.Writer, a *Attributes, r *LoadReport, g1, g2 string) error {
 	gi, hi := -1, -1
 	if (g1 == "") != (g2 == "") {
@@ -49,6 +48,9 @@ func WriteInspection(w io.Writer, a *Attributes, r *LoadReport, g1, g2 string) e
 	fmt.Fprintf(tw, "%s: %d images of %d×%d×%d\n", a.Name, a.Len(), a.Channels, a.Height, a.Width)
 	if r != nil {
 		fmt.Fprintf(tw, "%d data lines, %d images kept, %d lines skipped\n", r.Lines, r.Kept, len(r.Skipped))
+		if len(r.Ignored) > 0 {
+			fmt.Fprintf(tw, "%s\n", ignoredList(r.Ignored))
+		}
 	}
 	for _, g := range a.Groups {
 		counts := make([]int, len(g.Values))
@@ -69,11 +71,12 @@ func WriteInspection(w io.Writer, a *Attributes, r *LoadReport, g1, g2 string) e
 	}
 	if r != nil {
 		fmt.Fprintf(tw, "\nskipped lines: %d\n", len(r.Skipped))
-		for _, s := range r.Skipped[:min(len(r.Skipped), maxSkipsShown)] {
-			fmt.Fprintf(tw, "  line %d: %s: %s\n", s.Line, s.Image, s.Reason)
-		}
-		if n := len(r.Skipped) - maxSkipsShown; n > 0 {
-			fmt.Fprintf(tw, "  ... and %d more\n", n)
+		for _, s := range r.Skipped {
+			if s.Line > 0 {
+				fmt.Fprintf(tw, "  line %d: %s: %s\n", s.Line, s.Image, s.Reason)
+			} else { // a source without lines (an image folder)
+				fmt.Fprintf(tw, "  %s: %s\n", s.Image, s.Reason)
+			}
 		}
 	}
 	if gi >= 0 {

@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 )
 
 func TestCooccurrence(t *testing.T) {
-	a, _, err := ReadSeedCSV(attrCSV, attrImages, attrGroups, ImageShape{1, 1, 1}, 1)
+	a, _, err := ReadSeedCSV(attrCSV, attrImages, attrGroups, ImageShape{1, 1, 1}, LoadOptions{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +31,7 @@ func TestCooccurrence(t *testing.T) {
 }
 
 func TestWriteInspection(t *testing.T) {
-	a, r, err := ReadSeedCSV(attrCSV, attrImages, attrGroups, ImageShape{3, 4, 4}, 1)
+	a, r, err := ReadSeedCSV(attrCSV, attrImages, attrGroups, ImageShape{3, 4, 4}, LoadOptions{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,25 +65,25 @@ func TestWriteInspection(t *testing.T) {
 	}
 }
 
-func TestWriteInspectionListsTenSkips(t *testing.T) {
+// TestWriteInspectionListsEverySkip checks that no skipped line goes unlisted, and that a
+// line-less skip (an image of a folder) is named by its image.
+func TestWriteInspectionListsEverySkip(t *testing.T) {
 	a := &Attributes{Name: "x.csv", Channels: 1, Height: 1, Width: 1, Pixels: []float32{0}, Files: []string{"a.png"},
 		Groups: []Group{{Name: "c", Values: []string{"v"}, Labels: []int{0}}}}
 	r := &LoadReport{Source: "x.csv", Lines: 13, Kept: 1}
 	for i := range 12 {
 		r.Skipped = append(r.Skipped, Skip{Line: i + 2, Image: fmt.Sprintf("s%d.png", i), Reason: "why"})
 	}
+	r.Skipped = append(r.Skipped, Skip{Image: "dress/broken.png", Reason: "bad png"})
 	var b bytes.Buffer
 	if err := WriteInspection(&b, a, r, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"skipped lines: 12\n", "  line 11: s9.png: why\n", "  ... and 2 more\n"} {
+	for _, want := range []string{"skipped lines: 13\n", "  line 11: s9.png: why\n", "  line 13: s11.png: why\n", "  dress/broken.png: bad png\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
-	}
-	if strings.Contains(out, "s10.png") {
-		t.Errorf("report lists an 11th skipped line:\n%s", out)
 	}
 }
 
@@ -92,7 +93,7 @@ type failingWriter struct{}
 func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestWriteInspectionErrors(t *testing.T) {
-	a, r, err := ReadSeedCSV(attrCSV, attrImages, attrGroups, ImageShape{1, 1, 1}, 1)
+	a, r, err := ReadSeedCSV(attrCSV, attrImages, attrGroups, ImageShape{1, 1, 1}, LoadOptions{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,5 +112,41 @@ func TestWriteInspectionErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 			t.Errorf("WriteInspection(%q, %q): error %v, want one saying %q", tt.g1, tt.g2, err, tt.wantErr)
 		}
+	}
+}
+
+func TestWriteInspectionIgnoredLabelsAndBadLines(t *testing.T) {
+	a, r, err := ReadSeedCSV(attrDirty, attrImages, attrGroups, ImageShape{1, 1, 1}, LoadOptions{SkipBadLines: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := WriteInspection(&b, a, r, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"dirty.csv: 4 images of 1×1×1\n13 data lines, 4 images kept, 9 lines skipped\n" +
+			"ignored labels: clothing_categroy_ on 1 line, colour_ on 4 lines, hat on 1 line, sleevelength_ on 1 line\n",
+		"\nskipped lines: 9\n  line 3: blue.jpg: no comma between image and labels",
+		"  line 5: : empty image field\n",
+		"  line 8: nothere.png: image nothere.png: " + filepath.Join(attrImages, "nothere.png") + ": missing image file\n",
+		"  line 10: grey.png: 2 labels in group major_color: red, gray\n",
+		"  line 14: truncated.png: image truncated.png: ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	// Nothing ignored, no line about it.
+	if a, r, err = ReadSeedCSV(attrCSV, attrImages, attrGroups, ImageShape{1, 1, 1}, LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	b.Reset()
+	if err := WriteInspection(&b, a, r, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "ignored") {
+		t.Errorf("report of a file without undeclared labels mentions them:\n%s", b.String())
 	}
 }

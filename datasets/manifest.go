@@ -22,17 +22,21 @@ var streetStyleColumns = []string{"id", "url", "created_time", "city_id", "month
 // `id,url,created_time,city_id,month_id,lat,long,x1,y1,x2,y2,width,height` followed by attribute columns
 // (read the header; never hard-code their order or count). An empty cell = unlabelled. The image of URL `…/ABCxxx.jpg`
 // is stored as imageDir/A/B/C/ABCxxx.jpg (first three characters of the file name as folders). The person is the
-// x1,y1,x2,y2 crop (pixels of the stored image; clamp to the image bounds; an empty crop is an error naming line).
-// GroupSpec.Prefix here is the column name (default Name). Values as in ReadSeedCSV.
+// x1,y1,x2,y2 crop (pixels of the stored image; clamp to the image bounds). GroupSpec.Prefix here is the column
+// name (default Name). Values and opts (workers, bad lines) as in ReadSeedCSV; StrictLabels has no effect here.
 //
 // Every column, the fixed ones included, is found by its header name; columns no group declares are not loaded.
 // One row is one person, so an image holding several people appears once per row, each time with its own crop;
 // Files[i] is the image's path relative to imageDir, slash-separated (`A/B/C/ABCxxx.jpg`). Fractional box
-// coordinates grow the box to whole pixels. Errors name the file and line: a missing column, a row whose field
-// count differs from the header's, a URL without a file name, a coordinate that is not a number, an empty crop
-// (x2 ≤ x1 or y2 ≤ y1, or a box wholly outside the image), an image that is missing or does not decode, a group
-// with no labelled image.
-func ReadStreetStyleManifest(path, imageDir string, groups []GroupSpec, shape ImageShape, workers int) (*Attributes, *LoadReport, error) {
+// coordinates grow the box to whole pixels.
+//
+// Bad lines, all found in one read and reported as by ReadSeedCSV (a *BadLinesError by default, LoadReport.Skipped
+// with opts.SkipBadLines): a row whose field count differs from the header's, a URL without a file name, a
+// coordinate that is not a number, an empty crop (x2 ≤ x1 or y2 ≤ y1, or a box wholly outside the image), an image
+// that is missing or does not decode. Plain errors, naming the file (and line): an unreadable file, a CSV syntax
+// error, an empty file, a missing or repeated header column, no column for a declared group, bad group
+// declarations or shape, no rows left, a group with no labelled image.
+func ReadStreetStyleManifest(path, imageDir string, groups []GroupSpec, shape ImageShape, opts LoadOptions) (*Attributes, *LoadReport, error) {
 	specs, f, r, err := openLabels(path, groups, "", shape)
 	if err != nil {
 		return nil, nil, err
@@ -76,6 +80,7 @@ func ReadStreetStyleManifest(path, imageDir string, groups []GroupSpec, shape Im
 
 	report := &LoadReport{Source: path}
 	var rows []labelledRow
+	var bad []Skip
 	for {
 		rec, line, err := readRecord(r, path)
 		if err == io.EOF {
@@ -86,24 +91,39 @@ func ReadStreetStyleManifest(path, imageDir string, groups []GroupSpec, shape Im
 		}
 		report.Lines++
 		if len(rec) != len(header) {
-			return nil, nil, fmt.Errorf("%s:%d: %d fields, the header has %d", path, line, len(rec), len(header))
+			img := ""
+			if i := col["url"]; i < len(rec) {
+				img = strings.TrimSpace(rec[i])
+			}
+			bad = append(bad, Skip{Line: line, Image: img, Reason: fmt.Sprintf("%d fields, the header has %d", len(rec), len(header))})
+			continue
 		}
-		rel, err := streetStyleFile(strings.TrimSpace(rec[col["url"]]))
+		img := strings.TrimSpace(rec[col["url"]])
+		var problems []string
+		rel, err := streetStyleFile(img)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s:%d: %w", path, line, err)
+			problems = append(problems, err.Error())
+		} else {
+			img = rel
 		}
 		var box [4]float64
+		numbers := true
 		for k, name := range []string{"x1", "y1", "x2", "y2"} {
 			cell := strings.TrimSpace(rec[col[name]])
 			v, err := strconv.ParseFloat(cell, 64)
 			if err != nil || math.IsNaN(v) || math.Abs(v) > 1<<30 {
-				return nil, nil, fmt.Errorf("%s:%d: %s = %q is not a pixel coordinate", path, line, name, cell)
+				problems = append(problems, fmt.Sprintf("%s = %q is not a pixel coordinate", name, cell))
+				numbers = false
 			}
 			box[k] = v
 		}
-		if box[2] <= box[0] || box[3] <= box[1] {
-			return nil, nil, fmt.Errorf("%s:%d: empty crop x1,y1,x2,y2 = %g,%g,%g,%g (needs x1 < x2 and y1 < y2)",
-				path, line, box[0], box[1], box[2], box[3])
+		if numbers && (box[2] <= box[0] || box[3] <= box[1]) {
+			problems = append(problems, fmt.Sprintf("empty crop x1,y1,x2,y2 = %g,%g,%g,%g (needs x1 < x2 and y1 < y2)",
+				box[0], box[1], box[2], box[3]))
+		}
+		if len(problems) > 0 {
+			bad = append(bad, Skip{Line: line, Image: img, Reason: strings.Join(problems, "; ")})
+			continue
 		}
 		crop := image.Rect(int(math.Floor(box[0])), int(math.Floor(box[1])), int(math.Ceil(box[2])), int(math.Ceil(box[3])))
 		row := labelledRow{job: decodeJob{line: line, image: rel, path: filepath.Join(imageDir, filepath.FromSlash(rel)), crop: crop},
@@ -113,7 +133,7 @@ func ReadStreetStyleManifest(path, imageDir string, groups []GroupSpec, shape Im
 		}
 		rows = append(rows, row)
 	}
-	return assemble(path, rows, specs, shape, workers, report)
+	return assemble(path, rows, bad, specs, shape, opts, report)
 }
 
 // streetStyleFile maps an image URL `…/ABCxxx.jpg` to its stored path `A/B/C/ABCxxx.jpg`.

@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"encoding/csv"
+	"errors"
 	"image"
 	"os"
 	"path/filepath"
@@ -16,7 +17,7 @@ var fixtureCrops = []image.Rectangle{image.Rect(0, 0, 8, 12), image.Rect(8, 0, 1
 
 func TestReadStreetStyleManifest(t *testing.T) {
 	shape := ImageShape{3, 4, 4}
-	a, r, err := ReadStreetStyleManifest(attrManifest, attrStreetStyle, attrGroups, shape, 3)
+	a, r, err := ReadStreetStyleManifest(attrManifest, attrStreetStyle, attrGroups, shape, LoadOptions{Workers: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func TestReadStreetStyleManifest(t *testing.T) {
 
 	// Declared values and a group named apart from its column.
 	a, _, err = ReadStreetStyleManifest(attrManifest, attrStreetStyle,
-		[]GroupSpec{{Name: "hat", Prefix: "wearing_hat", Values: []string{"Yes"}}, {Name: "major_color", Values: []string{"White", "Red"}}}, shape, 1)
+		[]GroupSpec{{Name: "hat", Prefix: "wearing_hat", Values: []string{"Yes"}}, {Name: "major_color", Values: []string{"White", "Red"}}}, shape, LoadOptions{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,11 +85,11 @@ func TestReadStreetStyleManifestColumnOrder(t *testing.T) {
 	writeFile(t, path, []byte(b.String()))
 
 	shape := ImageShape{1, 3, 5}
-	want, _, err := ReadStreetStyleManifest(attrManifest, attrStreetStyle, attrGroups, shape, 1)
+	want, _, err := ReadStreetStyleManifest(attrManifest, attrStreetStyle, attrGroups, shape, LoadOptions{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, r, err := ReadStreetStyleManifest(path, attrStreetStyle, attrGroups, shape, 4)
+	got, r, err := ReadStreetStyleManifest(path, attrStreetStyle, attrGroups, shape, LoadOptions{Workers: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func TestReadStreetStyleManifestFractionalBoxes(t *testing.T) {
 		"2,http://example.invalid/y/def456.png,,,,,,0,2.5,8,3.5,8,6,White\n"
 	path := filepath.Join(t.TempDir(), "streetstyle27k.manifest")
 	writeFile(t, path, []byte(content))
-	a, _, err := ReadStreetStyleManifest(path, attrStreetStyle, []GroupSpec{{Name: "major_color"}}, ImageShape{3, 3, 4}, 1)
+	a, _, err := ReadStreetStyleManifest(path, attrStreetStyle, []GroupSpec{{Name: "major_color"}}, ImageShape{3, 3, 4}, LoadOptions{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func TestReadStreetStyleManifestErrors(t *testing.T) {
 			if g == nil {
 				g = groups
 			}
-			_, _, err := ReadStreetStyleManifest(path, dir, g, ImageShape{3, 2, 2}, 2)
+			_, _, err := ReadStreetStyleManifest(path, dir, g, ImageShape{3, 2, 2}, LoadOptions{Workers: 2})
 			if err == nil {
 				t.Fatalf("no error, want one saying %q", tt.wantErr)
 			}
@@ -199,4 +200,77 @@ func TestReadStreetStyleManifestErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestReadStreetStyleManifestBadLines(t *testing.T) {
+	dir := t.TempDir()
+	for name, img := range attrFixtureFiles {
+		if strings.HasPrefix(name, "streetstyle/") {
+			writeImage(t, filepath.Join(dir, strings.TrimPrefix(name, "streetstyle/")), img)
+		}
+	}
+	jpg := encodeImage(t, "x.jpg", twoTone(32, 32, red, blue, false))
+	os.MkdirAll(filepath.Join(dir, "t", "r", "u"), 0o755)
+	writeFile(t, filepath.Join(dir, "t", "r", "u", "truncated.jpg"), jpg[:len(jpg)/2])
+
+	const header = "id,url,created_time,city_id,month_id,lat,long,x1,y1,x2,y2,width,height,major_color,sleeve_length,clothing_category,wearing_hat\n"
+	row := func(url, box, attrs string) string {
+		return "7," + url + ",2014-07-12 18:03:21.000000,14,7,40.7589,-73.9851," + box + ",16,12," + attrs + "\n"
+	}
+	const abc, def = "http://example.invalid/x/abc123.jpg", "http://example.invalid/y/def456.png"
+	content := header +
+		row(abc, "0,0,8,12", "Red,Short sleeve,T-shirt,No") + // 2
+		row(abc, "0,0,eight,12", "Red,,Dress,No") + // 3: not a number
+		row(abc, "8,0,8,12", "Red,,Dress,No") + // 4: empty crop
+		row("http://example.invalid/x/zzz999.jpg", "0,0,8,12", "Red,,Dress,No") + // 5: missing image
+		row(def, "0,0,8,3", "White,Long sleeve,,Yes") + // 6
+		row(abc, "0,0,8,12", "Red,T-shirt,No") + // 7: a field short
+		row("http://example.invalid/", "0,0,8,12", "Red,,Dress,No") + // 8: no file name
+		row(abc, "100,0,120,12", "Red,,Dress,No") + // 9: crop outside the image
+		row("http://example.invalid/x/truncated.jpg", "0,0,8,12", "Red,,Dress,No") + // 10: truncated image
+		row("http://example.invalid/", "NaN,0,8,-inf", "Red,,Dress,No") + // 11: three problems
+		row(abc, "8,0,16,12", "Blue,,Dress,") // 12
+	path := filepath.Join(t.TempDir(), "streetstyle27k.manifest")
+	writeFile(t, path, []byte(content))
+	want := []Skip{
+		{3, "a/b/c/abc123.jpg", `x2 = "eight" is not a pixel coordinate`},
+		{4, "a/b/c/abc123.jpg", "empty crop x1,y1,x2,y2 = 8,0,8,12 (needs x1 < x2 and y1 < y2)"},
+		{5, "z/z/z/zzz999.jpg", "image z/z/z/zzz999.jpg: " + filepath.Join(dir, "z", "z", "z", "zzz999.jpg") + ": missing image file"},
+		{7, abc, "16 fields, the header has 17"},
+		{8, "http://example.invalid/", `url "http://example.invalid/" names no image file of at least 3 characters`},
+		{9, "a/b/c/abc123.jpg", "image a/b/c/abc123.jpg: " + filepath.Join(dir, "a", "b", "c", "abc123.jpg") + ": crop (100,0)-(120,12) lies outside the 16×12 image"},
+		{10, "t/r/u/truncated.jpg", "image t/r/u/truncated.jpg: " + filepath.Join(dir, "t", "r", "u", "truncated.jpg") + ": truncated or corrupt JPEG image: unexpected EOF"},
+		{11, "http://example.invalid/", `url "http://example.invalid/" names no image file of at least 3 characters; x1 = "NaN" is not a pixel coordinate; y2 = "-inf" is not a pixel coordinate`},
+	}
+	groups := []GroupSpec{{Name: "clothing_category"}, {Name: "wearing_hat"}}
+	shape := ImageShape{3, 2, 2}
+
+	_, _, err := ReadStreetStyleManifest(path, dir, groups, shape, LoadOptions{Workers: 3})
+	bl, ok := errors.AsType[*BadLinesError](err)
+	if !ok {
+		t.Fatalf("error %v, want a *BadLinesError", err)
+	}
+	if got := skipLines(bl.Lines); !slices.Equal(got, []int{3, 4, 5, 7, 8, 9, 10, 11}) {
+		t.Errorf("bad lines %v, want 3, 4, 5, 7-11", got)
+	}
+	if bl.Source != path || !slices.Equal(bl.Lines, want) {
+		t.Errorf("error of %s lists\n%+v\nwant\n%+v", bl.Source, bl.Lines, want)
+	}
+
+	a, r, err := ReadStreetStyleManifest(path, dir, groups, shape, LoadOptions{Workers: 3, SkipBadLines: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wantReport := (&LoadReport{Source: path, Lines: 11, Kept: 3, Skipped: want}); !reflect.DeepEqual(r, wantReport) {
+		t.Errorf("report\n%+v\nwant\n%+v", r, wantReport)
+	}
+	if want := []string{"a/b/c/abc123.jpg", "d/e/f/def456.png", "a/b/c/abc123.jpg"}; !slices.Equal(a.Files, want) {
+		t.Errorf("files %q, want %q", a.Files, want)
+	}
+	checkGroups(t, a, []Group{
+		{"clothing_category", []string{"Dress", "T-shirt"}, []int{1, Unlabelled, 0}},
+		{"wearing_hat", []string{"No", "Yes"}, []int{0, 1, Unlabelled}},
+	})
+	checkLoaded(t, a, r, shape.Size())
+	checkPixels(t, a, dir, []image.Rectangle{image.Rect(0, 0, 8, 12), image.Rect(0, 0, 8, 3), image.Rect(8, 0, 16, 12)})
 }

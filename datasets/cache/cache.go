@@ -29,7 +29,7 @@ import (
 // SHA-256 over everything before it.
 const (
 	cacheMagic    = "RELNETDS"
-	cacheVersion  = 1 // bump when cacheHeader, datasets.Group, datasets.LoadReport or datasets.Skip change
+	cacheVersion  = 2 // bump when cacheHeader, datasets.Group, datasets.LoadReport or datasets.Skip change
 	cachePreamble = len(cacheMagic) + 4 + 4
 )
 

@@ -181,7 +181,7 @@ func TestLayout(t *testing.T) {
 	if !bytes.Equal(data, other) {
 		t.Error("portable and raw-memory encodings differ")
 	}
-	if string(data[:8]) != "RELNETDS" || binary.LittleEndian.Uint32(data[8:]) != 1 {
+	if string(data[:8]) != "RELNETDS" || binary.LittleEndian.Uint32(data[8:]) != cacheVersion {
 		t.Fatalf("preamble %q", data[:12])
 	}
 	hdrLen := int(binary.LittleEndian.Uint32(data[12:]))
@@ -396,7 +396,7 @@ func TestReadStale(t *testing.T) {
 
 // cacheAssemble builds a cache file of header and payload with a correct checksum.
 func cacheAssemble(header, payload []byte) []byte {
-	data := append([]byte("RELNETDS"), 1, 0, 0, 0)
+	data := binary.LittleEndian.AppendUint32([]byte("RELNETDS"), cacheVersion)
 	data = binary.LittleEndian.AppendUint32(data, uint32(len(header)))
 	data = append(data, header...)
 	data = append(data, payload...)
@@ -443,7 +443,7 @@ func TestReadCorrupt(t *testing.T) {
 		garbage[i] = byte(rng.Uint32())
 	}
 	badVersion := bytes.Clone(valid)
-	binary.LittleEndian.PutUint32(badVersion[8:], 2)
+	binary.LittleEndian.PutUint32(badVersion[8:], cacheVersion+1)
 	hugeHeader := bytes.Clone(valid)
 	binary.LittleEndian.PutUint32(hugeHeader[12:], math.MaxUint32)
 
@@ -457,7 +457,7 @@ func TestReadCorrupt(t *testing.T) {
 		{"empty file", nil},
 		{"garbage", garbage},
 		{"bad magic", append([]byte("RELNETDX"), valid[8:]...)},
-		{"version 2", badVersion},
+		{"another version", badVersion},
 		{"header length beyond the file", hugeHeader},
 		{"flipped byte in header", flip(16 + hdrLen/2)},
 		{"flipped byte in pixel payload", flip(len(valid) - sha256.Size - 7)},
@@ -607,7 +607,7 @@ func FuzzRead(f *testing.F) {
 	f.Add(valid)
 	f.Add(valid[:len(valid)/2])
 	f.Add([]byte{})
-	f.Add([]byte("RELNETDS\x01\x00\x00\x00\x02\x00\x00\x00{}"))
+	f.Add([]byte("RELNETDS\x02\x00\x00\x00\x02\x00\x00\x00{}"))
 	f.Add(cacheAssemble([]byte(`{"pixels":0,"report":{}}`), nil))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := filepath.Join(t.TempDir(), "c.cache")

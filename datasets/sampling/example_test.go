@@ -41,5 +41,5 @@ func ExampleSampler() {
 	// Output:
 	// episode 0: 5 support and 15 query images of 1×8×8
 	// episode 1: 5 support and 15 query images of 1×8×8
-	// episode spec 5-way 1-shot 3-query: needs 5 classes with at least Shot+Query = 4 images, but this pool of "toy" has 4 such classes
+	// toy: a 5-way 1-shot 3-query episode needs 5 classes, and this split has 4 (class 6, class 7, class 8, class 9); lower the way or give the split more classes
 }

@@ -1,17 +1,19 @@
 package sampling
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
+
+	"github.com/relnet/relnet/datasets"
 )
 
 // EpisodeSpec: N-way, K-shot, Q queries per class.
 type EpisodeSpec struct{ Way, Shot, Query int }
 
 // Validate checks Way ≥ 2, Shot ≥ 1, Query ≥ 1 and that at least Way classes of p have ≥ Shot+Query
-// images; the message names the failing field, or the classes that are too small.
+// images; the message names the failing field, or the set, the classes by name and how many
+// images each has against how many an episode needs.
 func (s EpisodeSpec) Validate(p *Pool) error {
 	switch {
 	case s.Way < 2:
@@ -25,20 +27,32 @@ func (s EpisodeSpec) Validate(p *Pool) error {
 	}
 	need := s.Shot + s.Query
 	if n := len(p.eligible(need)); n < s.Way {
-		msg := fmt.Sprintf("episode spec %s: needs %d classes with at least Shot+Query = %d images, but this pool of %q has %d such classes",
-			s.name(), s.Way, need, p.Images.Name, n)
+		if len(p.Classes) < s.Way {
+			names := make([]string, len(p.Classes))
+			for i, c := range p.Classes {
+				names[i] = className(p.Images, c)
+			}
+			return fmt.Errorf("%s: a %s episode needs %d classes, and this split has %d (%s); lower the way or give the split more classes",
+				p.Images.Name, s.name(), s.Way, len(p.Classes), strings.Join(names, ", "))
+		}
 		var small []string
 		for _, c := range p.Classes {
 			if k := len(p.ByClass[c]); k < need {
-				small = append(small, fmt.Sprintf("%d (%d images)", c, k))
+				small = append(small, fmt.Sprintf("%s (%d)", className(p.Images, c), k))
 			}
 		}
-		if small != nil {
-			msg += "; too small: " + strings.Join(small, ", ")
-		}
-		return errors.New(msg)
+		return fmt.Errorf("%s: a %s episode needs %d classes with at least %d images each (shot %d + query %d), and %d of its %d classes have that many; images of the others: %s; lower the shot or query, or give these classes more images",
+			p.Images.Name, s.name(), s.Way, need, s.Shot, s.Query, n, len(p.Classes), strings.Join(small, ", "))
 	}
 	return nil
+}
+
+// className is class c's name, or its id where the set names none.
+func className(im *datasets.Images, c int) string {
+	if c >= 0 && c < len(im.ClassNames) && im.ClassNames[c] != "" {
+		return im.ClassNames[c]
+	}
+	return fmt.Sprint(c)
 }
 
 // name formats the spec as "5-way 1-shot 19-query".

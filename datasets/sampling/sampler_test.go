@@ -25,8 +25,8 @@ func TestEpisodeSpecValidate(t *testing.T) {
 		{EpisodeSpec{2, 0, 1}, p, "Shot = 0"},
 		{EpisodeSpec{2, 1, 0}, p, "Query = 0"},
 		{EpisodeSpec{2, 1, 1}, nil, "no pool"},
-		{EpisodeSpec{3, 1, 3}, p, "needs 3 classes with at least Shot+Query = 4 images, but this pool of \"synth\" has 2 such classes; too small: 2 (3 images)"},
-		{EpisodeSpec{5, 1, 1}, p, "needs 5 classes"},
+		{EpisodeSpec{3, 1, 3}, p, "synth: a 3-way 1-shot 3-query episode needs 3 classes with at least 4 images each (shot 1 + query 3), and 2 of its 3 classes have that many; images of the others: class2 (3)"},
+		{EpisodeSpec{5, 1, 1}, p, "needs 5 classes, and this split has 3 (class0, class1, class2)"},
 	}
 	for _, tt := range tests {
 		err := tt.spec.Validate(tt.pool)

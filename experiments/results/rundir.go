@@ -22,6 +22,7 @@ const (
 	BestFile       = "best.ckpt"       // state with the best validation accuracy
 	EvalFile       = "eval.json"       // final test evaluation (EvalResult)
 	FailedFile     = "failed.json"     // the run stopped on a non-finite loss (Failure)
+	DataFile       = "data.txt"        // multi-attribute sources: the load report (images per group and value, every skipped line)
 )
 
 // PlanFile, in an experiment's directory, lists its runs in the order of its file, for

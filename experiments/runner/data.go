@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/datasets/cache"
 	"github.com/relnet/relnet/experiments/spec"
+	"github.com/relnet/relnet/internal/atomicfile"
 )
 
 // decoded is a data set as read from its files, before any split: Fashion-MNIST's two files,
@@ -48,21 +51,29 @@ const CacheDir = "data-cache"
 
 // dataKey is what a decoded set depends on: the dataset settings that reach the decoder.
 type dataKey struct {
-	Source   spec.Source
-	Dir      string               `json:",omitempty"`
-	Path     string               `json:",omitempty"`
-	Images   string               `json:",omitempty"`
-	Groups   []datasets.GroupSpec `json:",omitempty"`
-	Channels int                  `json:",omitempty"`
-	Height   int                  `json:",omitempty"`
-	Width    int                  `json:",omitempty"`
+	Source     spec.Source
+	Dir        string                `json:",omitempty"`
+	Path       string                `json:",omitempty"`
+	Images     string                `json:",omitempty"`
+	Depth      int                   `json:",omitempty"`
+	Groups     []datasets.GroupSpec  `json:",omitempty"`
+	Channels   int                   `json:",omitempty"`
+	Height     int                   `json:",omitempty"`
+	Width      int                   `json:",omitempty"`
+	BadLines   spec.BadLines         `json:",omitempty"`
+	Undeclared spec.UndeclaredLabels `json:",omitempty"`
 }
 
 func keyOf(d spec.DatasetConfig) dataKey {
 	if !d.Source.Attributes() {
 		return dataKey{Source: d.Source, Dir: fashionMNISTDir(d)}
 	}
-	return dataKey{Source: d.Source, Path: d.Path, Images: d.Images, Groups: d.Groups, Channels: d.Channels, Height: d.Height, Width: d.Width}
+	k := dataKey{Source: d.Source, Path: d.Path, Images: d.Images, Groups: d.Groups, Channels: d.Channels, Height: d.Height,
+		Width: d.Width, BadLines: d.BadLines, Undeclared: d.Undeclared}
+	if d.Source == spec.Folder {
+		k.Depth, k.Images = d.Depth, ""
+	}
+	return k
 }
 
 func (k dataKey) String() string {
@@ -122,7 +133,10 @@ func (l *Loader) loadAttributes(cfg spec.Config, key string) (*decoded, error) {
 		return nil, err
 	}
 	defer unlock()
-	cacheKey := cache.Key{Config: key, Files: []string{d.Path}, ImageDir: imageDir(d)}
+	cacheKey, err := cacheKeyOf(d, key)
+	if err != nil {
+		return nil, err
+	}
 	set, report, err := cache.Read(path, cacheKey)
 	switch {
 	case err == nil:
@@ -132,7 +146,7 @@ func (l *Loader) loadAttributes(cfg spec.Config, key string) (*decoded, error) {
 		l.logf("data: decoding again, not using the cache: %v\n", err)
 	}
 	if set, report, err = readAttributes(d); err != nil {
-		return nil, err
+		return nil, l.listBadLines(cfg, err)
 	}
 	if err := cache.Write(path, cacheKey, set, report); err != nil {
 		l.logf("data: could not write the cache (the data is loaded all the same): %v\n", err)
@@ -158,14 +172,65 @@ func lockCache(path string) (unlock func(), err error) {
 	return func() { f.Close() }, nil
 }
 
-// readAttributes decodes the multi-attribute labels file d names (seed-notebook CSV or
-// StreetStyle manifest) and its images to the configured size.
+// cacheKeyOf is what a cached set of d must match: the data settings, the labels file and its
+// images; for an image folder, every directory under its root, whose modification times
+// change when an image is added or removed.
+func cacheKeyOf(d spec.DatasetConfig, key string) (cache.Key, error) {
+	if d.Source != spec.Folder {
+		return cache.Key{Config: key, Files: []string{d.Path}, ImageDir: imageDir(d)}, nil
+	}
+	k := cache.Key{Config: key, ImageDir: d.Path}
+	err := filepath.WalkDir(d.Path, func(path string, e fs.DirEntry, err error) error {
+		if err == nil && e.IsDir() {
+			k.Files = append(k.Files, path)
+		}
+		return err
+	})
+	if err != nil {
+		return k, fmt.Errorf("dataset.path: %w", err)
+	}
+	return k, nil
+}
+
+// BadLinesFile, in an experiment's directory, lists every bad line of a data set that
+// failed to load (dataset.bad_lines = "error").
+const BadLinesFile = "bad-lines.txt"
+
+// listBadLines writes the full list of a *datasets.BadLinesError to the experiment's
+// BadLinesFile and names it in the error; other errors pass through.
+func (l *Loader) listBadLines(cfg spec.Config, err error) error {
+	var bad *datasets.BadLinesError
+	if !errors.As(err, &bad) {
+		return err
+	}
+	var b strings.Builder
+	for _, s := range bad.Lines {
+		fmt.Fprintf(&b, "%s: %s\n", s.Where(bad.Source), s.Reason)
+	}
+	path := filepath.Join(cfg.ExperimentDir(), BadLinesFile)
+	if werr := atomicfile.Write(path, []byte(b.String())); werr != nil {
+		return fmt.Errorf("%w\n(the full list could not be written: %v)", err, werr)
+	}
+	return fmt.Errorf("%w\nthe full list of %d is in %s", err, len(bad.Lines), path)
+}
+
+// readAttributes decodes the multi-attribute source d names (seed-notebook CSV, StreetStyle
+// manifest or image folder) and its images to the configured size.
 func readAttributes(d spec.DatasetConfig) (*datasets.Attributes, *datasets.LoadReport, error) {
 	shape := datasets.ImageShape{Channels: d.Channels, Height: d.Height, Width: d.Width}
-	if d.Source == spec.StreetStyle {
-		return datasets.ReadStreetStyleManifest(d.Path, imageDir(d), d.Groups, shape, runtime.NumCPU())
+	opts := datasets.LoadOptions{Workers: runtime.NumCPU(), SkipBadLines: d.BadLines == spec.BadLinesSkip,
+		StrictLabels: d.Undeclared == spec.RejectUndeclared}
+	switch d.Source {
+	case spec.StreetStyle:
+		return datasets.ReadStreetStyleManifest(d.Path, imageDir(d), d.Groups, shape, opts)
+	case spec.Folder:
+		var g datasets.GroupSpec
+		if len(d.Groups) > 0 {
+			g = d.Groups[0]
+		}
+		return datasets.ReadFolder(d.Path, d.Depth, g, shape, opts)
 	}
-	return datasets.ReadSeedCSV(d.Path, imageDir(d), d.Groups, shape, runtime.NumCPU())
+	return datasets.ReadSeedCSV(d.Path, imageDir(d), d.Groups, shape, opts)
 }
 
 // imageDir is dataset.images, by default the labels file's directory.

@@ -14,7 +14,8 @@ type session struct {
 	cfg     spec.Config
 	text    string // the resolved configuration, as config.toml and checkpoints hold it
 	dir     string
-	data    *runData
+	set     *decoded // the experiment's decoded data set
+	data    *runData // the run's samplers over it
 	learner *model.Learner
 }
 
@@ -51,6 +52,6 @@ func withSession(cfg spec.Config, loader *Loader, fn func(*session) error) error
 		if cfg.Dataset.Split == spec.ClassSplit {
 			l.Model.Scoring = model.NearestMean // the test classes have no unit in the classifier
 		}
-		return fn(&session{cfg: cfg, text: string(text), dir: cfg.RunDir(), data: data, learner: l})
+		return fn(&session{cfg: cfg, text: string(text), dir: cfg.RunDir(), set: set, data: data, learner: l})
 	})
 }

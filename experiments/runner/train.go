@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/datasets/sampling"
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/experiments/spec"
@@ -184,7 +186,23 @@ func (s *session) resume(log io.Writer) (*trainer, error) {
 	if err := atomicfile.Write(filepath.Join(s.dir, results.ConfigFile), []byte(s.text)); err != nil {
 		return nil, err
 	}
+	if err := s.writeDataReport(); err != nil {
+		return nil, err
+	}
 	return tr, results.TruncateMetrics(filepath.Join(s.dir, results.MetricsFile), tr.state.Episode)
+}
+
+// writeDataReport writes the load report of a multi-attribute data set into the run
+// directory: images per group and value, and every line the load skipped, with its reason.
+func (s *session) writeDataReport() error {
+	if s.set.attrs == nil {
+		return nil
+	}
+	var b bytes.Buffer
+	if err := datasets.WriteInspection(&b, s.set.attrs, s.set.report, "", ""); err != nil {
+		return err
+	}
+	return atomicfile.Write(filepath.Join(s.dir, results.DataFile), b.Bytes())
 }
 
 func (tr *trainer) checkpoint() string { return filepath.Join(tr.s.dir, results.CheckpointFile) }
