@@ -3,6 +3,7 @@ package datasets
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -16,6 +17,11 @@ type GroupSpec struct {
 	// Values keeps only these values (the seed notebook's `targets`); an image whose value is
 	// another one counts as unlabelled for this group. Empty: every value in the data.
 	Values []string `toml:"values"`
+	// The group's class split (dataset.split = "class" with several groups); see
+	// sampling.ClassLists. Left out: every class the other lists do not take.
+	TrainClasses ClassPatterns `toml:"train_classes"`
+	ValClasses   ClassPatterns `toml:"val_classes"`
+	TestClasses  ClassPatterns `toml:"test_classes"`
 }
 
 // Group is one exclusive attribute group of a multi-attribute set.
@@ -121,4 +127,42 @@ func (e *BadLinesError) Error() string {
 		b.WriteString("\n  " + s.Where(e.Source) + ": " + s.Reason)
 	}
 	return b.String()
+}
+
+// ClassPatterns lists classes by name, shell-style glob or integer id, as the class lists of
+// an experiment file write them (`["Armenian/*", "dress", 3]`); see sampling.ClassLists.
+type ClassPatterns []string
+
+// UnmarshalTOML takes an array of strings and integers.
+func (p *ClassPatterns) UnmarshalTOML(v any) error {
+	items, ok := v.([]any)
+	if !ok {
+		return fmt.Errorf("want an array of class names, globs or ids, got %v", v)
+	}
+	out := ClassPatterns{}
+	for _, it := range items {
+		switch x := it.(type) {
+		case string:
+			out = append(out, x)
+		case int64:
+			out = append(out, strconv.FormatInt(x, 10))
+		default:
+			return fmt.Errorf("%v: want a class name, glob or integer id", it)
+		}
+	}
+	*p = out
+	return nil
+}
+
+// MarshalTOML writes integer ids as integers and the rest as strings.
+func (p ClassPatterns) MarshalTOML() ([]byte, error) {
+	parts := make([]string, len(p))
+	for i, s := range p {
+		if _, err := strconv.Atoi(s); err == nil && !strings.HasPrefix(s, "+") {
+			parts[i] = s
+		} else {
+			parts[i] = strconv.Quote(s)
+		}
+	}
+	return []byte("[" + strings.Join(parts, ", ") + "]"), nil
 }

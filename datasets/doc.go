@@ -1,8 +1,9 @@
-// Package datasets reads labelled image sets into memory, on plain Go slices: IDX files
-// (Fashion-MNIST) into Images, and multi-attribute sources (seed-notebook CSV, StreetStyle-27K
-// manifest, image folders) into Attributes, one label column per declared exclusive group,
-// with a LoadReport of the lines left out and the labels ignored. Splits and episodes are package sampling's; the cache
-// of decoded sets is package cache's.
+// Package datasets reads labelled image sets into memory, on plain Go slices: the labelled
+// Images of one class per image, and multi-attribute sources (seed-notebook CSV,
+// StreetStyle-27K manifest, image folders) into Attributes, one label column per declared
+// exclusive group, with a LoadReport of the lines left out and the labels ignored. IDX files
+// and Fashion-MNIST are package fashionmnist's, splits and episodes package sampling's, the
+// cache of decoded sets package cache's.
 //
 // Invariants:
 //   - Pixels are float32 in [0,1], image-major, each image C×H×W; Images.Image(i) is a view,

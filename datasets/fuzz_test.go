@@ -1,7 +1,6 @@
 package datasets
 
 import (
-	"bytes"
 	"errors"
 	"image"
 	"os"
@@ -11,27 +10,6 @@ import (
 	"strings"
 	"testing"
 )
-
-// FuzzDecodeIDX: any byte stream either decodes to a payload whose size matches its
-// dimensions, or is an error; it never panics. `go test -fuzz FuzzDecodeIDX ./datasets`.
-func FuzzDecodeIDX(f *testing.F) {
-	f.Add([]byte{0, 0, 8, 1, 0, 0, 0, 2, 7, 9})
-	f.Add([]byte{0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4})
-	f.Add([]byte{0, 0, 9, 1, 0, 0, 0, 1, 5})
-	f.Fuzz(func(t *testing.T, stream []byte) {
-		dims, data, err := decodeIDX(bytes.NewReader(stream))
-		if err != nil {
-			return
-		}
-		size := 1
-		for _, d := range dims {
-			size *= d
-		}
-		if size != len(data) {
-			t.Fatalf("dimensions %v but %d payload bytes", dims, len(data))
-		}
-	})
-}
 
 // FuzzReadSeedCSV: any labels file either loads into a consistent set or is an error naming
 // the file; it never panics. A *BadLinesError names the file and lists lines in order; skipping

@@ -37,11 +37,14 @@ func TestPureGoPackagesLinkNoLibtorch(t *testing.T) {
 		"github.com/relnet/relnet/experiments/spec",
 		"github.com/relnet/relnet/experiments/results",
 		"github.com/relnet/relnet/experiments/report",
+		"github.com/relnet/relnet/experiments/rundata",
 		"github.com/relnet/relnet/model/arch",
 		"github.com/relnet/relnet/datasets",
 		"github.com/relnet/relnet/datasets/cache",
+		"github.com/relnet/relnet/datasets/fashionmnist",
 		"github.com/relnet/relnet/datasets/sampling",
 		"github.com/relnet/relnet/synth",
+		"github.com/relnet/relnet/synth/glyphs",
 	} {
 		if deps := libtorchDeps(t, pkg); len(deps) > 0 {
 			t.Errorf("%s depends on %s: keep gotch and cgo below experiments/runner", pkg, strings.Join(deps, ", "))

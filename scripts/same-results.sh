@@ -6,8 +6,9 @@
 #                                          the restructuring of issue #6
 #
 # It builds BASE_REV (in a git worktree, once per revision, under $RELNET_CACHE) and the working
-# tree, runs experiments/quickstart.toml and experiments/heads-ablation.toml with both at reduced
-# training episodes (SAME_RESULTS_EPISODES, default 300) and the full 600-episode test bank, and
+# tree, runs experiments/quickstart.toml, heads-ablation.toml (image splits) and classsplit.toml
+# (Fashion-MNIST's class split) with both at reduced training episodes (SAME_RESULTS_EPISODES,
+# default 300) and the full 600-episode test bank, and
 # compares every per-episode accuracy of every eval.json (model and pixel floor, every group and
 # the joint accuracy) for exact equality. Exit status 1 on any difference.
 set -euo pipefail
@@ -16,7 +17,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${RELNET_CACHE:-$HOME/.cache/relnet}
 base=${1:-17d7db8}
 episodes=${SAME_RESULTS_EPISODES:-300}
-experiments=(quickstart heads-ablation)
+experiments=(quickstart heads-ablation classsplit)
 
 cd "$repo"
 bash scripts/setup.sh
@@ -43,24 +44,26 @@ for e in "${experiments[@]}"; do
     "experiments/$e.toml" > "$work/exp/$e.toml"
 done
 
-# run SIDE BINARY RESULTS: every experiment with one binary, into RESULTS.
+# run SIDE BINARY RESULTS EXPERIMENT: one experiment with one binary, into RESULTS.
 run() {
-  for e in "${experiments[@]}"; do
-    echo "same-results: $1: $e, $episodes training episodes" >&2
-    "$2" run --threads 2 --results "$3" "$work/exp/$e.toml" > "$work/$1-$e.log" 2>&1 \
-      || { tail -20 "$work/$1-$e.log" >&2; exit 1; }
-  done
+  echo "same-results: $1: $4, $episodes training episodes" >&2
+  "$2" run --threads 2 --results "$3" "$work/exp/$4.toml" > "$work/$1-$4.log" 2>&1 \
+    || { tail -20 "$work/$1-$4.log" >&2; exit 1; }
 }
 # BASE_REV's results are kept: they depend only on the revision, the episodes and this machine.
 base_results=$cache/same-results/$rev/results-$episodes-$(uname -m)
-if [ ! -f "$base_results/done" ]; then
-  rm -rf "$base_results"
-  run "$rev" "$base_bin" "$base_results"
-  touch "$base_results/done"
-else
-  echo "same-results: $rev: results of an earlier check in $base_results" >&2
-fi
-run "working tree" "$work/relnet-new" "$work/new"
+for e in "${experiments[@]}"; do
+  if [ -f "$base_results/$e.done" ]; then
+    echo "same-results: $rev: $e from an earlier check in $base_results" >&2
+    continue
+  fi
+  rm -rf "$base_results/$e"
+  run "$rev" "$base_bin" "$base_results" "$e"
+  touch "$base_results/$e.done"
+done
+for e in "${experiments[@]}"; do
+  run "working tree" "$work/relnet-new" "$work/new" "$e"
+done
 
 python3 - "$base_results" "$work/new" <<'EOF'
 import json, pathlib, sys

@@ -13,6 +13,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/datasets/fashionmnist"
 	"github.com/relnet/relnet/internal/atomicfile"
 )
 
@@ -31,7 +32,7 @@ func Generate(cfg Config, fashionDir, outDir string, workers int) (*Stats, error
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	train, _, err := datasets.LoadFashionMNIST(fashionDir)
+	train, _, err := fashionmnist.Load(fashionDir)
 	if err != nil {
 		return nil, err
 	}

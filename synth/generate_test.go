@@ -20,6 +20,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/datasets/fashionmnist"
 )
 
 // fashionDir is where the tests read Fashion-MNIST: $FASHION_MNIST_DIR, else Debian's path.
@@ -31,7 +32,7 @@ func fashionDir() string {
 }
 
 var loadTrain = sync.OnceValues(func() (*datasets.Images, error) {
-	train, _, err := datasets.LoadFashionMNIST(fashionDir())
+	train, _, err := fashionmnist.Load(fashionDir())
 	return train, err
 })
 

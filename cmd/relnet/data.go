@@ -7,7 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/relnet/relnet/experiments/runner"
+	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/spec"
 )
 
@@ -38,7 +38,7 @@ var dataCommand = &cli.Command{
 					return fmt.Errorf("--cooccurrence %q: want GROUP1,GROUP2", pair)
 				}
 			}
-			return runner.Inspect(cfg, g1, g2, os.Stdout, os.Stderr)
+			return rundata.Inspect(cfg, g1, g2, os.Stdout, os.Stderr)
 		},
 	}},
 }

@@ -26,6 +26,7 @@ func main() {
 			benchCommand,
 			dataCommand,
 			synthCommand,
+			glyphsCommand,
 			compareCommand,
 			versionCommand,
 		},

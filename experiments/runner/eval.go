@@ -9,6 +9,7 @@ import (
 
 	"github.com/relnet/relnet/datasets/sampling"
 	"github.com/relnet/relnet/experiments/results"
+	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/internal/progress"
 	"github.com/relnet/relnet/layers"
@@ -18,7 +19,7 @@ import (
 // Evaluate scores the checkpoint (best.ckpt of the run when empty) on cfg's test banks,
 // writes eval.json in the run directory and returns the result.
 func Evaluate(ctx context.Context, cfg spec.Config, checkpoint string, log io.Writer) (res *results.EvalResult, err error) {
-	err = withSession(cfg, NewLoader(log), func(s *session) error {
+	err = withSession(cfg, rundata.NewLoader(log), func(s *session) error {
 		res, err = s.evaluate(ctx, checkpoint, log)
 		return err
 	})
@@ -47,10 +48,10 @@ func (s *session) evaluate(ctx context.Context, checkpoint string, log io.Writer
 		Way: e.Way, Shot: e.Shot, Query: e.Query, Seed: e.Seed, BN: string(e.BN), Trained: h.Episode, Threads: tensors.Threads()}
 	start := time.Now()
 	n := int64(e.Episodes)
-	bar := progress.New(log, "eval", 0, n*int64(len(s.data.groups)))
-	for g, name := range s.data.groups {
+	bar := progress.New(log, "eval", 0, n*int64(len(s.run.Groups)))
+	for g, name := range s.run.Groups {
 		r := results.GroupResult{Group: name}
-		for ep := range s.data.test[g].Stream(ctx, 0, n, s.cfg.Train.Workers, s.cfg.Train.Prefetch) {
+		for ep := range s.run.Test[g].Stream(ctx, 0, n, s.cfg.Train.Workers, s.cfg.Train.Prefetch) {
 			r.Model.PerEpisode = append(r.Model.PerEpisode, results.Fraction(s.queryCorrect(g, ep)))
 			r.PixelFloor.PerEpisode = append(r.PixelFloor.PerEpisode, results.Fraction(pixelFloorCorrect(ep)))
 			bar.Update(int64(g)*n+int64(len(r.Model.PerEpisode)), name)
@@ -60,7 +61,7 @@ func (s *session) evaluate(ctx context.Context, checkpoint string, log io.Writer
 		}
 		res.Groups = append(res.Groups, summarized(r))
 	}
-	if len(s.data.groups) > 1 {
+	if len(s.run.Groups) > 1 {
 		joint, err := s.evaluateJoint(ctx, n)
 		if err != nil {
 			return nil, err
@@ -91,7 +92,7 @@ func (s *session) evaluateJoint(ctx context.Context, n int64) (*results.GroupRes
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%w during the joint evaluation; nothing written", ErrInterrupted)
 		}
-		eps, ok := sampling.JointEpisodes(s.data.test, i)
+		eps, ok := sampling.JointEpisodes(s.run.Test, i)
 		if !ok {
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/relnet/relnet/experiments/results"
+	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/spec"
 )
 
@@ -84,7 +85,7 @@ func RunAll(ctx context.Context, plan []spec.Config, shard spec.Shard, log io.Wr
 			later[i] += runs[i+1].Train.Episodes
 		}
 	}
-	loader := NewLoader(log)
+	loader := rundata.NewLoader(log)
 	var failed []string
 	for i, cfg := range runs {
 		label := fmt.Sprintf("run %d/%d %s", i+1, len(runs), cfg.Experiment.Run)
@@ -120,7 +121,7 @@ func RunAll(ctx context.Context, plan []spec.Config, shard spec.Shard, log io.Wr
 }
 
 // runOne trains one run under its lock and evaluates its best checkpoint, in one session.
-func runOne(ctx context.Context, cfg spec.Config, loader *Loader, log io.Writer, st stage) error {
+func runOne(ctx context.Context, cfg spec.Config, loader *rundata.Loader, log io.Writer, st stage) error {
 	unlock, err := results.LockRun(cfg.RunDir())
 	if err != nil {
 		return err

@@ -3,7 +3,10 @@ package runner
 import (
 	"fmt"
 
+	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/spec"
+	"github.com/relnet/relnet/layers"
+	"github.com/relnet/relnet/losses"
 	"github.com/relnet/relnet/model"
 	"github.com/relnet/relnet/tensors"
 )
@@ -14,26 +17,31 @@ type session struct {
 	cfg     spec.Config
 	text    string // the resolved configuration, as config.toml and checkpoints hold it
 	dir     string
-	set     *decoded // the experiment's decoded data set
-	data    *runData // the run's samplers over it
+	set     *rundata.Decoded // the experiment's decoded data set
+	run     *rundata.Run     // the run's samplers over it
+	cooc    *losses.Cooccurrence
 	learner *model.Learner
 }
 
 // withSession gets cfg's decoded data from loader and builds the run's samplers, then, on
 // the tensor goroutine, sets libtorch up, builds the learner and calls fn with the session.
 // The learner is freed when fn returns.
-func withSession(cfg spec.Config, loader *Loader, fn func(*session) error) error {
+func withSession(cfg spec.Config, loader *rundata.Loader, fn func(*session) error) error {
 	text, err := cfg.Encode()
 	if err != nil {
 		return err
 	}
-	set, err := loader.load(cfg)
+	set, err := loader.Load(cfg)
 	if err != nil {
 		return err
 	}
-	data, err := newRunData(cfg, set)
+	run, err := rundata.New(cfg, set)
 	if err != nil {
 		return err
+	}
+	var cooc *losses.Cooccurrence
+	if run.TrainLabels != nil {
+		cooc = losses.NewCooccurrence(run.TrainLabels, run.Values, 1)
 	}
 	return tensors.Run(func() error {
 		if _, err := tensors.Device(string(cfg.Train.Device)); err != nil {
@@ -43,8 +51,9 @@ func withSession(cfg spec.Config, loader *Loader, fn func(*session) error) error
 			return err
 		}
 		mc := model.Config{Backbone: cfg.Backbone, Head: cfg.Heads.Head, Kind: cfg.Heads.Arch(), Loss: cfg.Loss.Kind,
-			Groups: data.groups, Classes: data.classes, Interaction: cfg.Heads.Interaction}
-		l, err := model.NewLearner(mc, data.shape, cfg.Train.Seed, cfg.Train.Optim)
+			Groups: run.Groups, Classes: run.Classes, Interaction: cfg.Heads.Interaction}
+		in := layers.Shape{C: int64(run.Shape.Channels), H: int64(run.Shape.Height), W: int64(run.Shape.Width)}
+		l, err := model.NewLearner(mc, in, cfg.Train.Seed, cfg.Train.Optim)
 		if err != nil {
 			return err
 		}
@@ -52,6 +61,6 @@ func withSession(cfg spec.Config, loader *Loader, fn func(*session) error) error
 		if cfg.Dataset.Split == spec.ClassSplit {
 			l.Model.Scoring = model.NearestMean // the test classes have no unit in the classifier
 		}
-		return fn(&session{cfg: cfg, text: string(text), dir: cfg.RunDir(), set: set, data: data, learner: l})
+		return fn(&session{cfg: cfg, text: string(text), dir: cfg.RunDir(), set: set, run: run, cooc: cooc, learner: l})
 	})
 }

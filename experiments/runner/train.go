@@ -13,6 +13,7 @@ import (
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/datasets/sampling"
 	"github.com/relnet/relnet/experiments/results"
+	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/internal/atomicfile"
 	"github.com/relnet/relnet/internal/procstat"
@@ -37,7 +38,7 @@ func Train(ctx context.Context, cfg spec.Config, log io.Writer) error {
 		return err
 	}
 	defer unlock()
-	return withSession(cfg, NewLoader(log), func(s *session) error { return s.train(ctx, log, stage{label: "train"}) })
+	return withSession(cfg, rundata.NewLoader(log), func(s *session) error { return s.train(ctx, log, stage{label: "train"}) })
 }
 
 // stage places one run's progress within an experiment's.
@@ -71,9 +72,9 @@ func (e *nonFiniteLoss) Error() string { return fmt.Sprintf("%v at episode %d", 
 // ctx ends the streams, and calls each hook when it is due. It returns the episodes done.
 func (s *session) loop(ctx context.Context, from int64, hooks []hook) (int64, error) {
 	t := s.cfg.Train
-	streams := make([]<-chan *sampling.Episode, len(s.data.groups))
+	streams := make([]<-chan *sampling.Episode, len(s.run.Groups))
 	for g := range streams {
-		streams[g] = s.data.train[g].Stream(ctx, from, t.Episodes-from, t.Workers, t.Prefetch)
+		streams[g] = s.run.Train[g].Stream(ctx, from, t.Episodes-from, t.Workers, t.Prefetch)
 	}
 	done := from
 	for {
@@ -83,7 +84,7 @@ func (s *session) loop(ctx context.Context, from int64, hooks []hook) (int64, er
 		}
 		i := eps[0].Index
 		var sc tensors.Scope
-		out, loss := s.learner.Step(&sc, eps, s.data.cooc, i)
+		out, loss := s.learner.Step(&sc, eps, s.cooc, i)
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			sc.Drop()
 			return done, &nonFiniteLoss{episode: i + 1, loss: loss}
@@ -193,14 +194,18 @@ func (s *session) resume(log io.Writer) (*trainer, error) {
 }
 
 // writeDataReport writes the load report of a multi-attribute data set into the run
-// directory: images per group and value, and every line the load skipped, with its reason.
+// directory: images per group and value, every line the load skipped with its reason, and in
+// a class split of several groups the images kept out of training.
 func (s *session) writeDataReport() error {
-	if s.set.attrs == nil {
+	if s.set.Attrs == nil {
 		return nil
 	}
 	var b bytes.Buffer
-	if err := datasets.WriteInspection(&b, s.set.attrs, s.set.report, "", ""); err != nil {
+	if err := datasets.WriteInspection(&b, s.set.Attrs, s.set.Report, "", ""); err != nil {
 		return err
+	}
+	if s.run.KeptOut > 0 {
+		fmt.Fprintf(&b, "\nclass split: %d images kept out of training, as another group holds one of their values out\n", s.run.KeptOut)
 	}
 	return atomicfile.Write(filepath.Join(s.dir, results.DataFile), b.Bytes())
 }
@@ -252,10 +257,10 @@ func (tr *trainer) logHooks() []hook {
 // accuracies, and saves best.ckpt when their mean improves.
 func (tr *trainer) validateHook() hook {
 	s := tr.s
-	banks := make([][]*sampling.Episode, len(s.data.groups))
+	banks := make([][]*sampling.Episode, len(s.run.Groups))
 	for g := range banks {
 		for i := range s.cfg.Train.ValEpisodes {
-			banks[g] = append(banks[g], s.data.val[g].Episode(int64(i)))
+			banks[g] = append(banks[g], s.run.Val[g].Episode(int64(i)))
 		}
 	}
 	return hook{every: s.cfg.Train.ValEvery, onStep: func(x step) error {
@@ -263,10 +268,10 @@ func (tr *trainer) validateHook() hook {
 		for g, bank := range banks {
 			acc := s.accuracy(g, bank)
 			rec.ValAcc += acc.Mean / float64(len(banks))
-			rec.ValGroups[s.data.groups[g]] = acc.Mean
+			rec.ValGroups[s.run.Groups[g]] = acc.Mean
 			name := ""
 			if len(banks) > 1 {
-				name = s.data.groups[g] + " "
+				name = s.run.Groups[g] + " "
 			}
 			fmt.Fprintf(tr.log, "\nepisode %d: validation accuracy %s%.2f ± %.2f%% (%d episodes, BN %s)", x.done, name, 100*acc.Mean, 100*acc.CI95, acc.Episodes, s.cfg.Eval.BN)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/relnet/relnet/experiments/report"
 	"github.com/relnet/relnet/experiments/results"
+	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/spec"
 )
 
@@ -35,7 +36,7 @@ workers = 2
 	}
 	cfg.Experiment.Results = dir
 	cfg.Train.Episodes = episodes
-	if _, err := os.Stat(fashionMNISTDir(cfg.Dataset)); err != nil {
+	if _, err := os.Stat(rundata.FashionMNISTDir(cfg.Dataset)); err != nil {
 		t.Fatalf("Fashion-MNIST is missing (%v): run `make setup` or set FASHION_MNIST_DIR", err)
 	}
 	return cfg
@@ -173,7 +174,7 @@ query = 1
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(d.train[0].Pool().Classes); got != 20 {
+	if got := len(d.Train[0].Pool().Classes); got != 20 {
 		t.Errorf("%d training classes, want 5 × 4 rotations = 20", got)
 	}
 	if err := Train(context.Background(), cfg, logTo(t)); err != nil {
@@ -297,10 +298,10 @@ func TestLockedRunIsNotTrainedTwice(t *testing.T) {
 
 // loadRunData decodes cfg's data set (no cache shared with other tests) and builds the run's
 // samplers.
-func loadRunData(cfg spec.Config) (*runData, error) {
-	set, err := NewLoader(nil).load(cfg)
+func loadRunData(cfg spec.Config) (*rundata.Run, error) {
+	set, err := rundata.NewLoader(nil).Load(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return newRunData(cfg, set)
+	return rundata.New(cfg, set)
 }

@@ -40,30 +40,30 @@ type ExperimentConfig struct {
 
 // DatasetConfig says which images to use and how to split and transform them.
 type DatasetConfig struct {
-	Source          Source               `toml:"source"`            // "fashion-mnist" (default), "csv" (seed notebook format), "streetstyle" (StreetStyle-27K manifest), "folder" or "synth"
-	Dir             string               `toml:"dir"`               // fashion-mnist: default $FASHION_MNIST_DIR, else /usr/share/datasets/fashion-mnist
-	Path            string               `toml:"path"`              // csv / streetstyle: the labels file; folder: its root; synth: its TOML (relative paths: to the config file)
-	Depth           int                  `toml:"depth"`             // folder: 1 (root/class/image, default) or 2 (root/a/b/image, class "a/b")
-	BadLines        BadLines             `toml:"bad_lines"`         // "error" (default): fail listing every bad line; "skip": load the rest and list them
-	Undeclared      UndeclaredLabels     `toml:"undeclared_labels"` // csv: "ignore" (default) labels no group declares, or "error"
-	Images          string               `toml:"images"`            // csv / streetstyle: image directory; default the labels file's directory
-	Channels        int                  `toml:"channels"`          // csv / streetstyle: decode to 1 (grey) or 3 (RGB) channels; default 3
-	Height          int                  `toml:"height"`            // csv / streetstyle: default 84
-	Width           int                  `toml:"width"`             // csv / streetstyle: default 84
-	Groups          []datasets.GroupSpec `toml:"groups"`            // csv / streetstyle: the exclusive attribute groups, one relation head each
-	TestFraction    float64              `toml:"test_fraction"`     // csv / streetstyle: share of images held out for testing; default 0.2
-	Split           Split                `toml:"split"`             // "image" (default) or "class"
-	SplitSeed       uint64               `toml:"split_seed"`        // seed of the image split, the same for every run of an experiment; default 1
-	ValFraction     float64              `toml:"val_fraction"`      // share of each training class's images kept for validation; default 0.1
-	TrainClasses    []int                `toml:"train_classes"`     // class split only; default [0,1,3,5,7]
-	ValClasses      []int                `toml:"val_classes"`       // class split only; default none (validate on held-out images of the training classes)
-	TestClasses     []int                `toml:"test_classes"`      // class split only; default [2,4,6,8,9]
-	Normalize       Normalize            `toml:"normalize"`         // "train" (default), "none" or "given" (Mean, Std)
-	Mean            []float64            `toml:"mean"`
-	Std             []float64            `toml:"std"`
-	RotateDeg       float64              `toml:"rotate_degrees"`   // training only: random rotation in ±degrees per image (seed notebook)
-	Rotate90        bool                 `toml:"rotate90"`         // training only: one random 0/90/180/270° rotation per episode (paper)
-	RotationClasses bool                 `toml:"rotation_classes"` // class split: each training class at 0/90/180/270° becomes four classes (Omniglot protocol)
+	Source          Source                 `toml:"source"`            // "fashion-mnist" (default), "csv" (seed notebook format), "streetstyle" (StreetStyle-27K manifest), "folder" or "synth"
+	Dir             string                 `toml:"dir"`               // fashion-mnist: default $FASHION_MNIST_DIR, else /usr/share/datasets/fashion-mnist
+	Path            string                 `toml:"path"`              // csv / streetstyle: the labels file; folder: its root; synth: its TOML (relative paths: to the config file)
+	Depth           int                    `toml:"depth"`             // folder: 1 (root/class/image, default) or 2 (root/a/b/image, class "a/b")
+	BadLines        BadLines               `toml:"bad_lines"`         // "error" (default): fail listing every bad line; "skip": load the rest and list them
+	Undeclared      UndeclaredLabels       `toml:"undeclared_labels"` // csv: "ignore" (default) labels no group declares, or "error"
+	Images          string                 `toml:"images"`            // csv / streetstyle: image directory; default the labels file's directory
+	Channels        int                    `toml:"channels"`          // csv / streetstyle: decode to 1 (grey) or 3 (RGB) channels; default 3
+	Height          int                    `toml:"height"`            // csv / streetstyle: default 84
+	Width           int                    `toml:"width"`             // csv / streetstyle: default 84
+	Groups          []datasets.GroupSpec   `toml:"groups"`            // csv / streetstyle: the exclusive attribute groups, one relation head each
+	TestFraction    float64                `toml:"test_fraction"`     // csv / streetstyle: share of images held out for testing; default 0.2
+	Split           Split                  `toml:"split"`             // "image" (default) or "class"
+	SplitSeed       uint64                 `toml:"split_seed"`        // seed of the image split, the same for every run of an experiment; default 1
+	ValFraction     float64                `toml:"val_fraction"`      // share of each training class's images kept for validation; default 0.1
+	TrainClasses    datasets.ClassPatterns `toml:"train_classes"`     // class split, one group: names, globs or ids; Fashion-MNIST default [0,1,3,5,7]
+	ValClasses      datasets.ClassPatterns `toml:"val_classes"`       // class split: default none (validate on held-out images of the training classes)
+	TestClasses     datasets.ClassPatterns `toml:"test_classes"`      // class split: Fashion-MNIST default [2,4,6,8,9]; left out: the classes train_classes leaves
+	Normalize       Normalize              `toml:"normalize"`         // "train" (default), "none" or "given" (Mean, Std)
+	Mean            []float64              `toml:"mean"`
+	Std             []float64              `toml:"std"`
+	RotateDeg       float64                `toml:"rotate_degrees"`   // training only: random rotation in ±degrees per image (seed notebook)
+	Rotate90        bool                   `toml:"rotate90"`         // training only: one random 0/90/180/270° rotation per episode (paper)
+	RotationClasses bool                   `toml:"rotation_classes"` // class split: each training class at 0/90/180/270° becomes four classes (Omniglot protocol)
 }
 
 // HeadsConfig sizes the relation heads and says how they share work.
@@ -127,7 +127,6 @@ func Default() Config {
 		Dataset: DatasetConfig{
 			Source: FashionMNIST, Split: ImageSplit, ValFraction: 0.1, TestFraction: 0.2,
 			Channels: 3, Height: 84, Width: 84,
-			TrainClasses: []int{0, 1, 3, 5, 7}, TestClasses: []int{2, 4, 6, 8, 9},
 			Normalize: NormalizeTrain, SplitSeed: 1, Depth: 1, BadLines: BadLinesError, Undeclared: IgnoreUndeclared,
 		},
 		Backbone: arch.Backbone{}.WithDefaults(),
@@ -209,8 +208,10 @@ func (d DatasetConfig) validate() error {
 		return bad("dataset.groups", "an image folder has one attribute group (its class folders); declare at most one")
 	case d.Depth != 1 && d.Depth != 2:
 		return bad("dataset.depth", "%d: want 1 (root/class/image) or 2 (root/a/b/image)", d.Depth)
-	case d.Source.Attributes() && d.Split != ImageSplit:
-		return bad("dataset.split", "source %q supports only the image split so far", d.Source)
+	case d.Split == ImageSplit && (d.TrainClasses != nil || d.ValClasses != nil || d.TestClasses != nil):
+		return bad("dataset.train_classes", "class lists split by class: set split = \"class\"")
+	case d.Split == ClassSplit && len(d.Groups) > 1 && (d.TrainClasses != nil || d.ValClasses != nil || d.TestClasses != nil):
+		return bad("dataset.train_classes", "with several groups, each [[dataset.groups]] table gives its own train_classes, val_classes and test_classes")
 	case !d.Source.Attributes() && len(d.Groups) > 0:
 		return bad("dataset.groups", "Fashion-MNIST has one label per image; groups are for csv and streetstyle sources")
 	case d.TestFraction <= 0 || d.ValFraction+d.TestFraction >= 1:

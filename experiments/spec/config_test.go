@@ -93,3 +93,26 @@ func TestErrorsCarryTheirPlaceAsData(t *testing.T) {
 		}
 	}
 }
+
+// TestClassListsTakeNamesGlobsAndIds checks the class lists: integers and strings decode,
+// encode back as written, and other values are errors at their line.
+func TestClassListsTakeNamesGlobsAndIds(t *testing.T) {
+	cfg, err := Parse("c.toml", []byte("[dataset]\nsplit = \"class\"\ntrain_classes = [0, \"dress\", \"Armenian/*\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(cfg.Dataset.TrainClasses, " "); got != "0 dress Armenian/*" || cfg.Dataset.TestClasses != nil {
+		t.Errorf("train %q, test %v", got, cfg.Dataset.TestClasses)
+	}
+	text, _ := cfg.Encode()
+	if !strings.Contains(string(text), `train_classes = [0, "dress", "Armenian/*"]`) {
+		t.Errorf("encoded:\n%s", text)
+	}
+	_, err = Parse("c.toml", []byte("[dataset]\nsplit = \"class\"\n\ntrain_classes = [1.5]\n"))
+	if err == nil || !strings.Contains(err.Error(), "c.toml:4") || !strings.Contains(err.Error(), "dataset.train_classes") {
+		t.Errorf("a float class: %v", err)
+	}
+	if _, err := Parse("c.toml", []byte("[dataset]\ntest_classes = [\"a\"]\n")); err == nil || !strings.Contains(err.Error(), `set split = "class"`) {
+		t.Errorf("class lists with the image split: %v", err)
+	}
+}

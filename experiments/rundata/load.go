@@ -1,4 +1,4 @@
-package runner
+package rundata
 
 import (
 	"crypto/sha256"
@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,16 +19,17 @@ import (
 
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/datasets/cache"
+	"github.com/relnet/relnet/datasets/fashionmnist"
 	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/internal/atomicfile"
 )
 
-// decoded is a data set as read from its files, before any split: Fashion-MNIST's two files,
+// Decoded is a data set as read from its files, before any split: Fashion-MNIST's two files,
 // or one multi-attribute set with its load report.
-type decoded struct {
+type Decoded struct {
 	fashionTrain, fashionTest *datasets.Images
-	attrs                     *datasets.Attributes
-	report                    *datasets.LoadReport
+	Attrs                     *datasets.Attributes // multi-attribute sources
+	Report                    *datasets.LoadReport // multi-attribute sources
 }
 
 // Loader decodes each data set once: runs that share a data configuration get the same
@@ -40,7 +42,7 @@ type Loader struct {
 	Log io.Writer // where cache use and load times are reported; nil: nowhere
 
 	mu   sync.Mutex
-	sets map[string]*decoded
+	sets map[string]*Decoded
 }
 
 // NewLoader returns a Loader that reports to log.
@@ -66,9 +68,13 @@ type dataKey struct {
 
 func keyOf(d spec.DatasetConfig) dataKey {
 	if !d.Source.Attributes() {
-		return dataKey{Source: d.Source, Dir: fashionMNISTDir(d)}
+		return dataKey{Source: d.Source, Dir: FashionMNISTDir(d)}
 	}
-	k := dataKey{Source: d.Source, Path: d.Path, Images: d.Images, Groups: d.Groups, Channels: d.Channels, Height: d.Height,
+	groups := slices.Clone(d.Groups)
+	for i := range groups { // a group's class split does not change what is decoded
+		groups[i].TrainClasses, groups[i].ValClasses, groups[i].TestClasses = nil, nil, nil
+	}
+	k := dataKey{Source: d.Source, Path: d.Path, Images: d.Images, Groups: groups, Channels: d.Channels, Height: d.Height,
 		Width: d.Width, BadLines: d.BadLines, Undeclared: d.Undeclared}
 	if d.Source == spec.Folder {
 		k.Depth, k.Images = d.Depth, ""
@@ -81,8 +87,8 @@ func (k dataKey) String() string {
 	return string(text)
 }
 
-// load returns cfg's decoded data set.
-func (l *Loader) load(cfg spec.Config) (*decoded, error) {
+// Load returns cfg's decoded data set.
+func (l *Loader) Load(cfg spec.Config) (*Decoded, error) {
 	key := keyOf(cfg.Dataset).String()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -90,20 +96,20 @@ func (l *Loader) load(cfg spec.Config) (*decoded, error) {
 		return d, nil
 	}
 	start := time.Now()
-	var d *decoded
+	var d *Decoded
 	var err error
 	if cfg.Dataset.Source.Attributes() {
 		d, err = l.loadAttributes(cfg, key)
 	} else {
-		d = &decoded{}
-		d.fashionTrain, d.fashionTest, err = datasets.LoadFashionMNIST(fashionMNISTDir(cfg.Dataset))
+		d = &Decoded{}
+		d.fashionTrain, d.fashionTest, err = fashionmnist.Load(FashionMNISTDir(cfg.Dataset))
 	}
 	if err != nil {
 		return nil, err
 	}
 	l.logf("data: %s loaded in %.2f s\n", cfg.Dataset.Source, time.Since(start).Seconds())
 	if l.sets == nil {
-		l.sets = map[string]*decoded{}
+		l.sets = map[string]*Decoded{}
 	}
 	l.sets[key] = d
 	return d, nil
@@ -117,7 +123,7 @@ func (l *Loader) logf(format string, args ...any) {
 
 // loadAttributes reads a multi-attribute set from its cache file when that is valid, else
 // from its labels file and images, and then writes the cache.
-func (l *Loader) loadAttributes(cfg spec.Config, key string) (*decoded, error) {
+func (l *Loader) loadAttributes(cfg spec.Config, key string) (*Decoded, error) {
 	d := cfg.Dataset
 	if d.Source == spec.Synthetic {
 		var err error
@@ -141,7 +147,7 @@ func (l *Loader) loadAttributes(cfg spec.Config, key string) (*decoded, error) {
 	switch {
 	case err == nil:
 		l.logf("data: %d decoded images read from the cache %s\n", set.Len(), path)
-		return &decoded{attrs: set, report: report}, nil
+		return &Decoded{Attrs: set, Report: report}, nil
 	case !errors.Is(err, os.ErrNotExist):
 		l.logf("data: decoding again, not using the cache: %v\n", err)
 	}
@@ -151,7 +157,7 @@ func (l *Loader) loadAttributes(cfg spec.Config, key string) (*decoded, error) {
 	if err := cache.Write(path, cacheKey, set, report); err != nil {
 		l.logf("data: could not write the cache (the data is loaded all the same): %v\n", err)
 	}
-	return &decoded{attrs: set, report: report}, nil
+	return &Decoded{Attrs: set, Report: report}, nil
 }
 
 // lockCache takes the cache file's lock (an flock on path.lock), waiting while another
@@ -241,8 +247,8 @@ func imageDir(d spec.DatasetConfig) string {
 	return filepath.Dir(d.Path)
 }
 
-// fashionMNISTDir resolves dataset.dir.
-func fashionMNISTDir(d spec.DatasetConfig) string {
+// FashionMNISTDir resolves dataset.dir.
+func FashionMNISTDir(d spec.DatasetConfig) string {
 	if d.Dir != "" {
 		return d.Dir
 	}
@@ -260,9 +266,9 @@ func Inspect(cfg spec.Config, g1, g2 string, w, log io.Writer) error {
 	if !cfg.Dataset.Source.Attributes() {
 		return fmt.Errorf("data inspect reads multi-attribute sources (csv, streetstyle, synth); %q has one label per image", cfg.Dataset.Source)
 	}
-	d, err := NewLoader(log).load(cfg)
+	d, err := NewLoader(log).Load(cfg)
 	if err != nil {
 		return err
 	}
-	return datasets.WriteInspection(w, d.attrs, d.report, g1, g2)
+	return datasets.WriteInspection(w, d.Attrs, d.Report, g1, g2)
 }

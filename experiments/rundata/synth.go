@@ -1,4 +1,4 @@
-package runner
+package rundata
 
 import (
 	"errors"
@@ -49,7 +49,7 @@ func synthesize(d spec.DatasetConfig, dataRoot string) (spec.DatasetConfig, erro
 		return d, fmt.Errorf("synthetic data: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	if _, err := synth.Generate(sc, fashionMNISTDir(d), tmp, 0); err != nil {
+	if _, err := synth.Generate(sc, FashionMNISTDir(d), tmp, 0); err != nil {
 		return d, err
 	}
 	if generated(out, sc) { // another run sharing the directory was quicker

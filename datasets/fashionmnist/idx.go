@@ -1,4 +1,6 @@
-package datasets
+// Package fashionmnist reads IDX files and the Fashion-MNIST set (Debian's
+// dataset-fashion-mnist, .gz or raw) into labelled image sets.
+package fashionmnist
 
 import (
 	"bufio"

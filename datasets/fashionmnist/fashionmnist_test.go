@@ -1,4 +1,4 @@
-package datasets
+package fashionmnist
 
 import (
 	"os"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/relnet/relnet/datasets"
 )
 
 // fashionFiles maps each Fashion-MNIST file name to its IDX content: 5 train and 3 test images of 2×3.
@@ -27,11 +29,11 @@ func writeFashion(t *testing.T, files map[string][]byte) string {
 	return dir
 }
 
-func TestLoadFashionMNIST(t *testing.T) {
+func TestLoad(t *testing.T) {
 	dir := writeFashion(t, fashionFiles())
 	// A raw file beside the .gz one must be ignored: its labels would differ.
 	writeFile(t, filepath.Join(dir, "t10k-labels-idx1-ubyte"), idxBytes([]int{3}, []byte{0, 0, 0}))
-	train, test, err := LoadFashionMNIST(dir)
+	train, test, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +77,7 @@ func TestLoadFashionMNISTErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			files := fashionFiles()
 			tt.edit(files)
-			_, _, err := LoadFashionMNIST(writeFashion(t, files))
+			_, _, err := Load(writeFashion(t, files))
 			if err == nil {
 				t.Fatalf("no error, want one saying %q", tt.wantErr)
 			}
@@ -96,12 +98,12 @@ func TestLoadFashionMNISTReal(t *testing.T) {
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("no Fashion-MNIST at %s (set FASHION_MNIST_DIR or apt-get install dataset-fashion-mnist): %v", dir, err)
 	}
-	train, test, err := LoadFashionMNIST(dir)
+	train, test, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
-		im       *Images
+		im       *datasets.Images
 		n, every int
 	}{{train, 60000, 6000}, {test, 10000, 1000}} {
 		if tt.im.Len() != tt.n || tt.im.Channels != 1 || tt.im.Height != 28 || tt.im.Width != 28 {

@@ -1,4 +1,4 @@
-package datasets
+package fashionmnist
 
 import (
 	"flag"
@@ -66,8 +66,8 @@ func TestReadIDXMissingFile(t *testing.T) {
 
 // The committed fixtures: three 4×4 images (image k, pixel p has value 16k+p) and their labels.
 var (
-	fixtureImagesPath = filepath.Join("..", "testdata", "idx", "tiny-images-idx3-ubyte.gz")
-	fixtureLabelsPath = filepath.Join("..", "testdata", "idx", "tiny-labels-idx1-ubyte.gz")
+	fixtureImagesPath = filepath.Join("..", "..", "testdata", "idx", "tiny-images-idx3-ubyte.gz")
+	fixtureLabelsPath = filepath.Join("..", "..", "testdata", "idx", "tiny-labels-idx1-ubyte.gz")
 	fixtureLabels     = []byte{7, 0, 9}
 )
 

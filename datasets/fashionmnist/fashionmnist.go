@@ -1,4 +1,4 @@
-package datasets
+package fashionmnist
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/relnet/relnet/datasets"
 )
 
 // fashionMNISTClasses are the Fashion-MNIST class names, indexed by label.
@@ -14,12 +16,12 @@ var fashionMNISTClasses = []string{
 	"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 }
 
-// LoadFashionMNIST reads train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,
+// Load reads train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,
 // t10k-labels-idx1-ubyte from dir, each as NAME.gz or NAME (prefer .gz when both). Errors: missing file (say which
 // and mention FASHION_MNIST_DIR / `apt-get install dataset-fashion-mnist`), image/label count mismatch, label ≥ 10.
 // ClassNames: T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt, Sneaker, Bag, Ankle boot. Channels=1;
 // Height and Width come from the files (28×28 for the real set) and must agree between train and test.
-func LoadFashionMNIST(dir string) (train, test *Images, err error) {
+func Load(dir string) (train, test *datasets.Images, err error) {
 	train, err = loadFashionMNISTPart(dir, "train", "train-images-idx3-ubyte", "train-labels-idx1-ubyte")
 	if err != nil {
 		return nil, nil, err
@@ -34,8 +36,8 @@ func LoadFashionMNIST(dir string) (train, test *Images, err error) {
 	return train, test, nil
 }
 
-// loadFashionMNISTPart reads one images file and its labels file into an Images named fashion-mnist/part.
-func loadFashionMNISTPart(dir, part, imagesName, labelsName string) (*Images, error) {
+// loadFashionMNISTPart reads one images file and its labels file into a datasets.Images named fashion-mnist/part.
+func loadFashionMNISTPart(dir, part, imagesName, labelsName string) (*datasets.Images, error) {
 	imagesPath, err := findIDX(dir, imagesName)
 	if err != nil {
 		return nil, err
@@ -61,7 +63,7 @@ func loadFashionMNISTPart(dir, part, imagesName, labelsName string) (*Images, er
 	if dims[0] != labelDims[0] {
 		return nil, fmt.Errorf("fashion-mnist %s: %s has %d images but %s has %d labels", part, imagesPath, dims[0], labelsPath, labelDims[0])
 	}
-	im := &Images{
+	im := &datasets.Images{
 		Name: "fashion-mnist/" + part, Channels: 1, Height: dims[1], Width: dims[2],
 		Pixels: make([]float32, len(pixels)), Labels: make([]int, len(labels)),
 		ClassNames: slices.Clone(fashionMNISTClasses),

@@ -1,0 +1,76 @@
+package sampling
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestClassListsResolve(t *testing.T) {
+	names := []string{"Armenian/c01", "Armenian/c02", "Greek/c01", "Greek/c02", "Latin/c01"}
+	for _, tc := range []struct {
+		name             string
+		lists            ClassLists
+		train, val, test []int
+		wantErr          string
+	}{
+		{"globs, rest to train", ClassLists{Val: []string{"Latin/*"}, Test: []string{"Greek/*"}}, []int{0, 1}, []int{4}, []int{2, 3}, ""},
+		{"names, no val", ClassLists{Train: []string{"Armenian/c01", "Armenian/c02"}, Test: []string{"Greek/*", "Latin/c01"}}, []int{0, 1}, nil, []int{2, 3, 4}, ""},
+		{"ids", ClassLists{Train: []string{"0", "1"}, Val: []string{}, Test: []string{"4"}}, []int{0, 1}, nil, []int{4}, ""},
+		{"rest to test", ClassLists{Train: []string{"Armenian/*"}, Val: []string{}}, []int{0, 1}, nil, []int{2, 3, 4}, ""},
+		{"the same class twice in one list", ClassLists{Train: []string{"Greek/*", "Greek/c01"}, Test: []string{"Latin/*"}}, []int{2, 3}, nil, []int{4}, ""},
+		{"no match", ClassLists{Train: []string{"Armenian/*"}, Test: []string{"Cyrillic/*"}}, nil, nil, nil, `"Cyrillic/*" matches no class`},
+		{"claimed twice", ClassLists{Train: []string{"Armenian/*", "Greek/c01"}, Test: []string{"Greek/*"}}, nil, nil, nil, `claims class "Greek/c01", which train_classes already takes`},
+		{"only test given", ClassLists{Test: []string{"Greek/*"}}, []int{0, 1, 4}, nil, []int{2, 3}, ""},
+		{"neither train nor test", ClassLists{Val: []string{"Greek/*"}}, nil, nil, nil, "both left out"},
+		{"bad glob", ClassLists{Train: []string{"[x"}, Test: []string{"Greek/*"}}, nil, nil, nil, "syntax error"},
+		{"id out of range", ClassLists{Train: []string{"9"}, Test: []string{"Greek/*"}}, nil, nil, nil, `"9" matches no class`},
+	} {
+		train, val, test, err := tc.lists.Resolve(names)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%s: error %v, want %q", tc.name, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(train, tc.train) || !slices.Equal(val, tc.val) || !slices.Equal(test, tc.test) {
+			t.Errorf("%s: got %v %v %v (%v), want %v %v %v", tc.name, train, val, test, err, tc.train, tc.val, tc.test)
+		}
+	}
+}
+
+// FuzzClassListsResolve: for any patterns and names, Resolve never panics, and what it
+// returns is a partition of some of the classes: ids in range, sorted, no class in two lists.
+func FuzzClassListsResolve(f *testing.F) {
+	f.Add("a/x\na/y\nb/x", "a/*", "", "b/*", true)
+	f.Add("dress\nshirt\n0", "0", "shirt", "", false)
+	f.Fuzz(func(t *testing.T, classNames, train, val, test string, leaveOutVal bool) {
+		names := strings.Split(classNames, "\n")
+		split := func(s string) []string {
+			if s == "" {
+				return nil
+			}
+			return strings.Split(s, ",")
+		}
+		lists := ClassLists{Train: split(train), Val: split(val), Test: split(test)}
+		if !leaveOutVal && lists.Val == nil {
+			lists.Val = []string{}
+		}
+		tr, va, te, err := lists.Resolve(names)
+		if err != nil {
+			return
+		}
+		seen := map[int]bool{}
+		for _, ids := range [][]int{tr, va, te} {
+			if !slices.IsSorted(ids) {
+				t.Fatalf("unsorted %v", ids)
+			}
+			for _, c := range ids {
+				if c < 0 || c >= len(names) || seen[c] {
+					t.Fatalf("class %d out of range or in two lists: %v %v %v", c, tr, va, te)
+				}
+				seen[c] = true
+			}
+		}
+	})
+}

@@ -1,0 +1,336 @@
+package rundata
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/datasets/sampling"
+	"github.com/relnet/relnet/experiments/spec"
+)
+
+// Run is everything a run samples from: per attribute group, the train, validation and test
+// episode samplers, and the training labels the interaction loss counts co-occurrences of. It
+// is built per run (splits, normalisation and samplers are cheap) from the experiment's
+// decoded set.
+type Run struct {
+	Shape            datasets.ImageShape
+	Groups           []string
+	Classes          []int               // per group: its number of class ids
+	Train, Val, Test []*sampling.Sampler // indexed by group
+	// TrainLabels[g][i] is image i's label in group g where i is a training image, else
+	// datasets.Unlabelled; Values[g] is group g's number of values. Both nil unless the run
+	// has an interaction loss.
+	TrainLabels [][]int
+	Values      []int
+	// KeptOut counts, in a class split of several groups, the images kept out of training
+	// because another group holds one of their values out.
+	KeptOut int
+}
+
+// New splits the decoded set as cfg says and builds the samplers.
+func New(cfg spec.Config, set *Decoded) (*Run, error) {
+	if set.Attrs != nil {
+		return attributeData(cfg, set.Attrs)
+	}
+	return fashionData(cfg, set.fashionTrain, set.fashionTest)
+}
+
+// fashionData builds the single-group samplers of Fashion-MNIST.
+func fashionData(cfg spec.Config, trainIm, testIm *datasets.Images) (*Run, error) {
+	d := cfg.Dataset
+	var trainP, valP, testP *sampling.Pool
+	var err error
+	switch d.Split {
+	case spec.ImageSplit:
+		// The seed notebook's protocol: every class in training; validation images held out
+		// of the training file, test images from the separate test file.
+		trainP, valP, err = sampling.SplitByImage(trainIm, d.ValFraction, d.SplitSeed)
+		if err != nil {
+			return nil, err
+		}
+		all := make([]int, testIm.Len())
+		for i := range all {
+			all[i] = i
+		}
+		testP = sampling.NewPool(testIm, all)
+	case spec.ClassSplit:
+		all, err := datasets.Concat("fashion-mnist", trainIm, testIm)
+		if err != nil {
+			return nil, err
+		}
+		lists := classLists(d, 0)
+		if lists.Train == nil && lists.Val == nil && lists.Test == nil {
+			lists = sampling.ClassLists{Train: []string{"0", "1", "3", "5", "7"}, Test: []string{"2", "4", "6", "8", "9"}}
+		}
+		tr, va, te, err := lists.Resolve(all.ClassNames)
+		if err != nil {
+			return nil, err
+		}
+		if trainP, valP, testP, err = sampling.SplitByClass(all, tr, va, te); err != nil {
+			return nil, err
+		}
+		if trainP, valP, err = withValidation(d, trainP, valP); err != nil {
+			return nil, err
+		}
+	}
+	if valP == nil || valP.Len() == 0 {
+		return nil, fmt.Errorf("dataset.val_fraction = %g leaves no validation images", d.ValFraction)
+	}
+	im := trainP.Images
+	norm, trainAug, err := augmentations(d, trainP, im.Channels, im.Height, im.Width)
+	if err != nil {
+		return nil, err
+	}
+	out := &Run{Shape: im.ImageShape()}
+	if err := out.addGroup(cfg, "class", trainP, valP, testP, trainAug, norm); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// classLists are group g's class lists: the dataset's own for a single group, else the
+// group's table's.
+func classLists(d spec.DatasetConfig, g int) sampling.ClassLists {
+	if len(d.Groups) > 1 {
+		grp := d.Groups[g]
+		return sampling.ClassLists{Train: grp.TrainClasses, Val: grp.ValClasses, Test: grp.TestClasses}
+	}
+	return sampling.ClassLists{Train: d.TrainClasses, Val: d.ValClasses, Test: d.TestClasses}
+}
+
+// withValidation completes a class split's training pool: held-out images of the training
+// classes for validation when no validation classes were given (that tracks fitting, not
+// transfer to new classes), and each training class at four rotations with
+// dataset.rotation_classes.
+func withValidation(d spec.DatasetConfig, trainP, valP *sampling.Pool) (*sampling.Pool, *sampling.Pool, error) {
+	var err error
+	if valP == nil {
+		if trainP, valP, err = splitPool(trainP, d.ValFraction, d.SplitSeed); err != nil {
+			return nil, nil, err
+		}
+	}
+	if d.RotationClasses {
+		if trainP, err = sampling.RotationClasses(trainP); err != nil {
+			return nil, nil, err
+		}
+	}
+	return trainP, valP, nil
+}
+
+// attributeData builds one sampler triple per attribute group over a single image split:
+// every image is in train, validation or test for all its groups at once (no image leaks
+// between splits through another group).
+func attributeData(cfg spec.Config, set *datasets.Attributes) (*Run, error) {
+	d := cfg.Dataset
+	if d.Split == spec.ClassSplit {
+		return attributeClassData(cfg, set)
+	}
+	n := set.Len()
+	order := rand.New(rand.NewPCG(d.SplitSeed, 0x73706c6974)).Perm(n)
+	nTest := int(d.TestFraction * float64(n))
+	nVal := int(d.ValFraction * float64(n))
+	test, val, train := order[:nTest], order[nTest:nTest+nVal], order[nTest+nVal:]
+
+	// Normalisation statistics over the training images, whatever their labels.
+	all := &datasets.Images{Name: set.Name, Channels: set.Channels, Height: set.Height, Width: set.Width,
+		Pixels: set.Pixels, Labels: make([]int, n), ClassNames: []string{"any"}}
+	norm, trainAug, err := augmentations(d, sampling.NewPool(all, train), set.Channels, set.Height, set.Width)
+	if err != nil {
+		return nil, err
+	}
+	out := &Run{Shape: datasets.ImageShape{Channels: set.Channels, Height: set.Height, Width: set.Width}}
+	trainLabels := make([][]int, len(set.Groups))
+	values := make([]int, len(set.Groups))
+	for g, grp := range set.Groups {
+		view := set.Images(g)
+		if err := out.addGroup(cfg, grp.Name, sampling.NewPool(view, train), sampling.NewPool(view, val),
+			sampling.NewPool(view, test), trainAug, norm); err != nil {
+			return nil, err
+		}
+		trainLabels[g] = make([]int, n)
+		for i := range trainLabels[g] {
+			trainLabels[g][i] = datasets.Unlabelled
+		}
+		for _, i := range train {
+			trainLabels[g][i] = grp.Labels[i]
+		}
+		values[g] = len(grp.Values)
+	}
+	if cfg.Heads.Interaction > 0 {
+		if len(set.Groups) < 2 {
+			return nil, fmt.Errorf("heads.interaction = %g needs at least two attribute groups", cfg.Heads.Interaction)
+		}
+		out.TrainLabels, out.Values = trainLabels, values
+	}
+	return out, nil
+}
+
+// Roles of an image in a class split of several groups: test wins over validation, which wins
+// over training, so that an image with a held-out value in any group never reaches training.
+const (
+	roleTrain = iota
+	roleVal
+	roleTest
+)
+
+// attributeClassData splits every attribute group by class, each by its own lists. An image
+// takes the most held-out role of its values (test, then validation, then training), so it
+// is in one split for every group; an image whose role is not training but that has a
+// training-class value in some group is kept out of training, and runData.keptOut counts
+// them.
+func attributeClassData(cfg spec.Config, set *datasets.Attributes) (*Run, error) {
+	d := cfg.Dataset
+	n := set.Len()
+	role := make([]int, n)
+	ids := make([][3][]int, len(set.Groups)) // per group: train, val and test class ids
+	for g, grp := range set.Groups {
+		lists := classLists(d, g)
+		tr, va, te, err := lists.Resolve(grp.Values)
+		if err != nil {
+			return nil, fmt.Errorf("group %s: %w", grp.Name, err)
+		}
+		ids[g] = [3][]int{tr, va, te}
+		for i, v := range grp.Labels {
+			switch {
+			case v == datasets.Unlabelled:
+			case slices.Contains(te, v):
+				role[i] = roleTest
+			case slices.Contains(va, v):
+				role[i] = max(role[i], roleVal)
+			}
+		}
+	}
+	var trainImages []int
+	for i, r := range role {
+		if r == roleTrain {
+			trainImages = append(trainImages, i)
+		}
+	}
+	all := &datasets.Images{Name: set.Name, Channels: set.Channels, Height: set.Height, Width: set.Width,
+		Pixels: set.Pixels, Labels: make([]int, n), ClassNames: []string{"any"}}
+	norm, trainAug, err := augmentations(d, sampling.NewPool(all, trainImages), set.Channels, set.Height, set.Width)
+	if err != nil {
+		return nil, err
+	}
+	out := &Run{Shape: datasets.ImageShape{Channels: set.Channels, Height: set.Height, Width: set.Width}}
+	lost := make([]bool, n)
+	for g, grp := range set.Groups {
+		var pools [3][]int
+		for i, v := range grp.Labels {
+			for r, classes := range ids[g] {
+				if v != datasets.Unlabelled && slices.Contains(classes, v) {
+					if role[i] == r {
+						pools[r] = append(pools[r], i)
+					} else if r == roleTrain {
+						lost[i] = true
+					}
+				}
+			}
+		}
+		view := set.Images(g)
+		trainP, testP := sampling.NewPool(view, pools[roleTrain]), sampling.NewPool(view, pools[roleTest])
+		var valP *sampling.Pool
+		if len(ids[g][roleVal]) > 0 {
+			valP = sampling.NewPool(view, pools[roleVal])
+		}
+		if trainP, valP, err = withValidation(d, trainP, valP); err != nil {
+			return nil, fmt.Errorf("group %s: %w", grp.Name, err)
+		}
+		if err := out.addGroup(cfg, grp.Name, trainP, valP, testP, trainAug, norm); err != nil {
+			return nil, err
+		}
+	}
+	for _, l := range lost {
+		if l {
+			out.KeptOut++
+		}
+	}
+	return out, nil
+}
+
+// augmentations returns the normalisation every split gets and the training augmentation
+// (normalisation plus the configured rotations), checked against the image shape.
+func augmentations(d spec.DatasetConfig, train *sampling.Pool, c, h, w int) (norm, trainAug sampling.Augment, err error) {
+	switch d.Normalize {
+	case spec.NormalizeTrain:
+		norm.Mean, norm.Std = train.Stats()
+	case spec.NormalizeGiven:
+		norm.Mean, norm.Std = d.Mean, d.Std
+	}
+	trainAug = norm
+	trainAug.RotateDegrees, trainAug.Rotate90 = d.RotateDeg, d.Rotate90
+	if err := trainAug.Validate(c, h, w); err != nil {
+		return norm, trainAug, fmt.Errorf("dataset: %w", err)
+	}
+	return norm, trainAug, nil
+}
+
+// groupSeed gives group g its own episode stream; group 0 keeps the run's seed.
+func groupSeed(seed uint64, g int) uint64 { return seed + uint64(g)*0x9e3779b97f4a7c15 }
+
+// addGroup appends one attribute group's samplers.
+func (d *Run) addGroup(cfg spec.Config, name string, trainP, valP, testP *sampling.Pool, trainAug, norm sampling.Augment) error {
+	g := len(d.Groups)
+	trainSpec := sampling.EpisodeSpec{Way: cfg.Train.Way, Shot: cfg.Train.Shot, Query: cfg.Train.Query}
+	evalSpec := sampling.EpisodeSpec{Way: cfg.Eval.Way, Shot: cfg.Eval.Shot, Query: cfg.Eval.Query}
+	train, err := newSampler(name+" training", trainP, trainSpec, trainAug, groupSeed(cfg.Train.Seed, g))
+	if err != nil {
+		return err
+	}
+	val, err := newSampler(name+" validation", valP, evalSpec, norm, groupSeed(cfg.Dataset.SplitSeed+1, g))
+	if err != nil {
+		return err
+	}
+	test, err := newSampler(name+" test", testP, evalSpec, norm, groupSeed(cfg.Eval.Seed, g))
+	if err != nil {
+		return err
+	}
+	d.Groups = append(d.Groups, name)
+	d.Classes = append(d.Classes, len(trainP.Images.ClassNames))
+	d.Train, d.Val, d.Test = append(d.Train, train), append(d.Val, val), append(d.Test, test)
+	return nil
+}
+
+func newSampler(split string, p *sampling.Pool, spec sampling.EpisodeSpec, aug sampling.Augment, seed uint64) (*sampling.Sampler, error) {
+	if err := spec.Validate(p); err != nil {
+		return nil, fmt.Errorf("%s episodes: %w", split, err)
+	}
+	s, err := sampling.NewSampler(p, spec, aug, seed)
+	if err != nil {
+		return nil, fmt.Errorf("%s episodes: %w", split, err)
+	}
+	return s, nil
+}
+
+// splitPool holds out a seeded fraction of each class of p's images for validation. Images of
+// p's classes that p leaves out (held out through another group) stay out of both; the other
+// classes of the set are still shuffled, so that a single-group split draws as it always did.
+func splitPool(p *sampling.Pool, fraction float64, seed uint64) (train, val *sampling.Pool, err error) {
+	in := map[int]bool{}
+	for _, ids := range p.ByClass {
+		for _, i := range ids {
+			in[i] = true
+		}
+	}
+	masked := *p.Images
+	masked.Labels = slices.Clone(p.Images.Labels)
+	for i, l := range masked.Labels {
+		if _, ours := p.ByClass[l]; ours && !in[i] {
+			masked.Labels[i] = datasets.Unlabelled
+		}
+	}
+	t, v, err := sampling.SplitByImage(&masked, fraction, seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	keep := func(q *sampling.Pool) *sampling.Pool {
+		var idx []int
+		for _, c := range p.Classes {
+			idx = append(idx, q.ByClass[c]...)
+		}
+		return sampling.NewPool(p.Images, idx)
+	}
+	return keep(t), keep(v), nil
+}

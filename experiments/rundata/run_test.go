@@ -1,0 +1,162 @@
+package rundata
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/datasets/sampling"
+	"github.com/relnet/relnet/experiments/spec"
+)
+
+// poolImages lists the image indices of a pool.
+func poolImages(p *sampling.Pool) []int {
+	var out []int
+	for _, ids := range p.ByClass {
+		out = append(out, ids...)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// poolClasses lists the class names of a pool.
+func poolClasses(p *sampling.Pool) []string {
+	var out []string
+	for _, c := range p.Classes {
+		out = append(out, p.Images.ClassNames[c])
+	}
+	return out
+}
+
+// TestClassSplitByGlobOnADepth2Folder splits an Omniglot-like folder by alphabet: the test
+// and validation alphabets' characters never reach training, and no image is in two splits.
+func TestClassSplitByGlobOnADepth2Folder(t *testing.T) {
+	cfg, err := spec.Parse("f.toml", []byte(`
+[dataset]
+source = "folder"
+path = "glyphs"
+depth = 2
+channels = 1
+height = 28
+width = 28
+split = "class"
+test_classes = ["alphabet0[3-4]/*"]
+val_classes = ["alphabet02/*"]
+[train]
+way = 3
+query = 2
+[eval]
+way = 3
+query = 2
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set datasets.Attributes
+	set.Name, set.Channels, set.Height, set.Width = "glyphs", 1, 2, 2
+	grp := datasets.Group{Name: "class"}
+	for a := range 5 {
+		for c := range 4 {
+			grp.Values = append(grp.Values, fmt.Sprintf("alphabet%02d/character%02d", a, c))
+			for range 4 {
+				grp.Labels = append(grp.Labels, len(grp.Values)-1)
+				set.Files = append(set.Files, "x.png")
+			}
+		}
+	}
+	set.Groups = []datasets.Group{grp}
+	set.Pixels = make([]float32, set.Len()*4)
+	for i := range set.Pixels {
+		set.Pixels[i] = float32(i%7) / 7
+	}
+	d, err := attributeData(cfg, &set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	train, val, test := d.Train[0].Pool(), d.Val[0].Pool(), d.Test[0].Pool()
+	if got := poolClasses(test); len(got) != 8 || got[0] != "alphabet03/character00" || got[7] != "alphabet04/character03" {
+		t.Errorf("test classes %v", got)
+	}
+	if got := poolClasses(val); len(got) != 4 || got[0] != "alphabet02/character00" {
+		t.Errorf("validation classes %v", got)
+	}
+	if got := poolClasses(train); len(got) != 8 || got[7] != "alphabet01/character03" {
+		t.Errorf("training classes %v", got)
+	}
+	seen := map[int]string{}
+	for name, p := range map[string]*sampling.Pool{"train": train, "val": val, "test": test} {
+		for _, i := range poolImages(p) {
+			if prev, ok := seen[i]; ok {
+				t.Errorf("image %d is in %s and %s", i, prev, name)
+			}
+			seen[i] = name
+		}
+	}
+}
+
+// TestClassSplitOfSeveralGroupsKeepsHeldOutImagesOutOfTraining splits two groups by their own
+// lists: an image whose colour is held out for test never trains the category head, even if
+// its category is a training class, and the run counts it.
+func TestClassSplitOfSeveralGroupsKeepsHeldOutImagesOutOfTraining(t *testing.T) {
+	cfg, err := spec.Parse("g.toml", []byte(`
+[dataset]
+source = "csv"
+path = "x.csv"
+split = "class"
+[[dataset.groups]]
+name = "category"
+test_classes = ["dress", "skirt"]
+[[dataset.groups]]
+name = "color"
+test_classes = ["red", "black"]
+[train]
+way = 2
+query = 1
+[eval]
+way = 2
+query = 1
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	categories := []string{"dress", "shirt", "coat", "skirt"}
+	colors := []string{"blue", "green", "red", "black"}
+	set := &datasets.Attributes{Name: "x.csv", Channels: 1, Height: 1, Width: 1}
+	cat, col := datasets.Group{Name: "category", Values: categories}, datasets.Group{Name: "color", Values: colors}
+	for i := range 160 {
+		cat.Labels = append(cat.Labels, i%4)
+		col.Labels = append(col.Labels, (i/4)%4)
+		set.Files = append(set.Files, fmt.Sprint(i))
+	}
+	set.Groups, set.Pixels = []datasets.Group{cat, col}, make([]float32, 160)
+	for i := range set.Pixels {
+		set.Pixels[i] = float32(i%7) / 7
+	}
+	d, err := attributeData(cfg, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trained []int
+	for g := range d.Groups {
+		trained = append(trained, poolImages(d.Train[g].Pool())...)
+		trained = append(trained, poolImages(d.Val[g].Pool())...)
+	}
+	for g := range d.Groups {
+		for _, i := range poolImages(d.Test[g].Pool()) {
+			if slices.Contains(trained, i) {
+				t.Errorf("image %d (%s, %s) is in training and in %s's test split", i, categories[cat.Labels[i]], colors[col.Labels[i]], d.Groups[g])
+			}
+		}
+	}
+	for _, i := range trained {
+		if categories[cat.Labels[i]] == "dress" || categories[cat.Labels[i]] == "skirt" || col.Labels[i] >= 2 {
+			t.Fatalf("image %d (%s, %s) reached training", i, categories[cat.Labels[i]], colors[col.Labels[i]])
+		}
+	}
+	// Red or black shirts and coats (40 images) and blue or green dresses and skirts (40) are
+	// lost to training.
+	if d.KeptOut != 80 {
+		t.Errorf("kept out of training: %d images, want 80", d.KeptOut)
+	}
+}

@@ -1,0 +1,126 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/png"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/relnet/relnet/experiments/results"
+	"github.com/relnet/relnet/experiments/rundata"
+	"github.com/relnet/relnet/experiments/spec"
+)
+
+// imageFolder writes root/<class>/<i>.png for classes × perClass 8×8 grey images, class c a
+// plain level with noise, and returns root.
+func imageFolder(t *testing.T, classes, perClass int) string {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "folder")
+	rng := rand.New(rand.NewPCG(1, 2))
+	for c := range classes {
+		for i := range perClass {
+			img := image.NewGray(image.Rect(0, 0, 8, 8))
+			for p := range img.Pix {
+				img.Pix[p] = uint8(40*c + rng.IntN(30))
+			}
+			path := filepath.Join(root, fmt.Sprintf("class%d", c), fmt.Sprintf("%02d.png", i))
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := png.Encode(&b, img); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return root
+}
+
+// TestFolderSourceAndBadLines trains on an image folder with one corrupt image: by default
+// the run stops before training and the experiment's bad-lines.txt names the image; with
+// dataset.bad_lines = "skip" the run trains and its data.txt lists the skipped image.
+func TestFolderSourceAndBadLines(t *testing.T) {
+	root := imageFolder(t, 5, 20)
+	if err := os.WriteFile(filepath.Join(root, "class3", "broken.png"), []byte("not a png"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text := fmt.Sprintf(`[dataset]
+source = "folder"
+path = %q
+channels = 1
+height = 28
+width = 28
+test_fraction = 0.3
+val_fraction = 0.2
+[backbone]
+filters = 4
+[heads]
+filters = 4
+padding = "1"
+[train]
+way = 2
+query = 1
+episodes = 3
+val_every = 3
+val_episodes = 2
+[eval]
+query = 1
+`, root)
+	cfg, err := spec.Parse(filepath.Join(t.TempDir(), "folder.toml"), []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Experiment.Results = t.TempDir()
+	err = RunAll(context.Background(), []spec.Config{cfg}, spec.Shard{}, logTo(t))
+	list := filepath.Join(cfg.ExperimentDir(), rundata.BadLinesFile)
+	if err == nil || !strings.Contains(err.Error(), "1 bad line") || !strings.Contains(err.Error(), list) {
+		t.Fatalf("RunAll: %v, want a bad-line error naming %s", err, list)
+	}
+	if data, _ := os.ReadFile(list); !strings.Contains(string(data), filepath.Join(root, "class3", "broken.png")) {
+		t.Errorf("%s:\n%s", list, data)
+	}
+	cfg.Dataset.BadLines = spec.BadLinesSkip
+	if err := Train(context.Background(), cfg, logTo(t)); err != nil {
+		t.Fatal(err)
+	}
+	report, err := os.ReadFile(filepath.Join(cfg.RunDir(), results.DataFile))
+	if err != nil || !strings.Contains(string(report), "class3/broken.png") || !strings.Contains(string(report), "100 images kept") {
+		t.Errorf("data report (%v):\n%s", err, report)
+	}
+}
+
+// TestSeedNotebookRecipeRuns runs experiments/seed-notebook.toml, the seed notebook's recipe
+// (one declared group of seven values out of twelve prefixes, image split, random rotation),
+// for two training episodes, and checks that the other prefixes were ignored and counted.
+func TestSeedNotebookRecipeRuns(t *testing.T) {
+	cfg, err := spec.Load(filepath.Join("..", "seed-notebook.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Experiment.Results = t.TempDir()
+	cfg.Train.Episodes, cfg.Train.ValEpisodes, cfg.Eval.Way, cfg.Eval.Query = 2, 2, 2, 1 // quick, not a result
+	if err := RunAll(context.Background(), []spec.Config{cfg}, spec.Shard{}, logTo(t)); err != nil {
+		t.Fatal(err)
+	}
+	report, err := os.ReadFile(filepath.Join(cfg.RunDir(), results.DataFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"group clothing_category: 7 values", "colour_ on", "wearing_hat_ on"} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("data report lacks %q:\n%s", want, report)
+		}
+	}
+	if _, err := results.ReadEvalResult(filepath.Join(cfg.RunDir(), results.EvalFile)); err != nil {
+		t.Error(err)
+	}
+}
