@@ -133,20 +133,7 @@ func TestStreetStyleFile(t *testing.T) {
 }
 
 func TestReadStreetStyleManifestErrors(t *testing.T) {
-	dir := t.TempDir()
-	for name, img := range attrFixtureFiles {
-		if strings.HasPrefix(name, "streetstyle/") {
-			writeImage(t, filepath.Join(dir, strings.TrimPrefix(name, "streetstyle/")), img)
-		}
-	}
-	jpg := encodeImage(t, "x.jpg", twoTone(32, 32, red, blue, false))
-	os.MkdirAll(filepath.Join(dir, "t", "r", "u"), 0o755)
-	writeFile(t, filepath.Join(dir, "t", "r", "u", "truncated.jpg"), jpg[:len(jpg)/2])
-
-	const header = "id,url,created_time,city_id,month_id,lat,long,x1,y1,x2,y2,width,height,major_color,sleeve_length,clothing_category,wearing_hat\n"
-	row := func(url, box, attrs string) string {
-		return "7," + url + ",2014-07-12 18:03:21.000000,14,7,40.7589,-73.9851," + box + ",16,12," + attrs + "\n"
-	}
+	dir, header, row := manifestFixture(t)
 	good := header + row("http://example.invalid/x/abc123.jpg", "0,0,8,12", "Red,Short sleeve,T-shirt,No")
 	groups := []GroupSpec{{Name: "clothing_category"}, {Name: "wearing_hat"}}
 	tests := []struct {
@@ -203,20 +190,7 @@ func TestReadStreetStyleManifestErrors(t *testing.T) {
 }
 
 func TestReadStreetStyleManifestBadLines(t *testing.T) {
-	dir := t.TempDir()
-	for name, img := range attrFixtureFiles {
-		if strings.HasPrefix(name, "streetstyle/") {
-			writeImage(t, filepath.Join(dir, strings.TrimPrefix(name, "streetstyle/")), img)
-		}
-	}
-	jpg := encodeImage(t, "x.jpg", twoTone(32, 32, red, blue, false))
-	os.MkdirAll(filepath.Join(dir, "t", "r", "u"), 0o755)
-	writeFile(t, filepath.Join(dir, "t", "r", "u", "truncated.jpg"), jpg[:len(jpg)/2])
-
-	const header = "id,url,created_time,city_id,month_id,lat,long,x1,y1,x2,y2,width,height,major_color,sleeve_length,clothing_category,wearing_hat\n"
-	row := func(url, box, attrs string) string {
-		return "7," + url + ",2014-07-12 18:03:21.000000,14,7,40.7589,-73.9851," + box + ",16,12," + attrs + "\n"
-	}
+	dir, header, row := manifestFixture(t)
 	const abc, def = "http://example.invalid/x/abc123.jpg", "http://example.invalid/y/def456.png"
 	content := header +
 		row(abc, "0,0,8,12", "Red,Short sleeve,T-shirt,No") + // 2
@@ -273,4 +247,24 @@ func TestReadStreetStyleManifestBadLines(t *testing.T) {
 	})
 	checkLoaded(t, a, r, shape.Size())
 	checkPixels(t, a, dir, []image.Rectangle{image.Rect(0, 0, 8, 12), image.Rect(0, 0, 8, 3), image.Rect(8, 0, 16, 12)})
+}
+
+// manifestFixture writes the StreetStyle fixture images and a truncated JPEG into a temporary
+// directory, and returns it with the manifest header and a row builder.
+func manifestFixture(t *testing.T) (dir, header string, row func(url, box, attrs string) string) {
+	t.Helper()
+	dir = t.TempDir()
+	for name, img := range attrFixtureFiles {
+		if strings.HasPrefix(name, "streetstyle/") {
+			writeImage(t, filepath.Join(dir, strings.TrimPrefix(name, "streetstyle/")), img)
+		}
+	}
+	jpg := encodeImage(t, "x.jpg", twoTone(32, 32, red, blue, false))
+	os.MkdirAll(filepath.Join(dir, "t", "r", "u"), 0o755)
+	writeFile(t, filepath.Join(dir, "t", "r", "u", "truncated.jpg"), jpg[:len(jpg)/2])
+	header = "id,url,created_time,city_id,month_id,lat,long,x1,y1,x2,y2,width,height,major_color,sleeve_length,clothing_category,wearing_hat\n"
+	row = func(url, box, attrs string) string {
+		return "7," + url + ",2014-07-12 18:03:21.000000,14,7,40.7589,-73.9851," + box + ",16,12," + attrs + "\n"
+	}
+	return dir, header, row
 }
