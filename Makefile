@@ -42,6 +42,7 @@ fuzz: setup
 	go test -run '^$$' -fuzz '^FuzzReadStreetStyleManifest$$' -fuzztime $(FUZZ_INPUTS)x ./datasets
 	go test -run '^$$' -fuzz '^FuzzReadFolder$$' -fuzztime $(FUZZ_INPUTS)x ./datasets
 	go test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZ_INPUTS)x ./datasets/cache
+	go test -run '^$$' -fuzz '^FuzzClassListsResolve$$' -fuzztime $(FUZZ_INPUTS)x ./datasets/sampling
 	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZ_INPUTS)x ./experiments/spec
 
 # relnet against the same network in PyTorch on the same libtorch (bench/README.md): installs

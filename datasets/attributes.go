@@ -90,6 +90,16 @@ type LoadReport struct {
 	OtherFiles int
 }
 
+// Summary is the report in one or two lines, joined by sep: the line counts, then the labels
+// ignored by prefix when there are any (`ignored labels: colour_ on 12 lines, ...`).
+func (r *LoadReport) Summary(sep string) string {
+	s := fmt.Sprintf("%d data lines, %d images kept, %d lines skipped", r.Lines, r.Kept, len(r.Skipped))
+	if len(r.Ignored) > 0 {
+		s += sep + ignoredList(r.Ignored)
+	}
+	return s
+}
+
 // LoadOptions say how a reader treats the dirt of real files.
 type LoadOptions struct {
 	Workers int // decoding goroutines; < 1 means 1

@@ -47,10 +47,7 @@ func WriteInspection(w io.Writer, a *Attributes, r *LoadReport, g1, g2 string) e
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s: %d images of %d×%d×%d\n", a.Name, a.Len(), a.Channels, a.Height, a.Width)
 	if r != nil {
-		fmt.Fprintf(tw, "%d data lines, %d images kept, %d lines skipped\n", r.Lines, r.Kept, len(r.Skipped))
-		if len(r.Ignored) > 0 {
-			fmt.Fprintf(tw, "%s\n", ignoredList(r.Ignored))
-		}
+		fmt.Fprintf(tw, "%s\n", r.Summary("\n"))
 	}
 	for _, g := range a.Groups {
 		counts := make([]int, len(g.Values))

@@ -2,6 +2,8 @@ package sampling
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"path"
 	"slices"
 	"strconv"
@@ -68,6 +70,41 @@ func (l ClassLists) Resolve(names []string) (train, val, test []int, err error) 
 	}
 	return train, val, test, nil
 }
+
+// DrawClasses splits names at random into train, validation and test lists of about the given
+// fractions of the classes, which sum to 1: a seeded class split that a run's config.toml can
+// record by name. The lists hold the names in the order of names, as patterns that match just
+// that class (glob characters escaped). Train and test get at least
+// one class each, and validation one if its fraction is above 0.
+func DrawClasses(names []string, fractions [3]float64, seed uint64) (ClassLists, error) {
+	n := len(names)
+	nVal := int(math.Round(fractions[1] * float64(n)))
+	nTest := int(math.Round(fractions[2] * float64(n)))
+	if fractions[1] > 0 {
+		nVal = max(nVal, 1)
+	}
+	nTest = max(nTest, 1)
+	if n-nVal-nTest < 1 {
+		return ClassLists{}, fmt.Errorf("class_split = %v: %d classes are too few for a training, a test and a validation list", fractions, n)
+	}
+	role := make([]int, n) // 0 train, 1 val, 2 test
+	for k, c := range rand.New(rand.NewPCG(seed, 0x636c6173736573)).Perm(n) {
+		switch {
+		case k < nTest:
+			role[c] = 2
+		case k < nTest+nVal:
+			role[c] = 1
+		}
+	}
+	lists := [3][]string{{}, {}, {}}
+	for c, name := range names {
+		lists[role[c]] = append(lists[role[c]], globEscaper.Replace(name))
+	}
+	return ClassLists{Train: lists[0], Val: lists[1], Test: lists[2]}, nil
+}
+
+// globEscaper makes a class name a pattern that matches only itself.
+var globEscaper = strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`)
 
 // matchClasses returns the ids of names that pattern p selects.
 func matchClasses(p string, names []string) ([]int, error) {

@@ -1,6 +1,7 @@
 package sampling
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -73,4 +74,48 @@ func FuzzClassListsResolve(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDrawClasses: a seeded draw is a partition of every class with the fractions' counts,
+// the same for the same seed, and its lists resolve to exactly the classes drawn, even for
+// names that are also globs.
+func TestDrawClasses(t *testing.T) {
+	names := make([]string, 20)
+	for i := range names {
+		names[i] = fmt.Sprintf("class%02d", i)
+	}
+	names[3], names[7] = "a*", "[b]"
+	lists, err := DrawClasses(names, [3]float64{0.6, 0.2, 0.2}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lists.Train) != 12 || len(lists.Val) != 4 || len(lists.Test) != 4 {
+		t.Fatalf("%d/%d/%d classes, want 12/4/4", len(lists.Train), len(lists.Val), len(lists.Test))
+	}
+	again, _ := DrawClasses(names, [3]float64{0.6, 0.2, 0.2}, 1)
+	other, _ := DrawClasses(names, [3]float64{0.6, 0.2, 0.2}, 2)
+	if !slices.Equal(again.Test, lists.Test) || slices.Equal(other.Test, lists.Test) {
+		t.Errorf("seed 1 drew test %v then %v; seed 2 drew %v", lists.Test, again.Test, other.Test)
+	}
+	tr, va, te, err := lists.Resolve(names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]int{}
+	for _, ids := range [][]int{tr, va, te} {
+		for _, c := range ids {
+			seen[c]++
+		}
+	}
+	if len(tr) != 12 || len(va) != 4 || len(te) != 4 || len(seen) != 20 {
+		t.Errorf("resolved to %v %v %v: not the 12/4/4 partition drawn", tr, va, te)
+	}
+
+	none, err := DrawClasses(names, [3]float64{0.8, 0, 0.2}, 1)
+	if err != nil || len(none.Val) != 0 || len(none.Train) != 16 {
+		t.Errorf("no validation fraction: %+v, %v", none, err)
+	}
+	if _, err := DrawClasses(names[:2], [3]float64{0.6, 0.2, 0.2}, 1); err == nil || !strings.Contains(err.Error(), "2 classes are too few") {
+		t.Errorf("2 classes: %v", err)
+	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/datasets/cache"
 	"github.com/relnet/relnet/datasets/fashionmnist"
+	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/internal/atomicfile"
 )
@@ -108,6 +109,12 @@ func (l *Loader) Load(cfg spec.Config) (*Decoded, error) {
 		return nil, err
 	}
 	l.logf("data: %s loaded in %.2f s\n", cfg.Dataset.Source, time.Since(start).Seconds())
+	if r := d.Report; r != nil {
+		l.logf("data: %s: %s\n", r.Source, r.Summary("; "))
+		if len(r.Skipped) > 0 {
+			l.logf("data: every skipped line and its reason: %s in each run directory\n", results.DataFile)
+		}
+	}
 	if l.sets == nil {
 		l.sets = map[string]*Decoded{}
 	}

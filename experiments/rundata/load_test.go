@@ -145,3 +145,17 @@ func TestConcurrentLoadersDecodeOnce(t *testing.T) {
 		t.Errorf("%d of %d loaders read the cache, want all but the first", fromCache, len(logs))
 	}
 }
+
+// TestLoaderLogsTheLabelsItIgnores: with one group left undeclared, the load's log line counts
+// its labels by prefix, so that a misspelt or forgotten prefix shows before training starts.
+func TestLoaderLogsTheLabelsItIgnores(t *testing.T) {
+	cfg, _ := csvExperiment(t)
+	cfg.Dataset.Groups = cfg.Dataset.Groups[:2]
+	var log strings.Builder
+	if _, err := NewLoader(&log).Load(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if want := "6 data lines, 4 images kept, 2 lines skipped; ignored labels: wearing_hat_ on 4 lines\n"; !strings.Contains(log.String(), want) {
+		t.Errorf("log:\n%s\nwant a line ending %q", log.String(), want)
+	}
+}

@@ -27,6 +27,9 @@ type Run struct {
 	// KeptOut counts, in a class split of several groups, the images kept out of training
 	// because another group holds one of their values out.
 	KeptOut int
+	// Drawn holds, with dataset.class_split, each group's drawn train, val and test lists by
+	// name, for spec.Config.WithClassLists; else nil.
+	Drawn [][3]datasets.ClassPatterns
 }
 
 // New splits the decoded set as cfg says and builds the samplers.
@@ -41,6 +44,7 @@ func New(cfg spec.Config, set *Decoded) (*Run, error) {
 func fashionData(cfg spec.Config, trainIm, testIm *datasets.Images) (*Run, error) {
 	d := cfg.Dataset
 	var trainP, valP, testP *sampling.Pool
+	var drawn [3]datasets.ClassPatterns
 	var err error
 	switch d.Split {
 	case spec.ImageSplit:
@@ -60,15 +64,15 @@ func fashionData(cfg spec.Config, trainIm, testIm *datasets.Images) (*Run, error
 		if err != nil {
 			return nil, err
 		}
-		lists := classLists(d, 0)
-		if lists.Train == nil && lists.Val == nil && lists.Test == nil {
-			lists = sampling.ClassLists{Train: []string{"0", "1", "3", "5", "7"}, Test: []string{"2", "4", "6", "8", "9"}}
+		if d.ClassSplit == nil && d.TrainClasses == nil && d.ValClasses == nil && d.TestClasses == nil {
+			d.TrainClasses, d.TestClasses = []string{"0", "1", "3", "5", "7"}, []string{"2", "4", "6", "8", "9"}
 		}
-		tr, va, te, err := lists.Resolve(all.ClassNames)
+		ids, drawnLists, err := splitClasses(d, 0, all.ClassNames)
 		if err != nil {
 			return nil, err
 		}
-		if trainP, valP, testP, err = sampling.SplitByClass(all, tr, va, te); err != nil {
+		drawn = drawnLists
+		if trainP, valP, testP, err = sampling.SplitByClass(all, ids[0], ids[1], ids[2]); err != nil {
 			return nil, err
 		}
 		if trainP, valP, err = withValidation(d, trainP, valP); err != nil {
@@ -84,6 +88,9 @@ func fashionData(cfg spec.Config, trainIm, testIm *datasets.Images) (*Run, error
 		return nil, err
 	}
 	out := &Run{Shape: im.ImageShape()}
+	if d.ClassSplit != nil {
+		out.Drawn = [][3]datasets.ClassPatterns{drawn}
+	}
 	if err := out.addGroup(cfg, "class", trainP, valP, testP, trainAug, norm); err != nil {
 		return nil, err
 	}
@@ -98,6 +105,27 @@ func classLists(d spec.DatasetConfig, g int) sampling.ClassLists {
 		return sampling.ClassLists{Train: grp.TrainClasses, Val: grp.ValClasses, Test: grp.TestClasses}
 	}
 	return sampling.ClassLists{Train: d.TrainClasses, Val: d.ValClasses, Test: d.TestClasses}
+}
+
+// splitClasses resolves group g's class split over its class names: the lists the
+// configuration gives or, with dataset.class_split, a seeded draw, which it also returns by
+// name. Lists given beside class_split must be its draw (as a run's config.toml records it).
+func splitClasses(d spec.DatasetConfig, g int, names []string) (ids [3][]int, drawn [3]datasets.ClassPatterns, err error) {
+	lists := classLists(d, g)
+	if d.ClassSplit != nil {
+		given := lists
+		if lists, err = sampling.DrawClasses(names, [3]float64(d.ClassSplit), groupSeed(d.SplitSeed, g)); err != nil {
+			return ids, drawn, err
+		}
+		drawn = [3]datasets.ClassPatterns{lists.Train, lists.Val, lists.Test}
+		if (given.Train != nil || given.Val != nil || given.Test != nil) &&
+			!(slices.Equal(given.Train, lists.Train) && slices.Equal(given.Val, lists.Val) && slices.Equal(given.Test, lists.Test)) {
+			return ids, drawn, fmt.Errorf("dataset.class_split draws the class lists, and the train_classes, val_classes or test_classes given are not its draw " +
+				"(leave them out; in a run's config.toml they record the draw, so the data's classes have changed since)")
+		}
+	}
+	ids[0], ids[1], ids[2], err = lists.Resolve(names)
+	return ids, drawn, err
 }
 
 // withValidation completes a class split's training pool: held-out images of the training
@@ -185,19 +213,20 @@ func attributeClassData(cfg spec.Config, set *datasets.Attributes) (*Run, error)
 	n := set.Len()
 	role := make([]int, n)
 	ids := make([][3][]int, len(set.Groups)) // per group: train, val and test class ids
+	var drawn [][3]datasets.ClassPatterns
 	for g, grp := range set.Groups {
-		lists := classLists(d, g)
-		tr, va, te, err := lists.Resolve(grp.Values)
-		if err != nil {
+		var lists [3]datasets.ClassPatterns
+		var err error
+		if ids[g], lists, err = splitClasses(d, g, grp.Values); err != nil {
 			return nil, fmt.Errorf("group %s: %w", grp.Name, err)
 		}
-		ids[g] = [3][]int{tr, va, te}
+		drawn = append(drawn, lists)
 		for i, v := range grp.Labels {
 			switch {
 			case v == datasets.Unlabelled:
-			case slices.Contains(te, v):
+			case slices.Contains(ids[g][roleTest], v):
 				role[i] = roleTest
-			case slices.Contains(va, v):
+			case slices.Contains(ids[g][roleVal], v):
 				role[i] = max(role[i], roleVal)
 			}
 		}
@@ -215,6 +244,9 @@ func attributeClassData(cfg spec.Config, set *datasets.Attributes) (*Run, error)
 		return nil, err
 	}
 	out := &Run{Shape: datasets.ImageShape{Channels: set.Channels, Height: set.Height, Width: set.Width}}
+	if d.ClassSplit != nil {
+		out.Drawn = drawn
+	}
 	lost := make([]bool, n)
 	for g, grp := range set.Groups {
 		var pools [3][]int

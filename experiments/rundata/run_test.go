@@ -3,6 +3,7 @@ package rundata
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/relnet/relnet/datasets"
@@ -53,8 +54,26 @@ query = 2
 	if err != nil {
 		t.Fatal(err)
 	}
-	var set datasets.Attributes
-	set.Name, set.Channels, set.Height, set.Width = "glyphs", 1, 2, 2
+	d, err := attributeData(cfg, glyphSet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	train, val, test := d.Train[0].Pool(), d.Val[0].Pool(), d.Test[0].Pool()
+	if got := poolClasses(test); len(got) != 8 || got[0] != "alphabet03/character00" || got[7] != "alphabet04/character03" {
+		t.Errorf("test classes %v", got)
+	}
+	if got := poolClasses(val); len(got) != 4 || got[0] != "alphabet02/character00" {
+		t.Errorf("validation classes %v", got)
+	}
+	if got := poolClasses(train); len(got) != 8 || got[7] != "alphabet01/character03" {
+		t.Errorf("training classes %v", got)
+	}
+	checkDisjoint(t, train, val, test)
+}
+
+// glyphSet is an Omniglot-like set of 5 alphabets × 4 characters × 4 images of 2×2 pixels.
+func glyphSet() *datasets.Attributes {
+	set := &datasets.Attributes{Name: "glyphs", Channels: 1, Height: 2, Width: 2}
 	grp := datasets.Group{Name: "class"}
 	for a := range 5 {
 		for c := range 4 {
@@ -70,20 +89,12 @@ query = 2
 	for i := range set.Pixels {
 		set.Pixels[i] = float32(i%7) / 7
 	}
-	d, err := attributeData(cfg, &set)
-	if err != nil {
-		t.Fatal(err)
-	}
-	train, val, test := d.Train[0].Pool(), d.Val[0].Pool(), d.Test[0].Pool()
-	if got := poolClasses(test); len(got) != 8 || got[0] != "alphabet03/character00" || got[7] != "alphabet04/character03" {
-		t.Errorf("test classes %v", got)
-	}
-	if got := poolClasses(val); len(got) != 4 || got[0] != "alphabet02/character00" {
-		t.Errorf("validation classes %v", got)
-	}
-	if got := poolClasses(train); len(got) != 8 || got[7] != "alphabet01/character03" {
-		t.Errorf("training classes %v", got)
-	}
+	return set
+}
+
+// checkDisjoint fails if an image is in two of the pools.
+func checkDisjoint(t *testing.T, train, val, test *sampling.Pool) {
+	t.Helper()
 	seen := map[int]string{}
 	for name, p := range map[string]*sampling.Pool{"train": train, "val": val, "test": test} {
 		for _, i := range poolImages(p) {
@@ -92,6 +103,57 @@ query = 2
 			}
 			seen[i] = name
 		}
+	}
+}
+
+// TestClassSplitByFractionsIsDrawnAndRecorded: class_split draws 12/4/4 of 20 classes; the
+// run's configuration with the draw recorded (config.toml) splits the same way, and lists
+// that are not the draw are refused.
+func TestClassSplitByFractionsIsDrawnAndRecorded(t *testing.T) {
+	cfg, err := spec.Parse("f.toml", []byte(`
+[dataset]
+source = "folder"
+path = "glyphs"
+channels = 1
+split = "class"
+class_split = [0.6, 0.2, 0.2]
+[train]
+way = 3
+query = 2
+[eval]
+way = 3
+query = 2
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := glyphSet()
+	d, err := attributeData(cfg, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Drawn) != 1 || len(d.Drawn[0][0]) != 12 || len(d.Drawn[0][1]) != 4 || len(d.Drawn[0][2]) != 4 {
+		t.Fatalf("drawn %v, want 12/4/4 classes", d.Drawn)
+	}
+	train, val, test := d.Train[0].Pool(), d.Val[0].Pool(), d.Test[0].Pool()
+	for k, p := range []*sampling.Pool{train, val, test} {
+		if got := poolClasses(p); !slices.Equal(got, d.Drawn[0][k]) {
+			t.Errorf("split %d has classes %v, the draw %v", k, got, d.Drawn[0][k])
+		}
+	}
+	checkDisjoint(t, train, val, test)
+
+	recorded, err := attributeData(cfg.WithClassLists(d.Drawn), set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := poolClasses(recorded.Test[0].Pool()); !slices.Equal(got, d.Drawn[0][2]) {
+		t.Errorf("with the draw recorded, test classes %v, want %v", got, d.Drawn[0][2])
+	}
+	edited := slices.Clone(d.Drawn)
+	edited[0][0], edited[0][2] = edited[0][2], edited[0][0]
+	if _, err := attributeData(cfg.WithClassLists(edited), set); err == nil || !strings.Contains(err.Error(), "not its draw") {
+		t.Errorf("lists that are not the draw: %v", err)
 	}
 }
 

@@ -23,19 +23,23 @@ type session struct {
 	learner *model.Learner
 }
 
-// withSession gets cfg's decoded data from loader and builds the run's samplers, then, on
+// withSession gets cfg's decoded data from loader and builds the run's samplers (recording a
+// drawn class split in the configuration), then, on
 // the tensor goroutine, sets libtorch up, builds the learner and calls fn with the session.
 // The learner is freed when fn returns.
 func withSession(cfg spec.Config, loader *rundata.Loader, fn func(*session) error) error {
-	text, err := cfg.Encode()
-	if err != nil {
-		return err
-	}
 	set, err := loader.Load(cfg)
 	if err != nil {
 		return err
 	}
 	run, err := rundata.New(cfg, set)
+	if err != nil {
+		return err
+	}
+	if run.Drawn != nil { // config.toml records a random class split by name
+		cfg = cfg.WithClassLists(run.Drawn)
+	}
+	text, err := cfg.Encode()
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -58,6 +60,7 @@ type DatasetConfig struct {
 	TrainClasses    datasets.ClassPatterns `toml:"train_classes"`     // class split, one group: names, globs or ids; Fashion-MNIST default [0,1,3,5,7]
 	ValClasses      datasets.ClassPatterns `toml:"val_classes"`       // class split: default none (validate on held-out images of the training classes)
 	TestClasses     datasets.ClassPatterns `toml:"test_classes"`      // class split: Fashion-MNIST default [2,4,6,8,9]; left out: the classes train_classes leaves
+	ClassSplit      []float64              `toml:"class_split"`       // class split: train, val, test fractions of the classes, drawn with split_seed (instead of the lists); each run's config.toml records the draw by name
 	Normalize       Normalize              `toml:"normalize"`         // "train" (default), "none" or "given" (Mean, Std)
 	Mean            []float64              `toml:"mean"`
 	Std             []float64              `toml:"std"`
@@ -224,12 +227,24 @@ func (d DatasetConfig) validate() error {
 		return bad("dataset.val_fraction", "%g: must be in [0, 1)", d.ValFraction)
 	case d.Normalize == NormalizeGiven && (len(d.Mean) == 0 || len(d.Mean) != len(d.Std)):
 		return bad("dataset.mean", "normalize = \"given\" needs mean and std with one value per channel")
+	case d.ClassSplit != nil && d.Split != ClassSplit:
+		return bad("dataset.class_split", "a split of the classes needs split = \"class\"")
+	case d.ClassSplit != nil && !validFractions(d.ClassSplit):
+		return bad("dataset.class_split", "%v: want three fractions (train, val, test) of at least 0 that sum to 1, train and test above 0", d.ClassSplit)
 	case d.RotationClasses && d.Split != ClassSplit:
 		return bad("dataset.rotation_classes", "rotations as new classes need split = \"class\" (the test classes must be unseen)")
 	case d.RotateDeg < 0 || d.RotateDeg > 180:
 		return bad("dataset.rotate_degrees", "%g: must be in [0, 180]", d.RotateDeg)
 	}
 	return nil
+}
+
+// validFractions reports whether f is a class split's train, val and test fractions.
+func validFractions(f []float64) bool {
+	if len(f) != 3 || !(f[0] > 0 && f[1] >= 0 && f[2] > 0) {
+		return false
+	}
+	return math.Abs(f[0]+f[1]+f[2]-1) < 1e-9
 }
 
 func (t TrainConfig) validate() error {
@@ -311,9 +326,27 @@ func (c Config) SameRun(text string) bool {
 
 func (c Config) withoutExecution() string {
 	c.Experiment.Results = ""
+	if c.Dataset.ClassSplit != nil { // the lists a run's config.toml records are drawn from it
+		c = c.WithClassLists(make([][3]datasets.ClassPatterns, max(1, len(c.Dataset.Groups))))
+	}
 	c.Train.Threads, c.Train.Device, c.Train.Workers, c.Train.Prefetch = 0, "", 0, 0
 	text, _ := c.Encode()
 	return string(text)
+}
+
+// WithClassLists returns c with the class lists set, per group in group order the train, val
+// and test lists: the dataset's own lists for a single group, else each group table's.
+func (c Config) WithClassLists(lists [][3]datasets.ClassPatterns) Config {
+	d := &c.Dataset
+	if len(d.Groups) <= 1 {
+		d.TrainClasses, d.ValClasses, d.TestClasses = lists[0][0], lists[0][1], lists[0][2]
+		return c
+	}
+	d.Groups = slices.Clone(d.Groups)
+	for g, l := range lists {
+		d.Groups[g].TrainClasses, d.Groups[g].ValClasses, d.Groups[g].TestClasses = l[0], l[1], l[2]
+	}
+	return c
 }
 
 // SameModel reports whether a resolved configuration builds the same network as c, so that

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/relnet/relnet/datasets"
 )
 
 const ablationFile = `[experiment]
@@ -120,6 +122,9 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 		{"bad enum", "[dataset]\nsplit = \"random\"\n", []string{"x.toml:2", "dataset.split"}},
 		{"bad part value", "[backbone]\nfilters = -4\n", []string{"x.toml:2", "backbone.filters"}},
 		{"bad loss", "[loss]\nkind = \"hinge\"\n", []string{"x.toml:2", "loss.kind"}},
+		{"class_split with the image split", "[dataset]\nclass_split = [0.6, 0.2, 0.2]\n", []string{"x.toml:2", "dataset.class_split", `split = "class"`}},
+		{"class_split not summing to 1", "[dataset]\nsplit = \"class\"\nclass_split = [0.6, 0.2, 0.3]\n", []string{"x.toml:3", "dataset.class_split", "sum to 1"}},
+		{"class_split of two", "[dataset]\nsplit = \"class\"\nclass_split = [0.8, 0.2]\n", []string{"x.toml:3", "three fractions"}},
 		{"syntax", "[train\n", []string{"x.toml:", "table name"}},
 	}
 	for _, tc := range cases {
@@ -168,6 +173,28 @@ func TestSameRunIgnoresOnlyExecutionSettings(t *testing.T) {
 	changed.Train.LR = 0.5
 	if changed.SameRun(string(text)) {
 		t.Error("a change of train.lr was taken for the same run")
+	}
+}
+
+// TestSameRunIgnoresTheListsAClassSplitDrew: a run's config.toml records the drawn lists
+// beside class_split; the experiment file, without them, is still the same run.
+func TestSameRunIgnoresTheListsAClassSplitDrew(t *testing.T) {
+	cfg, err := Parse("q.toml", []byte("[dataset]\nsplit = \"class\"\nclass_split = [0.6, 0.2, 0.2]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded := cfg.WithClassLists([][3]datasets.ClassPatterns{{{"0", "1", "3"}, {"5"}, {"2", "4"}}})
+	text, _ := recorded.Encode()
+	if !strings.Contains(string(text), "train_classes = [0, 1, 3]") {
+		t.Fatalf("the draw is not in the config:\n%s", text)
+	}
+	if !cfg.SameRun(string(text)) {
+		t.Error("the recorded draw made another run")
+	}
+	other := cfg
+	other.Dataset.ClassSplit = []float64{0.8, 0, 0.2}
+	if other.SameRun(string(text)) {
+		t.Error("another class_split was taken for the same run")
 	}
 }
 
