@@ -19,6 +19,9 @@ type Run struct {
 	Groups           []string
 	Classes          []int               // per group: its number of class ids
 	Train, Val, Test []*sampling.Sampler // indexed by group
+	// Mean and Std are the per-channel normalisation every split gets (nil: none), the
+	// training split's statistics with dataset.normalize = "train".
+	Mean, Std []float64
 	// TrainLabels[g][i] is image i's label in group g where i is a training image, else
 	// datasets.Unlabelled; Values[g] is group g's number of values. Both nil unless the run
 	// has an interaction loss.
@@ -320,6 +323,7 @@ func (d *Run) addGroup(cfg spec.Config, name string, trainP, valP, testP *sampli
 		return err
 	}
 	d.Groups = append(d.Groups, name)
+	d.Mean, d.Std = norm.Mean, norm.Std
 	d.Classes = append(d.Classes, len(trainP.Images.ClassNames))
 	d.Train, d.Val, d.Test = append(d.Train, train), append(d.Val, val), append(d.Test, test)
 	return nil

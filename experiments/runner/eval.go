@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/relnet/relnet/datasets/sampling"
+	"github.com/relnet/relnet/experiments/checkpoint"
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/spec"
@@ -18,9 +19,9 @@ import (
 
 // Evaluate scores the checkpoint (best.ckpt of the run when empty) on cfg's test banks,
 // writes eval.json in the run directory and returns the result.
-func Evaluate(ctx context.Context, cfg spec.Config, checkpoint string, log io.Writer) (res *results.EvalResult, err error) {
+func Evaluate(ctx context.Context, cfg spec.Config, ckpt string, log io.Writer) (res *results.EvalResult, err error) {
 	err = withSession(cfg, rundata.NewLoader(log), func(s *session) error {
-		res, err = s.evaluate(ctx, checkpoint, log)
+		res, err = s.evaluate(ctx, ckpt, log)
 		return err
 	})
 	return res, err
@@ -29,22 +30,22 @@ func Evaluate(ctx context.Context, cfg spec.Config, checkpoint string, log io.Wr
 // evaluate loads the checkpoint (best.ckpt when empty) into the learner, scores it and the
 // pixel floor on every group's test bank (and the joint accuracy with several groups), and
 // writes eval.json.
-func (s *session) evaluate(ctx context.Context, checkpoint string, log io.Writer) (*results.EvalResult, error) {
-	if checkpoint == "" {
-		checkpoint = filepath.Join(s.dir, results.BestFile)
+func (s *session) evaluate(ctx context.Context, ckpt string, log io.Writer) (*results.EvalResult, error) {
+	if ckpt == "" {
+		ckpt = filepath.Join(s.dir, results.BestFile)
 	}
-	h, err := loadCheckpoint(checkpoint, s.learner.State())
-	if err == errNoCheckpoint {
-		return nil, fmt.Errorf("no checkpoint at %s: run `relnet train` with this config first", checkpoint)
+	h, err := checkpoint.Load(ckpt, s.learner.State())
+	if err == checkpoint.ErrNone {
+		return nil, fmt.Errorf("no checkpoint at %s: run `relnet train` with this config first", ckpt)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if h.Config != s.text && !s.cfg.SameModel(h.Config) {
-		return nil, fmt.Errorf("%s was trained with a different [backbone]/[heads] configuration", checkpoint)
+		return nil, fmt.Errorf("%s was trained with a different [backbone]/[heads] configuration", ckpt)
 	}
 	e := s.cfg.Eval
-	res := &results.EvalResult{Experiment: s.cfg.Experiment.Name, Checkpoint: checkpoint, Split: string(s.cfg.Dataset.Split),
+	res := &results.EvalResult{Experiment: s.cfg.Experiment.Name, Checkpoint: ckpt, Split: string(s.cfg.Dataset.Split),
 		Way: e.Way, Shot: e.Shot, Query: e.Query, Seed: e.Seed, BN: string(e.BN), Trained: h.Episode, Threads: tensors.Threads()}
 	start := time.Now()
 	n := int64(e.Episodes)

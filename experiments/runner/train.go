@@ -12,6 +12,7 @@ import (
 
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/datasets/sampling"
+	"github.com/relnet/relnet/experiments/checkpoint"
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/spec"
@@ -161,7 +162,7 @@ func (s *session) train(ctx context.Context, log io.Writer, st stage) error {
 // metrics file and the log.
 type trainer struct {
 	s       *session
-	state   checkpointHeader
+	state   checkpoint.Header
 	savedAt int64 // episode of the checkpoint on disk; 0 = none
 	metrics *results.JSONLines
 	log     io.Writer
@@ -170,9 +171,9 @@ type trainer struct {
 // resume reads the run's checkpoint, if any (refusing one of another configuration), then
 // writes config.toml and drops metrics past the checkpoint.
 func (s *session) resume(log io.Writer) (*trainer, error) {
-	tr := &trainer{s: s, log: log, state: checkpointHeader{Seed: s.cfg.Train.Seed, Config: s.text, BestVal: -1}}
-	switch h, err := loadCheckpoint(tr.checkpoint(), s.learner.State()); {
-	case errors.Is(err, errNoCheckpoint):
+	tr := &trainer{s: s, log: log, state: checkpoint.Header{Seed: s.cfg.Train.Seed, Config: s.text, BestVal: -1}}
+	switch h, err := checkpoint.Load(tr.checkpoint(), s.learner.State()); {
+	case errors.Is(err, checkpoint.ErrNone):
 	case err != nil:
 		return nil, err
 	default:
@@ -183,6 +184,9 @@ func (s *session) resume(log io.Writer) (*trainer, error) {
 		s.learner.Adam.Steps = h.AdamSteps
 		fmt.Fprintf(log, "resuming %s from episode %d\n", s.dir, h.Episode)
 	}
+	r := s.run
+	tr.state.Model = checkpoint.Model{Channels: r.Shape.Channels, Height: r.Shape.Height, Width: r.Shape.Width,
+		Mean: r.Mean, Std: r.Std, Groups: r.Groups, Classes: r.Classes}
 	// Only now, with the checkpoint (if any) known to be this run's, is anything written.
 	if err := atomicfile.Write(filepath.Join(s.dir, results.ConfigFile), []byte(s.text)); err != nil {
 		return nil, err
@@ -215,7 +219,7 @@ func (tr *trainer) checkpoint() string { return filepath.Join(tr.s.dir, results.
 // save writes the learner's state after `episode` training episodes to path.
 func (tr *trainer) save(path string, episode int64) error {
 	tr.state.Episode, tr.state.AdamSteps = episode, tr.s.learner.Adam.Steps
-	return saveCheckpoint(path, tr.state, tr.s.learner.State())
+	return checkpoint.Save(path, tr.state, tr.s.learner.State())
 }
 
 // kept says which checkpoint survives a failure.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/relnet/relnet/experiments/report"
+	"github.com/relnet/relnet/experiments/checkpoint"
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/spec"
@@ -49,8 +50,8 @@ func checkpointPayload(t *testing.T, path string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := binary.LittleEndian.Uint32(data[len(checkpointMagic)+4:])
-	return data[len(checkpointMagic)+8+int(n) : len(data)-32]
+	n := binary.LittleEndian.Uint32(data[len(checkpoint.Magic)+4:])
+	return data[len(checkpoint.Magic)+8+int(n) : len(data)-32]
 }
 
 // TestResumeMatchesUninterruptedRun interrupts a run at an arbitrary episode, resumes it, and
@@ -84,6 +85,15 @@ func TestResumeMatchesUninterruptedRun(t *testing.T) {
 	b := checkpointPayload(t, filepath.Join(cut.RunDir(), results.CheckpointFile))
 	if !bytes.Equal(a, b) {
 		t.Fatal("resumed run's final state differs from the uninterrupted run's")
+	}
+	// The checkpoint carries what applying the model needs without the training data.
+	h, err := checkpoint.ReadHeader(filepath.Join(cut.RunDir(), results.CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := h.Model; m.Channels != 1 || m.Height != 28 || m.Width != 28 || len(m.Mean) != 1 || len(m.Std) != 1 || m.Std[0] <= 0 ||
+		len(m.Groups) != 1 || m.Groups[0] != "class" || len(m.Classes) != 1 {
+		t.Errorf("checkpoint model %+v: want 1×28×28, one channel's normalisation, group \"class\"", m)
 	}
 	// metrics.jsonl reads as one run: every training log point exactly once.
 	m, _ := os.ReadFile(filepath.Join(cut.RunDir(), results.MetricsFile))
