@@ -74,8 +74,8 @@ func (l ClassLists) Resolve(names []string) (train, val, test []int, err error) 
 // DrawClasses splits names at random into train, validation and test lists of about the given
 // fractions of the classes, which sum to 1: a seeded class split that a run's config.toml can
 // record by name. The lists hold the names in the order of names, as patterns that match just
-// that class (glob characters escaped). Train and test get at least
-// one class each, and validation one if its fraction is above 0.
+// that class (glob characters escaped). Train and test get at least one class each, and
+// validation one if its fraction is above 0.
 func DrawClasses(names []string, fractions [3]float64, seed uint64) (ClassLists, error) {
 	n := len(names)
 	nVal := int(math.Round(fractions[1] * float64(n)))

@@ -47,7 +47,7 @@ func New(cfg spec.Config, set *Decoded) (*Run, error) {
 func fashionData(cfg spec.Config, trainIm, testIm *datasets.Images) (*Run, error) {
 	d := cfg.Dataset
 	var trainP, valP, testP *sampling.Pool
-	var drawn [3]datasets.ClassPatterns
+	var drawn [][3]datasets.ClassPatterns // with class_split
 	var err error
 	switch d.Split {
 	case spec.ImageSplit:
@@ -70,11 +70,13 @@ func fashionData(cfg spec.Config, trainIm, testIm *datasets.Images) (*Run, error
 		if d.ClassSplit == nil && d.TrainClasses == nil && d.ValClasses == nil && d.TestClasses == nil {
 			d.TrainClasses, d.TestClasses = []string{"0", "1", "3", "5", "7"}, []string{"2", "4", "6", "8", "9"}
 		}
-		ids, drawnLists, err := splitClasses(d, 0, all.ClassNames)
+		ids, lists, err := splitClasses(d, 0, all.ClassNames)
 		if err != nil {
 			return nil, err
 		}
-		drawn = drawnLists
+		if d.ClassSplit != nil {
+			drawn = append(drawn, lists)
+		}
 		if trainP, valP, testP, err = sampling.SplitByClass(all, ids[0], ids[1], ids[2]); err != nil {
 			return nil, err
 		}
@@ -90,10 +92,7 @@ func fashionData(cfg spec.Config, trainIm, testIm *datasets.Images) (*Run, error
 	if err != nil {
 		return nil, err
 	}
-	out := &Run{Shape: im.ImageShape()}
-	if d.ClassSplit != nil {
-		out.Drawn = [][3]datasets.ClassPatterns{drawn}
-	}
+	out := &Run{Shape: im.ImageShape(), Drawn: drawn}
 	if err := out.addGroup(cfg, "class", trainP, valP, testP, trainAug, norm); err != nil {
 		return nil, err
 	}
@@ -216,14 +215,16 @@ func attributeClassData(cfg spec.Config, set *datasets.Attributes) (*Run, error)
 	n := set.Len()
 	role := make([]int, n)
 	ids := make([][3][]int, len(set.Groups)) // per group: train, val and test class ids
-	var drawn [][3]datasets.ClassPatterns
+	var drawn [][3]datasets.ClassPatterns    // with class_split
 	for g, grp := range set.Groups {
 		var lists [3]datasets.ClassPatterns
 		var err error
 		if ids[g], lists, err = splitClasses(d, g, grp.Values); err != nil {
 			return nil, fmt.Errorf("group %s: %w", grp.Name, err)
 		}
-		drawn = append(drawn, lists)
+		if d.ClassSplit != nil {
+			drawn = append(drawn, lists)
+		}
 		for i, v := range grp.Labels {
 			switch {
 			case v == datasets.Unlabelled:
@@ -246,10 +247,7 @@ func attributeClassData(cfg spec.Config, set *datasets.Attributes) (*Run, error)
 	if err != nil {
 		return nil, err
 	}
-	out := &Run{Shape: datasets.ImageShape{Channels: set.Channels, Height: set.Height, Width: set.Width}}
-	if d.ClassSplit != nil {
-		out.Drawn = drawn
-	}
+	out := &Run{Shape: datasets.ImageShape{Channels: set.Channels, Height: set.Height, Width: set.Width}, Drawn: drawn}
 	lost := make([]bool, n)
 	for g, grp := range set.Groups {
 		var pools [3][]int

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/relnet/relnet/experiments/report"
 	"github.com/relnet/relnet/experiments/checkpoint"
+	"github.com/relnet/relnet/experiments/report"
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/spec"
