@@ -35,14 +35,58 @@ import (
 // except when the lines themselves are all good: then those two are found before any image is decoded.
 // A label repeated verbatim on one line counts once. Fields may be CSV-quoted; blank lines are ignored.
 func ReadSeedCSV(path, imageDir string, groups []GroupSpec, shape ImageShape, opts LoadOptions) (*Attributes, *LoadReport, error) {
-	specs, f, r, err := openLabels(path, groups, "_", shape)
+	specs, rows, bad, report, err := parseSeedCSV(path, imageDir, groups, shape, opts)
 	if err != nil {
 		return nil, nil, err
 	}
+	return assemble(path, rows, bad, specs, shape, opts, report)
+}
+
+// Listed is one image that a labels file names, not decoded.
+type Listed struct {
+	Line   int      // of the labels file
+	Image  string   // as the file names it
+	Path   string   // to open
+	Values []string // per declared group, in order: its value, or "" when unlabelled
+}
+
+// ListSeedCSV reads a seed-notebook CSV as ReadSeedCSV does but decodes no image: it returns
+// the images of the good lines in file order, with their values. The lines are checked as
+// ReadSeedCSV checks them (bad ones fail the read with a *BadLinesError, or with
+// opts.SkipBadLines go to LoadReport.Skipped); the images are not, as nothing opens them.
+func ListSeedCSV(path, imageDir string, groups []GroupSpec, opts LoadOptions) ([]Listed, *LoadReport, error) {
+	_, rows, bad, report, err := parseSeedCSV(path, imageDir, groups, ImageShape{}, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(bad) > 0 && !opts.SkipBadLines {
+		return nil, nil, &BadLinesError{Source: path, Lines: bad}
+	}
+	report.Skipped = append(report.Skipped, bad...)
+	sortSkips(report.Skipped)
+	list := make([]Listed, len(rows))
+	for i, r := range rows {
+		list[i] = Listed{Line: r.job.line, Image: r.job.image, Path: r.job.path, Values: r.values}
+	}
+	report.Kept = len(list)
+	return list, report, nil
+}
+
+// parseSeedCSV reads the lines of a seed-notebook CSV: the resolved groups, the rows of the
+// good lines, the bad lines, and the report so far. A shape other than the zero one is
+// checked first.
+func parseSeedCSV(path, imageDir string, groups []GroupSpec, shape ImageShape, opts LoadOptions) (specs []GroupSpec, rows []labelledRow, bad []Skip, report *LoadReport, err error) {
+	if shape != (ImageShape{}) {
+		if err := shape.Validate(); err != nil {
+			return nil, nil, nil, nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	specs, f, r, err := openLabels(path, groups, "_")
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
 	defer f.Close()
-	report := &LoadReport{Source: path}
-	var rows []labelledRow
-	var bad []Skip
+	report = &LoadReport{Source: path}
 	seen := map[string]int{}    // image -> line of its first listing
 	ignored := map[string]int{} // undeclared prefix -> lines carrying it
 	for first := true; ; first = false {
@@ -51,9 +95,9 @@ func ReadSeedCSV(path, imageDir string, groups []GroupSpec, shape ImageShape, op
 			break
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, nil, err
 		}
-		if first && !hasImageExt(rec[0]) {
+		if first && !IsImageFile(rec[0]) {
 			continue // header
 		}
 		report.Lines++
@@ -126,7 +170,7 @@ func ReadSeedCSV(path, imageDir string, groups []GroupSpec, shape ImageShape, op
 		report.Ignored = append(report.Ignored, IgnoredLabels{Prefix: p, Lines: n})
 	}
 	slices.SortFunc(report.Ignored, func(a, b IgnoredLabels) int { return strings.Compare(a.Prefix, b.Prefix) })
-	return assemble(path, rows, bad, specs, shape, opts, report)
+	return specs, rows, bad, report, nil
 }
 
 // undeclaredPrefix is the prefix an ignored label is counted under: the label up to and including
@@ -224,8 +268,9 @@ func conflicts(specs []GroupSpec, values [][]string) string {
 	return strings.Join(reasons, "; ")
 }
 
-// hasImageExt reports whether name ends in .jpg, .jpeg or .png, in any case.
-func hasImageExt(name string) bool {
+// IsImageFile reports whether name ends in .jpg, .jpeg or .png, in any case: the files the
+// readers take as images.
+func IsImageFile(name string) bool {
 	switch strings.ToLower(filepath.Ext(strings.TrimSpace(name))) {
 	case ".jpg", ".jpeg", ".png":
 		return true
@@ -233,16 +278,11 @@ func hasImageExt(name string) bool {
 	return false
 }
 
-// newCSVReader reads comma-separated records of any length, keeping fields as written.
-// openLabels resolves the groups and checks the shape that both readers share, then opens
-// the labels file as CSV.
-func openLabels(path string, groups []GroupSpec, suffix string, shape ImageShape) ([]GroupSpec, *os.File, *csv.Reader, error) {
+// openLabels resolves the groups that both readers share, then opens the labels file as CSV.
+func openLabels(path string, groups []GroupSpec, suffix string) ([]GroupSpec, *os.File, *csv.Reader, error) {
 	specs, err := resolveGroups(path, groups, suffix)
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	if err := shape.Validate(); err != nil {
-		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -251,6 +291,7 @@ func openLabels(path string, groups []GroupSpec, suffix string, shape ImageShape
 	return specs, f, newCSVReader(f), nil
 }
 
+// newCSVReader reads comma-separated records of any length, keeping fields as written.
 func newCSVReader(r io.Reader) *csv.Reader {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1

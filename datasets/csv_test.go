@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -71,6 +72,41 @@ func TestReadSeedCSV(t *testing.T) {
 		t.Errorf("blue.jpg = %v, want about %v", got, want)
 	}
 	checkPixels(t, a, attrImages, make([]image.Rectangle, 4))
+}
+
+// TestListSeedCSV checks that listing a seed CSV finds the lines ReadSeedCSV keeps, with
+// their values, without opening an image: a missing one is listed all the same.
+func TestListSeedCSV(t *testing.T) {
+	list, r, err := ListSeedCSV(attrCSV, attrImages, attrGroups, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Listed{
+		{Line: 2, Image: "red.png", Path: filepath.Join(attrImages, "red.png"), Values: []string{"t-shirt", "red", "no"}},
+		{Line: 3, Image: "blue.jpg", Path: filepath.Join(attrImages, "blue.jpg"), Values: []string{"dress", "blue", "no"}},
+		{Line: 5, Image: "grey.png", Path: filepath.Join(attrImages, "grey.png"), Values: []string{"", "gray", "yes"}},
+		{Line: 6, Image: "split.png", Path: filepath.Join(attrImages, "split.png"), Values: []string{"shirt", "more_than_1_color", "yes"}},
+	}
+	if !reflect.DeepEqual(list, want) {
+		t.Errorf("listed %+v\nwant %+v", list, want)
+	}
+	if r.Kept != 4 || len(r.Skipped) != 2 {
+		t.Errorf("report %+v", r)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "labels.csv")
+	if err := os.WriteFile(path, []byte("missing.png,class_a\nbad line\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	groups := []GroupSpec{{Name: "class"}}
+	var bad *BadLinesError
+	if _, _, err := ListSeedCSV(path, dir, groups, LoadOptions{}); !errors.As(err, &bad) || len(bad.Lines) != 1 || bad.Lines[0].Line != 2 {
+		t.Errorf("bad line: %v", err)
+	}
+	list, r, err = ListSeedCSV(path, dir, groups, LoadOptions{SkipBadLines: true})
+	if err != nil || len(list) != 1 || list[0].Image != "missing.png" || len(r.Skipped) != 1 {
+		t.Errorf("with SkipBadLines: %+v, %+v, %v", list, r, err)
+	}
 }
 
 func TestReadSeedCSVValues(t *testing.T) {

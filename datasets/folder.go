@@ -1,8 +1,13 @@
 package datasets
 
 import (
+	"bytes"
 	"fmt"
+	"image"
+	"image/png"
 	"io/fs"
+	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -42,7 +47,7 @@ func ReadFolder(root string, depth int, g GroupSpec, shape ImageShape, opts Load
 		}
 		parts := strings.Split(filepath.ToSlash(rel), "/")
 		hidden := slices.ContainsFunc(parts, func(p string) bool { return strings.HasPrefix(p, ".") })
-		if len(parts) != depth+1 || hidden || !hasImageExt(rel) {
+		if len(parts) != depth+1 || hidden || !IsImageFile(rel) {
 			report.OtherFiles++
 			return nil
 		}
@@ -59,4 +64,42 @@ func ReadFolder(root string, depth int, g GroupSpec, shape ImageShape, opts Load
 			map[int]string{1: "root/class/image", 2: "root/a/b/image"}[depth], report.OtherFiles)
 	}
 	return assemble(root, rows, nil, []GroupSpec{g}, shape, opts, report)
+}
+
+// WriteFolder writes images ids of im, in the layout ReadFolder reads with depth 1:
+// root/<class>/<id>.png, 8-bit grey or RGB (values in [0,1], rounded to the nearest level), a
+// "/" in a class name becoming "-". It returns the number of files written.
+func WriteFolder(im *Images, root string, ids []int) (int, error) {
+	hw := im.Height * im.Width
+	for _, id := range ids {
+		class := strings.ReplaceAll(im.ClassName(im.Labels[id]), "/", "-")
+		px := im.Image(id)
+		level := func(v float32) uint8 { return uint8(math.Round(float64(min(max(v, 0), 1)) * 255)) }
+		var img image.Image
+		if im.Channels == 1 {
+			g := image.NewGray(image.Rect(0, 0, im.Width, im.Height))
+			for p := range hw {
+				g.Pix[p] = level(px[p])
+			}
+			img = g
+		} else {
+			c := image.NewRGBA(image.Rect(0, 0, im.Width, im.Height))
+			for p := range hw {
+				c.Pix[4*p], c.Pix[4*p+1], c.Pix[4*p+2], c.Pix[4*p+3] = level(px[p]), level(px[hw+p]), level(px[2*hw+p]), 255
+			}
+			img = c
+		}
+		path := filepath.Join(root, class, fmt.Sprintf("%05d.png", id))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return 0, err
+		}
+		var b bytes.Buffer
+		if err := png.Encode(&b, img); err != nil {
+			return 0, fmt.Errorf("%s: %w", path, err)
+		}
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
 }

@@ -23,6 +23,14 @@ const Unlabelled = -1
 // Len returns the number of images.
 func (im *Images) Len() int { return len(im.Labels) }
 
+// ClassName is class c's name, or its id where the set names none.
+func (im *Images) ClassName(c int) string {
+	if c >= 0 && c < len(im.ClassNames) && im.ClassNames[c] != "" {
+		return im.ClassNames[c]
+	}
+	return fmt.Sprint(c)
+}
+
 // ImageSize returns the number of values in one image, C*H*W.
 func (im *Images) ImageSize() int { return im.Channels * im.Height * im.Width }
 

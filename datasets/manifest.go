@@ -37,7 +37,10 @@ var streetStyleColumns = []string{"id", "url", "created_time", "city_id", "month
 // error, an empty file, a missing or repeated header column, no column for a declared group, bad group
 // declarations or shape, no rows left, a group with no labelled image.
 func ReadStreetStyleManifest(path, imageDir string, groups []GroupSpec, shape ImageShape, opts LoadOptions) (*Attributes, *LoadReport, error) {
-	specs, f, r, err := openLabels(path, groups, "", shape)
+	if err := shape.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	specs, f, r, err := openLabels(path, groups, "")
 	if err != nil {
 		return nil, nil, err
 	}

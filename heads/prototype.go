@@ -15,11 +15,26 @@ import (
 type Prototype struct{}
 
 // Logits returns −‖q − p_c‖² for every query q and class mean p_c: [M,N].
-func (Prototype) Logits(s *tensors.Scope, support *ts.Tensor, way, shot int64, queries *ts.Tensor, mode layers.Mode) *ts.Tensor {
+func (h Prototype) Logits(s *tensors.Scope, support *ts.Tensor, way, shot int64, queries *ts.Tensor, mode layers.Mode) *ts.Tensor {
+	return h.Score(s, h.Classes(s, support, Uniform(way, shot), shot), queries, mode)
+}
+
+// Classes is each class's mean feature, flattened: [N,C·H·W]. The mean needs no shot.
+func (Prototype) Classes(s *tensors.Scope, support *ts.Tensor, counts []int64, _ int64) *ts.Tensor {
 	d := tensors.Shape(support)
 	dim := d[1] * d[2] * d[3]
-	sv := s.T(support.View([]int64{way, shot, dim}, false))
-	protos := s.T(sv.MeanDim([]int64{1}, false, gotch.Float, false))                          // [N,D]
+	if k := uniformShot(counts); k > 0 {
+		sv := s.T(support.View([]int64{int64(len(counts)), k, dim}, false))
+		return s.T(sv.MeanDim([]int64{1}, false, gotch.Float, false))
+	}
+	return perClass(s, s.T(support.View([]int64{-1, dim}, false)), counts, func(maps *ts.Tensor, _ int64) *ts.Tensor {
+		return s.T(maps.MeanDim([]int64{0}, true, gotch.Float, false))
+	})
+}
+
+// Score returns −‖q − p_c‖² for every query q [M,C,H,W] and class mean p_c [N,C·H·W]: [M,N].
+func (Prototype) Score(s *tensors.Scope, protos, queries *ts.Tensor, mode layers.Mode) *ts.Tensor {
+	dim := tensors.Shape(protos)[1]
 	q := s.T(queries.View([]int64{-1, dim}, false))                                           // [M,D]
 	cross := s.T(q.Matmul(s.T(protos.Transpose(0, 1, false)), false))                         // [M,N]
 	qq := s.T(s.T(q.Square(false)).SumDimIntlist([]int64{1}, true, gotch.Float, false))       // [M,1]

@@ -13,8 +13,45 @@ import (
 // Head scores an episode's queries against its classes.
 type Head interface {
 	// Logits scores queries [M,C,H,W] against support maps [way·shot,C,H,W] (class-major):
-	// [M,way], higher = more likely that class.
+	// [M,way], higher = more likely that class. It is Score(Classes(support, way×shot)).
 	Logits(s *tensors.Scope, support *ts.Tensor, way, shot int64, queries *ts.Tensor, mode layers.Mode) *ts.Tensor
+	// Classes pools support maps [Σ counts,C,H,W] (class-major, counts[c] maps of class c)
+	// into one representation per class, [len(counts),…], as Logits pools shot maps: a
+	// class of another count is brought to what shot maps would give.
+	Classes(s *tensors.Scope, support *ts.Tensor, counts []int64, shot int64) *ts.Tensor
+	// Score scores queries [M,C,H,W] against class representations from Classes: [M,N].
+	Score(s *tensors.Scope, classes, queries *ts.Tensor, mode layers.Mode) *ts.Tensor
+}
+
+// Uniform is the counts of way classes of shot maps each.
+func Uniform(way, shot int64) []int64 {
+	counts := make([]int64, way)
+	for i := range counts {
+		counts[i] = shot
+	}
+	return counts
+}
+
+// uniformShot is the count every class has, or 0 when counts differ.
+func uniformShot(counts []int64) int64 {
+	for _, k := range counts {
+		if k != counts[0] {
+			return 0
+		}
+	}
+	return counts[0]
+}
+
+// perClass applies pool to each class's slice of support [Σ counts,…] and concatenates
+// the results on dimension 0.
+func perClass(s *tensors.Scope, support *ts.Tensor, counts []int64, pool func(maps *ts.Tensor, k int64) *ts.Tensor) *ts.Tensor {
+	parts := make([]*ts.Tensor, len(counts))
+	var at int64
+	for c, k := range counts {
+		parts[c] = pool(s.T(support.Narrow(0, at, k, false)), k)
+		at += k
+	}
+	return s.T(ts.Cat(parts, 0))
 }
 
 var (
@@ -93,8 +130,25 @@ func ClassMaps(s *tensors.Scope, support *ts.Tensor, way, shot int64) *ts.Tensor
 // Logits scores queries [M,C,H,W] against the episode's support maps [N·K,C,H,W]
 // (class-major): returns [M,N].
 func (r *Relation) Logits(s *tensors.Scope, support *ts.Tensor, way, shot int64, queries *ts.Tensor, mode layers.Mode) *ts.Tensor {
-	classes := ClassMaps(s, support, way, shot)
-	n, m := way, tensors.Shape(queries)[0]
+	return r.Score(s, r.Classes(s, support, Uniform(way, shot), shot), queries, mode)
+}
+
+// Classes is each class's map: the sum of its maps, times shot/count for a class of
+// another count (shot times its mean map), so that it matches the K-shot maps the head was
+// trained and evaluated on.
+func (r *Relation) Classes(s *tensors.Scope, support *ts.Tensor, counts []int64, shot int64) *ts.Tensor {
+	if k := uniformShot(counts); k == shot {
+		return ClassMaps(s, support, int64(len(counts)), shot)
+	}
+	return perClass(s, support, counts, func(maps *ts.Tensor, k int64) *ts.Tensor {
+		sum := s.T(maps.SumDimIntlist([]int64{0}, true, maps.DType(), false))
+		return s.T(sum.MulScalar(ts.FloatScalar(float64(shot)/float64(k)), false))
+	})
+}
+
+// Score scores queries [M,C,H,W] against class maps [N,C,H,W]: returns [M,N].
+func (r *Relation) Score(s *tensors.Scope, classes, queries *ts.Tensor, mode layers.Mode) *ts.Tensor {
+	n, m := tensors.Shape(classes)[0], tensors.Shape(queries)[0]
 	c := r.feat.C
 	w := r.block1.Conv.Weight
 	wClass := s.T(w.Narrow(1, 0, c, false))

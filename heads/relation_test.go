@@ -1,6 +1,7 @@
 package heads
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -206,6 +207,44 @@ func TestClassMapsSumShots(t *testing.T) {
 			if got[i] != want[i] {
 				t.Fatalf("class maps %v, want %v", got, want)
 			}
+		}
+		return nil
+	})
+}
+
+// TestClassesOfUnequalShots checks that both heads bring classes of any number of support
+// maps to what `shot` maps give: the relation head shot times the mean map, the prototype the
+// mean feature.
+func TestClassesOfUnequalShots(t *testing.T) {
+	run(t, func() error {
+		var s tensors.Scope
+		defer s.Drop()
+		// Class 0: one 1×1×2 map; class 1: three.
+		support := s.Float32([]float32{1, 2, 3, 6, 6, 12, 9, 18}, 4, 1, 1, 2)
+		p := layers.NewParams(1)
+		defer p.Free()
+		r, err := NewRelation(p, "head", layers.Shape{C: 1, H: 8, W: 8}, arch.Head{}, 0.1)
+		if err != nil {
+			return err
+		}
+		cases := []struct {
+			name string
+			head Head
+			want []float32
+		}{
+			{"relation", r, []float32{2, 4, 12, 24}}, // 2 × (1,2); 2 × mean (6,12)
+			{"prototype", Prototype{}, []float32{1, 2, 6, 12}},
+		}
+		for _, tc := range cases {
+			got := tensors.Values(tc.head.Classes(&s, support, []int64{1, 3}, 2))
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("%s: classes %v, want %v", tc.name, got, tc.want)
+			}
+		}
+		// Equal counts that are not the shot: 2 × 2 maps brought to 4 shots.
+		got := tensors.Values(r.Classes(&s, support, []int64{2, 2}, 4))
+		if want := []float32{8, 16, 30, 60}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("relation, 2 maps each at shot 4: %v, want %v", got, want)
 		}
 		return nil
 	})

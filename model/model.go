@@ -137,8 +137,7 @@ func (m *Model) encode(s *tensors.Scope, eps []*sampling.Episode, mode layers.Mo
 		pixels = append(append(pixels, ep.Support...), ep.Query...)
 		total += int64(ep.Spec.Way*ep.Spec.Shot + len(ep.QueryLabels))
 	}
-	x := s.Float32(pixels, total, m.Input.C, m.Input.H, m.Input.W)
-	feats := m.Backbone.Forward(s, x, mode)
+	feats := m.Embed(s, pixels, total, mode)
 	var at int64
 	for _, ep := range eps {
 		way, shot := int64(ep.Spec.Way), int64(ep.Spec.Shot)
@@ -148,6 +147,12 @@ func (m *Model) encode(s *tensors.Scope, eps []*sampling.Episode, mode layers.Mo
 		at += way*shot + nq
 	}
 	return supports, queries
+}
+
+// Embed runs n images (pixels: C×H×W each, in the model's input shape) through the
+// backbone in one call: feature maps [n,C',H',W'].
+func (m *Model) Embed(s *tensors.Scope, pixels []float32, n int64, mode layers.Mode) *ts.Tensor {
+	return m.Backbone.Forward(s, s.Float32(pixels, n, m.Input.C, m.Input.H, m.Input.W), mode)
 }
 
 // Forward scores eps (one episode per group, in group order) in one backbone call.

@@ -86,14 +86,21 @@ func (t *transform) apply(dst, src []float32, rng *rand.Rand) {
 		img = t.turn
 	}
 	copy(dst, img)
-	if t.aug.Mean != nil {
-		plane := t.h * t.w
-		for ch := range t.c {
-			m, inv := float32(t.aug.Mean[ch]), float32(1/t.aug.Std[ch])
-			px := dst[ch*plane : (ch+1)*plane]
-			for i := range px {
-				px[i] = (px[i] - m) * inv
-			}
+	Normalize(dst, t.aug.Mean, t.aug.Std, t.c)
+}
+
+// Normalize maps each value x of channel c of an image (CHW, channels planes) to
+// (x − mean[c]) / std[c], in place, as the sampler does; nil mean changes nothing.
+func Normalize(img []float32, mean, std []float64, channels int) {
+	if mean == nil {
+		return
+	}
+	plane := len(img) / channels
+	for ch := range channels {
+		m, inv := float32(mean[ch]), float32(1/std[ch])
+		px := img[ch*plane : (ch+1)*plane]
+		for i := range px {
+			px[i] = (px[i] - m) * inv
 		}
 	}
 }

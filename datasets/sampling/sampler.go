@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
-
-	"github.com/relnet/relnet/datasets"
 )
 
 // EpisodeSpec: N-way, K-shot, Q queries per class.
@@ -30,7 +28,7 @@ func (s EpisodeSpec) Validate(p *Pool) error {
 		if len(p.Classes) < s.Way {
 			names := make([]string, len(p.Classes))
 			for i, c := range p.Classes {
-				names[i] = className(p.Images, c)
+				names[i] = p.Images.ClassName(c)
 			}
 			return fmt.Errorf("%s: a %s episode needs %d classes, and this split has %d (%s); lower the way or give the split more classes",
 				p.Images.Name, s.name(), s.Way, len(p.Classes), strings.Join(names, ", "))
@@ -38,21 +36,13 @@ func (s EpisodeSpec) Validate(p *Pool) error {
 		var small []string
 		for _, c := range p.Classes {
 			if k := len(p.ByClass[c]); k < need {
-				small = append(small, fmt.Sprintf("%s (%d)", className(p.Images, c), k))
+				small = append(small, fmt.Sprintf("%s (%d)", p.Images.ClassName(c), k))
 			}
 		}
 		return fmt.Errorf("%s: a %s episode needs %d classes with at least %d images each (shot %d + query %d), and %d of its %d classes have that many; images of the others: %s; lower the shot or query, or give these classes more images",
 			p.Images.Name, s.name(), s.Way, need, s.Shot, s.Query, n, len(p.Classes), strings.Join(small, ", "))
 	}
 	return nil
-}
-
-// className is class c's name, or its id where the set names none.
-func className(im *datasets.Images, c int) string {
-	if c >= 0 && c < len(im.ClassNames) && im.ClassNames[c] != "" {
-		return im.ClassNames[c]
-	}
-	return fmt.Sprint(c)
 }
 
 // name formats the spec as "5-way 1-shot 19-query".

@@ -95,7 +95,7 @@ func ReadHeader(path string) (Header, error) {
 // returns the header. A corrupt file is reported, never loaded.
 func Load(path string, list []model.NamedTensor) (h Header, err error) {
 	defer tensors.Recover(&err)
-	h, rest, err := read(path)
+	h, saved, err := ReadTensors(path)
 	if err != nil {
 		return h, err
 	}
@@ -103,38 +103,59 @@ func Load(path string, list []model.NamedTensor) (h Header, err error) {
 	for _, nt := range list {
 		byName[nt.Name] = nt.Tensor
 	}
-	if len(h.Tensors) != len(list) {
-		return h, fmt.Errorf("checkpoint %s holds %d tensors, this model has %d: was it made with another configuration?", path, len(h.Tensors), len(list))
+	if len(saved) != len(list) {
+		return h, fmt.Errorf("checkpoint %s holds %d tensors, this model has %d: was it made with another configuration?", path, len(saved), len(list))
 	}
 	var s tensors.Scope
 	defer s.Drop()
-	for _, rec := range h.Tensors {
-		dst, ok := byName[rec.Name]
+	for _, t := range saved {
+		dst, ok := byName[t.Name]
 		if !ok {
-			return h, fmt.Errorf("checkpoint %s has tensor %q that this model lacks", path, rec.Name)
+			return h, fmt.Errorf("checkpoint %s has tensor %q that this model lacks", path, t.Name)
 		}
 		shape := tensors.Shape(dst)
-		if fmt.Sprint(shape) != fmt.Sprint(rec.Shape) {
-			return h, fmt.Errorf("checkpoint %s: tensor %q has shape %v, model has %v", path, rec.Name, rec.Shape, shape)
+		if fmt.Sprint(shape) != fmt.Sprint(t.Shape) {
+			return h, fmt.Errorf("checkpoint %s: tensor %q has shape %v, model has %v", path, t.Name, t.Shape, shape)
 		}
-		count := 1
-		for _, d := range shape {
-			count *= int(d)
-		}
-		if len(rest) < 4*count {
-			return h, corrupt(path, "payload too short")
-		}
-		vals := make([]float32, count)
-		for i := range vals {
-			vals[i] = math.Float32frombits(binary.LittleEndian.Uint32(rest[4*i:]))
-		}
-		rest = rest[4*count:]
-		tensors.CopyInto(dst, s.Float32(vals, shape...))
-	}
-	if len(rest) != 0 {
-		return h, corrupt(path, "trailing bytes")
+		tensors.CopyInto(dst, s.Float32(t.Values, shape...))
 	}
 	return h, nil
+}
+
+// Tensor is one tensor of a checkpoint file.
+type Tensor struct {
+	Name   string
+	Shape  []int64
+	Values []float32
+}
+
+// ReadTensors reads and verifies path and returns its header and its tensors, in file
+// order, without libtorch.
+func ReadTensors(path string) (Header, []Tensor, error) {
+	h, rest, err := read(path)
+	if err != nil {
+		return h, nil, err
+	}
+	out := make([]Tensor, len(h.Tensors))
+	for i, rec := range h.Tensors {
+		count := 1
+		for _, d := range rec.Shape {
+			count *= int(d)
+		}
+		if count < 0 || len(rest) < 4*count {
+			return h, nil, corrupt(path, "payload too short")
+		}
+		vals := make([]float32, count)
+		for j := range vals {
+			vals[j] = math.Float32frombits(binary.LittleEndian.Uint32(rest[4*j:]))
+		}
+		rest = rest[4*count:]
+		out[i] = Tensor{Name: rec.Name, Shape: rec.Shape, Values: vals}
+	}
+	if len(rest) != 0 {
+		return h, nil, corrupt(path, "trailing bytes")
+	}
+	return h, out, nil
 }
 
 // read verifies path and returns its header and the tensor values after it.
