@@ -23,6 +23,8 @@ func main() {
 			configCommand,
 			trainCommand,
 			evalCommand,
+			predictCommand,
+			exportCommand,
 			benchCommand,
 			dataCommand,
 			synthCommand,
