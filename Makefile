@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 QUICKSTART := experiments/quickstart.toml
 
-.PHONY: setup build run heads-ablation fewshot test fuzz bench bench-relnet
+.PHONY: setup build run heads-ablation fewshot test fuzz bench bench-relnet bench-predict export-check
 setup:
 	@bash scripts/setup.sh
 
@@ -55,3 +55,24 @@ bench: build
 # relnet's own benchmark: RSS over a long training run, then episodes/s.
 bench-relnet: build
 	./bin/relnet bench
+
+# Images/s of `relnet predict` (1,000 query PNGs against a 5-way 5-shot support, decoding
+# included) at 28×28×1 and 84×84×3, with 1 and 2 threads.
+bench-predict: build
+	./bin/relnet bench predict
+
+# The README's walkthrough on the quick-start run (`make run` first): Fashion-MNIST test
+# images as a support folder and queries, `relnet predict`, `relnet export`, and the check
+# that PyTorch, loading the export into bench/peer.py's modules, gives the same logits.
+RELNET_CACHE ?= $(HOME)/.cache/relnet
+QUICKSTART_RUN := results/quickstart/base-seed1
+DEMO := results/predict-demo
+export-check: build
+	@test -f $(QUICKSTART_RUN)/best.ckpt || { echo "export-check: no $(QUICKSTART_RUN)/best.ckpt; run make run first" >&2; exit 1; }
+	./bin/relnet data folder --out $(DEMO)/support --per-class 5
+	./bin/relnet data folder --out $(DEMO)/queries --from 5 --per-class 100
+	./bin/relnet predict --support $(DEMO)/support --query $(DEMO)/queries --out $(DEMO)/predictions.csv $(QUICKSTART_RUN)
+	./bin/relnet predict --support $(DEMO)/support --query $(DEMO)/queries --logits --format jsonl --out $(DEMO)/logits.jsonl $(QUICKSTART_RUN)
+	./bin/relnet export --out $(DEMO)/model.safetensors $(QUICKSTART_RUN)
+	@bash bench/setup.sh
+	$(RELNET_CACHE)/peer-venv/bin/python bench/export_check.py --model $(DEMO)/model.safetensors --support $(DEMO)/support --predictions $(DEMO)/logits.jsonl

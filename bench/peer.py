@@ -71,12 +71,12 @@ def block(cin, cout, padding, pool):
 
 
 class CNNEncoder(nn.Module):
-    def __init__(self, channels):
+    def __init__(self, channels, filters=FILTERS):
         super().__init__()
-        self.layer1 = block(channels, FILTERS, 0, True)
-        self.layer2 = block(FILTERS, FILTERS, 0, True)
-        self.layer3 = block(FILTERS, FILTERS, 1, False)
-        self.layer4 = block(FILTERS, FILTERS, 1, False)
+        self.layer1 = block(channels, filters, 0, True)
+        self.layer2 = block(filters, filters, 0, True)
+        self.layer3 = block(filters, filters, 1, False)
+        self.layer4 = block(filters, filters, 1, False)
 
     def forward(self, x):
         return self.layer4(self.layer3(self.layer2(self.layer1(x))))
@@ -90,16 +90,16 @@ def relation_side(n, pad):
 
 
 class RelationNetwork(nn.Module):
-    def __init__(self, feat_c, feat_h, feat_w):
+    def __init__(self, feat_c, feat_h, feat_w, filters=FILTERS, hidden=HIDDEN, padding="auto"):
         super().__init__()
-        for pad in (0, 1):  # heads.Config padding "auto"
+        for pad in (0, 1) if padding == "auto" else (int(padding),):  # relnet's [heads] padding
             h, w = relation_side(feat_h, pad), relation_side(feat_w, pad)
             if h >= 1 and w >= 1:
                 break
-        self.layer1 = block(2 * feat_c, FILTERS, pad, True)
-        self.layer2 = block(FILTERS, FILTERS, pad, True)
-        self.fc1 = nn.Linear(FILTERS * h * w, HIDDEN)
-        self.fc2 = nn.Linear(HIDDEN, 1)
+        self.layer1 = block(2 * feat_c, filters, pad, True)
+        self.layer2 = block(filters, filters, pad, True)
+        self.fc1 = nn.Linear(filters * h * w, hidden)
+        self.fc2 = nn.Linear(hidden, 1)
 
     def forward(self, x):
         out = self.layer2(self.layer1(x))

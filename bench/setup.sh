@@ -16,6 +16,8 @@ set -euo pipefail
 cache=${RELNET_CACHE:-$HOME/.cache/relnet}
 venv=$cache/peer-venv
 torch_version=2.1.0
+# bench/export_check.py reads relnet's safetensors export and PNG images with these.
+extras="safetensors==0.8.0 pillow==13.0.0"
 stamp=$venv/.relnet-peer-ready
 relnet_lib=$cache/libtorch-$torch_version/lib/libtorch_cpu.so
 
@@ -23,7 +25,7 @@ die() { echo "bench/setup: $*" >&2; exit 1; }
 say() { echo "bench/setup: $*" >&2; }
 site_dir() { "$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'; }
 
-if [ ! -f "$stamp" ] || [ "$(head -n1 "$stamp")" != "torch $torch_version" ]; then
+if [ ! -f "$stamp" ] || [ "$(head -n1 "$stamp")" != "torch $torch_version, $extras" ]; then
   command -v python3 >/dev/null || die "python3 is needed for the PyTorch peer (apt-get install python3 python3-venv)"
   mkdir -p "$cache" || die "cannot create $cache (set RELNET_CACHE to a writable directory)"
   if [ ! -x "$venv/bin/python" ]; then
@@ -37,16 +39,19 @@ if [ ! -f "$stamp" ] || [ "$(head -n1 "$stamp")" != "torch $torch_version" ]; th
       python3 -m venv "$venv" || die "python3 -m venv $venv failed"
     fi
   fi
-  say "installing PyPI's torch==$torch_version into $venv (a CUDA build: about 2.5 GB of wheels)"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "torch==$torch_version" \
-    || die "pip could not install torch==$torch_version from PyPI into $venv"
+  say "installing PyPI's torch==$torch_version, $extras into $venv (a CUDA build: about 2.5 GB of wheels)"
+  # shellcheck disable=SC2086 # $extras is a list of requirements
+  if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "torch==$torch_version" $extras > "$cache/peer-pip.log" 2>&1; then
+    tail -n 15 "$cache/peer-pip.log" >&2
+    die "pip could not install torch==$torch_version $extras from PyPI into $venv (log: $cache/peer-pip.log)"
+  fi
   # Checked once, here: that torch imports and runs, and that the peer runs relnet's libtorch
   # (torch/lib/libtorch_cpu.so byte for byte the file scripts/setup.sh unpacked for relnet).
   "$venv/bin/python" -W ignore -c "
-import sys, torch
+import sys, torch, safetensors.torch, PIL
 assert torch.__version__.split('+')[0] == sys.argv[1], f'torch {torch.__version__}, want {sys.argv[1]}'
 assert torch.ones(2, 2).sum().item() == 4
-print('torch', sys.argv[1])" "$torch_version" > "$stamp.tmp" || die "import torch failed in $venv"
+print(f'torch {sys.argv[1]}, {sys.argv[2]}')" "$torch_version" "$extras" > "$stamp.tmp" || die "import torch, safetensors or PIL failed in $venv"
   peer_lib=$(site_dir)/torch/lib/libtorch_cpu.so
   if [ ! -f "$relnet_lib" ]; then
     echo "relnet's $relnet_lib was missing when the peer was installed" >> "$stamp.tmp"

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 
@@ -12,8 +13,9 @@ import (
 )
 
 var benchCommand = &cli.Command{
-	Name:  "bench",
-	Usage: "measure memory during a long training run, then training and evaluation episodes/s, on synthetic episodes",
+	Name:        "bench",
+	Usage:       "measure memory during a long training run, then training and evaluation episodes/s, on synthetic episodes",
+	Subcommands: []*cli.Command{benchPredictCommand},
 	Flags: []cli.Flag{
 		&cli.IntSliceFlag{Name: "threads", Value: cli.NewIntSlice(1, 2), Usage: "libtorch thread counts to measure"},
 		&cli.IntSliceFlag{Name: "case", Usage: "cases to time (default all): 1 = " + bench.BenchCases[0].Name + ", 2 = " + bench.BenchCases[1].Name},
@@ -104,4 +106,39 @@ type benchLine struct {
 	TrainPerSec   float64 `json:"train_eps"`
 	EvalPerSec    float64 `json:"eval_eps"`
 	PeakRSSMB     float64 `json:"peak_rss_mb"` // the process's high-water mark so far (VmHWM)
+}
+
+var benchPredictCommand = &cli.Command{
+	Name:  "predict",
+	Usage: "images/s of `relnet predict` against a 5-way 5-shot support, decoding included, at 28×28×1 and 84×84×3",
+	Flags: []cli.Flag{
+		&cli.IntSliceFlag{Name: "threads", Value: cli.NewIntSlice(1, 2), Usage: "cores for libtorch and the decoders"},
+		&cli.IntFlag{Name: "queries", Value: 1000, Usage: "query images (PNGs of random pixels)"},
+		&cli.IntFlag{Name: "repeats", Value: 3, Usage: "timed passes over the queries per case"},
+	},
+	Action: func(c *cli.Context) error {
+		dir, err := os.MkdirTemp("", "relnet-bench-predict")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		var rows []bench.PredictResult
+		for _, th := range c.IntSlice("threads") {
+			for i, bc := range bench.PredictCases {
+				r, err := bench.Predict(c.Context, bc, th, c.Int("queries"), c.Int("repeats"), fmt.Sprintf("%s/%d-%d", dir, th, i), os.Stderr)
+				if err != nil {
+					return err
+				}
+				rows = append(rows, r)
+			}
+		}
+		fmt.Printf("| images | threads | queries | images/s, median of %d | range | decoding alone, 1 goroutine |\n", c.Int("repeats"))
+		fmt.Println("|---|---|---|---|---|---|")
+		for _, r := range rows {
+			sorted := slices.Sorted(slices.Values(r.PerSec))
+			fmt.Printf("| %s | %d | %d | %.0f | %.0f–%.0f | %.0f |\n", r.Case.Name, r.Threads, r.Queries,
+				sorted[len(sorted)/2], sorted[0], sorted[len(sorted)-1], r.DecodeOnly)
+		}
+		return nil
+	},
 }
