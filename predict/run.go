@@ -79,9 +79,11 @@ func Run(ctx context.Context, m *Model, sup *Support, queries []Query, out, errs
 	start := time.Now()
 	right := make([][]float64, len(sup.Groups))
 	sum.Accuracy = make([]GroupAccuracy, len(sup.Groups))
-	batches := decodeAhead(ctx, queries, m.Shape, opts)
-	defer func() {
-		for range batches { // let the decoder finish when Run stops early
+	decodeCtx, stop := context.WithCancel(ctx)
+	batches := decodeAhead(decodeCtx, queries, m.Shape, opts)
+	defer func() { // when Run stops early, stop the decoder and let it finish its batch
+		stop()
+		for range batches {
 		}
 	}()
 	for b := range batches {
