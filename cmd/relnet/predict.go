@@ -37,6 +37,9 @@ var predictCommand = &cli.Command{
 		&cli.IntFlag{Name: "batch", Value: 256, Usage: "queries per forward pass"},
 	},
 	Action: func(c *cli.Context) error {
+		if f := c.String("format"); f != "csv" && f != "jsonl" {
+			return fmt.Errorf("--format %q: want csv or jsonl", f)
+		}
 		ckpt, runConfig, err := predictPaths(c)
 		if err != nil {
 			return err
@@ -101,7 +104,7 @@ func predictPaths(c *cli.Context) (ckpt, runConfig string, err error) {
 	case c.NArg() > 1:
 		return "", "", fmt.Errorf("predict takes one run directory, got %d arguments (queries go with --query)", c.NArg())
 	case c.NArg() == 0 && ckpt == "":
-		return "", "", fmt.Errorf("predict needs a run directory (e.g. results/quickstart/default) or --checkpoint")
+		return "", "", fmt.Errorf("predict needs a run directory (e.g. results/quickstart/base-seed1) or --checkpoint")
 	case c.NArg() == 0:
 		return ckpt, "", nil
 	}
