@@ -4,6 +4,7 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
+	"github.com/relnet/relnet/model/arch"
 	"github.com/relnet/relnet/tensors"
 )
 
@@ -11,16 +12,28 @@ import (
 // episode, p_g = softmax(logitsG) over g's episode classes and p_h = softmax(crossH) over h's
 // episode classes (head h scoring the same queries). With M [N_g, N_h] the conditional table
 // P(h-value | g-value) restricted to the two episodes' classes and row-normalised, the term is
-// the mean over queries of KL(p_h ‖ p_g·M): what head g believes, pushed through the label
-// co-occurrence, should agree with what head h believes.
-func Interaction(s *tensors.Scope, logitsG, crossH, m *ts.Tensor) *ts.Tensor {
+// the mean over queries of KL(p_h ‖ q), q = p_g·M: what head g believes, pushed through the
+// label co-occurrence, should agree with what head h believes.
+//
+// The form says where gradients go: arch.Symmetric into both heads, arch.Teacher (q detached)
+// into head h only. With confidence > 0 a query counts only if max_j q_j ≥ confidence (the
+// source is confident of group h's value); the others add 0 to the mean over all queries.
+func Interaction(s *tensors.Scope, logitsG, crossH, m *ts.Tensor, form arch.InteractionForm, confidence float64) *ts.Tensor {
 	pg := s.T(logitsG.Softmax(1, gotch.Float, false))
 	q := s.T(pg.Matmul(m, false))
+	if form == arch.Teacher {
+		q = s.T(q.Detach(false))
+	}
 	logQ := s.T(s.T(q.AddScalar(ts.FloatScalar(1e-8), false)).Log(false))
 	logPh := s.T(crossH.LogSoftmax(1, gotch.Float, false))
 	ph := s.T(logPh.Exp(false))
 	diff := s.T(logPh.Sub(logQ, false))
 	perQuery := s.T(s.T(ph.Mul(diff, false)).SumDimIntlist([]int64{1}, false, gotch.Float, false))
+	if confidence > 0 {
+		top := s.T(s.T(q.Detach(false)).Amax([]int64{1}, false, false))
+		gate := s.T(s.T(top.Ge(ts.FloatScalar(confidence), false)).Totype(gotch.Float, false))
+		perQuery = s.T(perQuery.Mul(gate, false))
+	}
 	return s.T(perQuery.Mean(gotch.Float, false))
 }
 

@@ -4,6 +4,9 @@ import (
 	"math"
 	"testing"
 
+	"github.com/sugarme/gotch/ts"
+
+	"github.com/relnet/relnet/model/arch"
 	"github.com/relnet/relnet/tensors"
 )
 
@@ -19,7 +22,7 @@ func TestInteractionValue(t *testing.T) {
 	err := tensors.Run(func() error {
 		var s tensors.Scope
 		defer s.Drop()
-		got := tensors.Values(Interaction(&s, s.Float32(logitsG, 2, 2), s.Float32(crossH, 2, 2), s.Float32(m, 2, 2)))[0]
+		got := tensors.Values(Interaction(&s, s.Float32(logitsG, 2, 2), s.Float32(crossH, 2, 2), s.Float32(m, 2, 2), arch.Symmetric, 0))[0]
 		if math.Abs(float64(got)-want) > 1e-5 {
 			t.Errorf("interaction %.6f, want %.6f", got, want)
 		}
@@ -27,6 +30,102 @@ func TestInteractionValue(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A two-query example for the forms. M = [[0.8, 0.2], [0.4, 0.6]]. Query 1: p_g = (0.25,
+// 0.75) → q = (0.5, 0.5); query 2: p_g = (0.9, 0.1) → q = (0.76, 0.24). Head h says (0.9,
+// 0.1) on both.
+var (
+	formsG = []float32{0, float32(math.Log(3)), float32(math.Log(9)), 0}
+	formsH = []float32{float32(math.Log(9)), 0, float32(math.Log(9)), 0}
+	formsM = []float32{0.8, 0.2, 0.4, 0.6}
+	formsQ = [][2]float64{{0.5, 0.5}, {0.76, 0.24}}
+)
+
+// klByHand is KL((0.9, 0.1) ‖ q).
+func klByHand(q [2]float64) float64 { return 0.9*math.Log(0.9/q[0]) + 0.1*math.Log(0.1/q[1]) }
+
+// TestInteractionForms checks each form's value against the hand-computed one: detaching
+// the target leaves the value as it is; the gate drops the queries whose target's largest
+// probability is below the threshold, which then add 0 to the mean over both queries.
+func TestInteractionForms(t *testing.T) {
+	kl1, kl2 := klByHand(formsQ[0]), klByHand(formsQ[1])
+	for _, c := range []struct {
+		form       arch.InteractionForm
+		confidence float64
+		want       float64
+	}{
+		{arch.Symmetric, 0, (kl1 + kl2) / 2},
+		{arch.Teacher, 0, (kl1 + kl2) / 2},
+		{arch.Teacher, 0.6, kl2 / 2}, // query 1's target peaks at 0.5
+		{arch.Symmetric, 0.6, kl2 / 2},
+		{arch.Teacher, 0.8, 0}, // neither target reaches 0.8
+	} {
+		err := tensors.Run(func() error {
+			var s tensors.Scope
+			defer s.Drop()
+			got := tensors.Values(Interaction(&s, s.Float32(formsG, 2, 2), s.Float32(formsH, 2, 2), s.Float32(formsM, 2, 2), c.form, c.confidence))[0]
+			if math.Abs(float64(got)-c.want) > 1e-5 {
+				t.Errorf("%s, confidence %g: %.6f, want %.6f", c.form, c.confidence, got, c.want)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestInteractionGradients checks where the gradients go: the symmetric form trains both
+// heads; the teacher form gives the source head's logits none, and the predicting head's
+// logits z get ∂/∂z_j = p_j (log p_j − log q_j − KL) / queries, computed by hand.
+func TestInteractionGradients(t *testing.T) {
+	leaf := func(s *tensors.Scope, v []float32) *ts.Tensor {
+		x, err := tensors.FromFloat32(v, 2, 2)
+		tensors.Check("leaf", err)
+		tensors.SetRequiresGrad(x)
+		return s.T(x, nil)
+	}
+	grad := func(s *tensors.Scope, x *ts.Tensor) []float32 {
+		g := s.T(x.Grad(false))
+		if ok, err := g.Defined(); err != nil || !ok {
+			return nil
+		}
+		return tensors.Values(g)
+	}
+	for _, form := range []arch.InteractionForm{arch.Symmetric, arch.Teacher} {
+		err := tensors.Run(func() error {
+			var s tensors.Scope
+			defer s.Drop()
+			g, h := leaf(&s, formsG), leaf(&s, formsH)
+			tensors.Check("backward", Interaction(&s, g, h, s.Float32(formsM, 2, 2), form, 0).Backward())
+			gradG, gradH := grad(&s, g), grad(&s, h)
+			sourceLearns := false
+			for _, v := range gradG {
+				sourceLearns = sourceLearns || math.Abs(float64(v)) > 1e-6
+			}
+			if sourceLearns != (form == arch.Symmetric) {
+				t.Errorf("%s: source head's gradient %v", form, gradG)
+			}
+			if form != arch.Teacher {
+				return nil
+			}
+			p := [2]float64{0.9, 0.1}
+			for q, target := range formsQ {
+				kl := klByHand(target)
+				for j := range 2 {
+					want := p[j] * (math.Log(p[j]) - math.Log(target[j]) - kl) / 2
+					if got := gradH[2*q+j]; math.Abs(float64(got)-want) > 1e-5 {
+						t.Errorf("teacher: ∂/∂z[%d][%d] = %.6f, want %.6f", q, j, got, want)
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

@@ -64,7 +64,7 @@ func (l *Learner) State() []NamedTensor {
 func (l *Learner) Step(s *tensors.Scope, eps []*sampling.Episode, cooc *losses.Cooccurrence, i int64) (Output, float64) {
 	tensors.ZeroGrad(l.Adam.Params)
 	out := l.Model.Forward(s, eps, layers.Train)
-	loss, _ := l.Model.Objective(s, eps, out, cooc)
+	loss, _ := l.Model.Objective(s, eps, out, cooc, i)
 	lossV := float64(tensors.Values(loss)[0])
 	if math.IsNaN(lossV) || math.IsInf(lossV, 0) {
 		return out, lossV

@@ -23,8 +23,9 @@ type Config struct {
 	// Groups names the exclusive attribute groups, each with its own head on the shared
 	// backbone; default one group, "class".
 	Groups []string
-	// Interaction is λ, the weight of the interaction loss that links the heads (0 = off).
-	Interaction float64
+	// Interaction is the loss that links the heads: its weight λ (0 = off), form, confidence
+	// gate and warm-up.
+	Interaction arch.Interaction
 	// Classes is, per group, the number of classes of the Classifier's softmax layer.
 	Classes []int
 }
@@ -48,7 +49,7 @@ type Model struct {
 	Heads       []heads.Head // per group; all the same head with SharedRelation
 	Groups      []string
 	Loss        arch.Loss
-	Interaction float64
+	Interaction arch.Interaction
 	Input       layers.Shape
 	Classifiers []*layers.Linear // per group, with the Classifier kind
 	// Scoring is how the Classifier scores episodes; the caller sets it (NearestMean when the
@@ -75,7 +76,7 @@ func New(cfg Config, in layers.Shape, seed uint64) (m *Model, err error) {
 	if err != nil {
 		return nil, err
 	}
-	m = &Model{Params: p, Backbone: bb, Groups: cfg.Groups, Loss: cfg.Loss, Interaction: cfg.Interaction, Input: in}
+	m = &Model{Params: p, Backbone: bb, Groups: cfg.Groups, Loss: cfg.Loss, Interaction: cfg.Interaction.WithDefaults(), Input: in}
 	momentum := cfg.Backbone.WithDefaults().BNMomentum
 	out := bb.OutShape()
 	for i, g := range cfg.Groups {
@@ -178,7 +179,7 @@ func (m *Model) Forward(s *tensors.Scope, eps []*sampling.Episode, mode layers.M
 	for g := range eps {
 		out.Logits[g] = score(g, g)
 	}
-	if m.Interaction > 0 && len(eps) > 1 {
+	if m.Interaction.Weight > 0 && len(eps) > 1 {
 		out.Cross = make([][]*ts.Tensor, len(eps))
 		for g := range eps {
 			out.Cross[g] = make([]*ts.Tensor, len(eps))
@@ -220,10 +221,11 @@ func flat(s *tensors.Scope, x *ts.Tensor) *ts.Tensor {
 	return s.T(x.Flatten(1, -1, false))
 }
 
-// Objective is the training loss of one step: Σ_g L_g + λ·interaction. parts[g] is group
-// g's relation loss; the interaction term needs cooc (P(h-value | g-value) from the training
-// labels) and is skipped when the model has none.
-func (m *Model) Objective(s *tensors.Scope, eps []*sampling.Episode, out Output, cooc *losses.Cooccurrence) (total *ts.Tensor, parts []*ts.Tensor) {
+// Objective is the training loss of training episode i: Σ_g L_g + λ_i·interaction, with λ_i
+// the interaction weight after its warm-up. parts[g] is group g's relation loss; the
+// interaction term needs cooc (P(h-value | g-value) from the training labels) and is skipped
+// when the model has none.
+func (m *Model) Objective(s *tensors.Scope, eps []*sampling.Episode, out Output, cooc *losses.Cooccurrence, i int64) (total *ts.Tensor, parts []*ts.Tensor) {
 	for g, ep := range eps {
 		var part *ts.Tensor
 		if out.Full != nil {
@@ -238,7 +240,8 @@ func (m *Model) Objective(s *tensors.Scope, eps []*sampling.Episode, out Output,
 			total = s.T(total.Add(part, false))
 		}
 	}
-	if out.Cross == nil || cooc == nil {
+	lambda := m.Interaction.WeightAt(i)
+	if out.Cross == nil || cooc == nil || lambda == 0 {
 		return total, parts
 	}
 	for g := range eps {
@@ -248,8 +251,8 @@ func (m *Model) Objective(s *tensors.Scope, eps []*sampling.Episode, out Output,
 			}
 			table := cooc.Matrix(g, h, eps[g].Classes, eps[h].Classes)
 			mgh := s.Float32(table, int64(len(eps[g].Classes)), int64(len(eps[h].Classes)))
-			kl := losses.Interaction(s, out.Logits[g], out.Cross[g][h], mgh)
-			total = s.T(total.Add(s.T(kl.MulScalar(ts.FloatScalar(m.Interaction), false)), false))
+			kl := losses.Interaction(s, out.Logits[g], out.Cross[g][h], mgh, m.Interaction.Form, m.Interaction.Confidence)
+			total = s.T(total.Add(s.T(kl.MulScalar(ts.FloatScalar(lambda), false)), false))
 		}
 	}
 	return total, parts

@@ -68,7 +68,7 @@ func episode(way, shot, query int, classes []int) *sampling.Episode {
 func TestMultiHeadForwardAndObjective(t *testing.T) {
 	err := tensors.Run(func() error {
 		for _, shared := range []bool{false, true} {
-			m, err := New(Config{Groups: []string{"category", "color"}, Kind: map[bool]arch.HeadKind{false: arch.Relation, true: arch.SharedRelation}[shared], Interaction: 0.5},
+			m, err := New(Config{Groups: []string{"category", "color"}, Kind: map[bool]arch.HeadKind{false: arch.Relation, true: arch.SharedRelation}[shared], Interaction: arch.Interaction{Weight: 0.5, Warmup: 4}},
 				layers.Shape{C: 1, H: 28, W: 28}, 1)
 			if err != nil {
 				return err
@@ -88,10 +88,15 @@ func TestMultiHeadForwardAndObjective(t *testing.T) {
 				t.Errorf("cross[0][1] shape %v, want [6 2]", got)
 			}
 			cooc := losses.NewCooccurrence([][]int{{0, 1, 2, 3, 4}, {1, 0, 1, 0, 1}}, []int{5, 2}, 1)
-			total, parts := m.Objective(&s, eps, out, cooc)
+			total, parts := m.Objective(&s, eps, out, cooc, 3) // warm-up over: full λ
 			sum := tensors.Values(parts[0])[0] + tensors.Values(parts[1])[0]
 			if got := tensors.Values(total)[0]; got <= sum {
 				t.Errorf("total %v should exceed the relation losses' sum %v by the (positive) interaction term", got, sum)
+			}
+			first, _ := m.Objective(&s, eps, out, cooc, 0) // λ/4 in the first episode
+			full, quarter := float64(tensors.Values(total)[0]-sum), float64(tensors.Values(first)[0]-sum)
+			if math.Abs(quarter-full/4) > 1e-5*math.Max(1, full) {
+				t.Errorf("warm-up: interaction term %g in episode 0, want a quarter of %g", quarter, full)
 			}
 			tensors.Check("backward", total.Backward())
 			s.Drop()
@@ -133,7 +138,7 @@ func TestClassifierScoresEpisodesByItsRestrictedSoftmax(t *testing.T) {
 				}
 			}
 		}
-		loss, _ := m.Objective(&s, []*sampling.Episode{ep}, out, nil)
+		loss, _ := m.Objective(&s, []*sampling.Episode{ep}, out, nil, 0)
 		want := 0.0 // mean over the 9 images of −log softmax at the class id
 		labels := []int{7, 7, 2, 2, 5, 5, 7, 2, 5}
 		for i, c := range labels {

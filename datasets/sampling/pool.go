@@ -182,3 +182,22 @@ func (p *Pool) eachPlane(f func(ch int, px []float32)) {
 		}
 	}
 }
+
+// labelStream is the second PCG seed word of Thin.
+const labelStream = 0x6c6162656c // "label"
+
+// Thin keeps a seeded fraction in (0, 1] of each class's images, rounded up so that every
+// class keeps at least one: the images whose labels a label-scarce run may train on. The
+// same seed keeps the same images, and a larger fraction keeps a superset of a smaller one's.
+func (p *Pool) Thin(fraction float64, seed uint64) *Pool {
+	var keep []int
+	for _, c := range p.Classes {
+		ids := p.ByClass[c]
+		n := int(math.Ceil(fraction * float64(len(ids))))
+		rng := rand.New(rand.NewPCG(seed^uint64(c), labelStream))
+		for _, k := range rng.Perm(len(ids))[:min(max(n, 1), len(ids))] {
+			keep = append(keep, ids[k])
+		}
+	}
+	return NewPool(p.Images, keep)
+}

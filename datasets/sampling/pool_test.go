@@ -203,3 +203,31 @@ func TestUnlabelledImagesAreNeverPooled(t *testing.T) {
 		t.Error("label 7 of 2 classes accepted")
 	}
 }
+
+// TestThinKeepsASeededFractionOfEachClass: every class keeps ⌈f·n⌉ images (at least one), the
+// same seed keeps the same images, and a larger fraction keeps a superset of a smaller one's.
+func TestThinKeepsASeededFractionOfEachClass(t *testing.T) {
+	im := &datasets.Images{Name: "t", Channels: 1, Height: 1, Width: 1, ClassNames: []string{"a", "b", "c"}}
+	for i := range 43 {
+		im.Labels = append(im.Labels, min(i/20, 2)) // 20, 20 and 3 images
+		im.Pixels = append(im.Pixels, float32(i))
+	}
+	p := allImages(im)
+	small, large := p.Thin(0.1, 7), p.Thin(0.5, 7)
+	for c, want := range map[int][2]int{0: {2, 10}, 1: {2, 10}, 2: {1, 2}} {
+		if len(small.ByClass[c]) != want[0] || len(large.ByClass[c]) != want[1] {
+			t.Errorf("class %d keeps %d and %d images, want %v", c, len(small.ByClass[c]), len(large.ByClass[c]), want)
+		}
+		for _, i := range small.ByClass[c] {
+			if !slices.Contains(large.ByClass[c], i) {
+				t.Errorf("class %d: image %d kept at 10%% but not at 50%%", c, i)
+			}
+		}
+	}
+	if again := p.Thin(0.1, 7); !slices.Equal(again.ByClass[0], small.ByClass[0]) {
+		t.Errorf("same seed, other images: %v and %v", again.ByClass[0], small.ByClass[0])
+	}
+	if other := p.Thin(0.5, 8); slices.Equal(other.ByClass[0], large.ByClass[0]) {
+		t.Errorf("seeds 7 and 8 keep the same images %v", other.ByClass[0])
+	}
+}

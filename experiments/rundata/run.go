@@ -2,8 +2,10 @@ package rundata
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/datasets/sampling"
@@ -33,14 +35,29 @@ type Run struct {
 	// Drawn holds, with dataset.class_split, each group's drawn train, val and test lists by
 	// name, for spec.Config.WithClassLists; else nil.
 	Drawn [][3]datasets.ClassPatterns
+	// LabelsKept and LabelsOf count, per group with a dataset.label_fraction, the training
+	// images whose label for that group training may use, of all it had.
+	LabelsKept, LabelsOf map[string]int
 }
 
 // New splits the decoded set as cfg says and builds the samplers.
 func New(cfg spec.Config, set *Decoded) (*Run, error) {
+	var run *Run
+	var err error
 	if set.Attrs != nil {
-		return attributeData(cfg, set.Attrs)
+		run, err = attributeData(cfg, set.Attrs)
+	} else {
+		run, err = fashionData(cfg, set.fashionTrain, set.fashionTest)
 	}
-	return fashionData(cfg, set.fashionTrain, set.fashionTest)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range slices.Sorted(maps.Keys(cfg.Dataset.LabelFraction)) {
+		if !slices.Contains(run.Groups, g) {
+			return nil, fmt.Errorf("dataset.label_fraction names %q, which is not an attribute group of the data (groups: %s)", g, strings.Join(run.Groups, ", "))
+		}
+	}
+	return run, nil
 }
 
 // fashionData builds the single-group samplers of Fashion-MNIST.
@@ -183,14 +200,16 @@ func attributeData(cfg spec.Config, set *datasets.Attributes) (*Run, error) {
 		for i := range trainLabels[g] {
 			trainLabels[g][i] = datasets.Unlabelled
 		}
-		for _, i := range train {
-			trainLabels[g][i] = grp.Labels[i]
+		for _, ids := range out.Train[g].Pool().ByClass { // as label_fraction left them
+			for _, i := range ids {
+				trainLabels[g][i] = grp.Labels[i]
+			}
 		}
 		values[g] = len(grp.Values)
 	}
-	if cfg.Heads.Interaction > 0 {
+	if cfg.Heads.Interaction.Weight > 0 {
 		if len(set.Groups) < 2 {
-			return nil, fmt.Errorf("heads.interaction = %g needs at least two attribute groups", cfg.Heads.Interaction)
+			return nil, fmt.Errorf("heads.interaction = %g needs at least two attribute groups", cfg.Heads.Interaction.Weight)
 		}
 		out.TrainLabels, out.Values = trainLabels, values
 	}
@@ -303,9 +322,18 @@ func augmentations(d spec.DatasetConfig, train *sampling.Pool, c, h, w int) (nor
 // groupSeed gives group g its own episode stream; group 0 keeps the run's seed.
 func groupSeed(seed uint64, g int) uint64 { return seed + uint64(g)*0x9e3779b97f4a7c15 }
 
-// addGroup appends one attribute group's samplers.
+// addGroup appends one attribute group's samplers; with a dataset.label_fraction for the
+// group, training samples only the images whose labels it keeps.
 func (d *Run) addGroup(cfg spec.Config, name string, trainP, valP, testP *sampling.Pool, trainAug, norm sampling.Augment) error {
 	g := len(d.Groups)
+	if f, ok := cfg.Dataset.LabelFraction[name]; ok {
+		all := trainP.Len()
+		trainP = trainP.Thin(f, groupSeed(cfg.Dataset.SplitSeed, g))
+		if d.LabelsKept == nil {
+			d.LabelsKept, d.LabelsOf = map[string]int{}, map[string]int{}
+		}
+		d.LabelsKept[name], d.LabelsOf[name] = trainP.Len(), all
+	}
 	trainSpec := sampling.EpisodeSpec{Way: cfg.Train.Way, Shot: cfg.Train.Shot, Query: cfg.Train.Query}
 	evalSpec := sampling.EpisodeSpec{Way: cfg.Eval.Way, Shot: cfg.Eval.Shot, Query: cfg.Eval.Query}
 	train, err := newSampler(name+" training", trainP, trainSpec, trainAug, groupSeed(cfg.Train.Seed, g))

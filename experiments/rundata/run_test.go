@@ -182,19 +182,9 @@ query = 1
 	if err != nil {
 		t.Fatal(err)
 	}
-	categories := []string{"dress", "shirt", "coat", "skirt"}
-	colors := []string{"blue", "green", "red", "black"}
-	set := &datasets.Attributes{Name: "x.csv", Channels: 1, Height: 1, Width: 1}
-	cat, col := datasets.Group{Name: "category", Values: categories}, datasets.Group{Name: "color", Values: colors}
-	for i := range 160 {
-		cat.Labels = append(cat.Labels, i%4)
-		col.Labels = append(col.Labels, (i/4)%4)
-		set.Files = append(set.Files, fmt.Sprint(i))
-	}
-	set.Groups, set.Pixels = []datasets.Group{cat, col}, make([]float32, 160)
-	for i := range set.Pixels {
-		set.Pixels[i] = float32(i%7) / 7
-	}
+	set := twoGroupSet()
+	categories, colors := set.Groups[0].Values, set.Groups[1].Values
+	cat, col := set.Groups[0], set.Groups[1]
 	d, err := attributeData(cfg, set)
 	if err != nil {
 		t.Fatal(err)
@@ -220,5 +210,101 @@ query = 1
 	// lost to training.
 	if d.KeptOut != 80 {
 		t.Errorf("kept out of training: %d images, want 80", d.KeptOut)
+	}
+}
+
+// twoGroupSet is 160 one-pixel images of every (category, colour) pair of 4 × 4 values, 10
+// each.
+func twoGroupSet() *datasets.Attributes {
+	set := &datasets.Attributes{Name: "x.csv", Channels: 1, Height: 1, Width: 1}
+	cat := datasets.Group{Name: "category", Values: []string{"dress", "shirt", "coat", "skirt"}}
+	col := datasets.Group{Name: "color", Values: []string{"blue", "green", "red", "black"}}
+	for i := range 160 {
+		cat.Labels = append(cat.Labels, i%4)
+		col.Labels = append(col.Labels, (i/4)%4)
+		set.Files = append(set.Files, fmt.Sprint(i))
+	}
+	set.Groups, set.Pixels = []datasets.Group{cat, col}, make([]float32, 160)
+	for i := range set.Pixels {
+		set.Pixels[i] = float32(i%7) / 7
+	}
+	return set
+}
+
+// TestLabelFractionThinsTrainingLabelsOnly keeps 25% of the colour labels of each training
+// class: the colour head trains on those alone, the co-occurrence counts see only them, the
+// category head and the validation and test splits keep every label, and a fraction for a
+// group the data lacks is an error naming it.
+func TestLabelFractionThinsTrainingLabelsOnly(t *testing.T) {
+	parse := func(fraction string) spec.Config {
+		cfg, err := spec.Parse("l.toml", []byte(`
+[dataset]
+source = "csv"
+path = "x.csv"
+label_fraction = { `+fraction+` }
+test_fraction = 0.25
+[[dataset.groups]]
+name = "category"
+[[dataset.groups]]
+name = "color"
+[heads]
+interaction = 0.1
+[train]
+way = 2
+query = 1
+[eval]
+way = 2
+query = 1
+`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	whole, err := attributeData(parse(`category = 1.0`), twoGroupSet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	thin, err := attributeData(parse(`color = 0.25`), twoGroupSet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, kept := whole.Train[1].Pool(), thin.Train[1].Pool()
+	for _, c := range all.Classes {
+		n := len(all.ByClass[c])
+		if want := (n + 3) / 4; len(kept.ByClass[c]) != want {
+			t.Errorf("colour %d: %d of %d training labels kept, want %d", c, len(kept.ByClass[c]), n, want)
+		}
+		for _, i := range kept.ByClass[c] {
+			if !slices.Contains(all.ByClass[c], i) {
+				t.Errorf("colour %d: kept image %d is not a training image", c, i)
+			}
+		}
+	}
+	if thin.LabelsKept["color"] != kept.Len() || thin.LabelsOf["color"] != all.Len() {
+		t.Errorf("counted %d of %d colour labels, want %d of %d", thin.LabelsKept["color"], thin.LabelsOf["color"], kept.Len(), all.Len())
+	}
+	same := func(what string, a, b *sampling.Pool) {
+		if !slices.Equal(poolImages(a), poolImages(b)) {
+			t.Errorf("%s changed with label_fraction", what)
+		}
+	}
+	same("category training", whole.Train[0].Pool(), thin.Train[0].Pool())
+	same("colour validation", whole.Val[1].Pool(), thin.Val[1].Pool())
+	same("colour test", whole.Test[1].Pool(), thin.Test[1].Pool())
+	labelled := 0
+	for i, v := range thin.TrainLabels[1] {
+		if v != datasets.Unlabelled {
+			labelled++
+			if !slices.Contains(kept.ByClass[v], i) {
+				t.Errorf("co-occurrence counts image %d's colour, whose label is not kept", i)
+			}
+		}
+	}
+	if labelled != kept.Len() {
+		t.Errorf("co-occurrence sees %d colour labels, want %d", labelled, kept.Len())
+	}
+	if _, err := New(parse(`colour = 0.5`), &Decoded{Attrs: twoGroupSet()}); err == nil || !strings.Contains(err.Error(), `"colour"`) || !strings.Contains(err.Error(), "category, color") {
+		t.Errorf("unknown group: %v", err)
 	}
 }

@@ -66,7 +66,7 @@ query = 2
 	}
 	// The supervised classifier baseline trains and scores on the same data.
 	clf := cfg
-	clf.Experiment.Run, clf.Heads.Kind, clf.Loss.Kind, clf.Heads.Interaction = "classifier", "classifier", arch.CrossEntropy, 0
+	clf.Experiment.Run, clf.Heads.Kind, clf.Loss.Kind, clf.Heads.Interaction = "classifier", "classifier", arch.CrossEntropy, arch.Interaction{}
 	if err := Train(context.Background(), clf, logTo(t)); err != nil {
 		t.Fatal(err)
 	}

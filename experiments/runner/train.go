@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/relnet/relnet/datasets"
@@ -210,6 +212,9 @@ func (s *session) writeDataReport() error {
 	}
 	if s.run.KeptOut > 0 {
 		fmt.Fprintf(&b, "\nclass split: %d images kept out of training, as another group holds one of their values out\n", s.run.KeptOut)
+	}
+	for _, g := range slices.Sorted(maps.Keys(s.run.LabelsKept)) {
+		fmt.Fprintf(&b, "\nlabel_fraction: group %s trains on the labels of %d of its %d training images\n", g, s.run.LabelsKept[g], s.run.LabelsOf[g])
 	}
 	return atomicfile.Write(filepath.Join(s.dir, results.DataFile), b.Bytes())
 }

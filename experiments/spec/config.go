@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -67,14 +68,20 @@ type DatasetConfig struct {
 	RotateDeg       float64                `toml:"rotate_degrees"`   // training only: random rotation in ±degrees per image (seed notebook)
 	Rotate90        bool                   `toml:"rotate90"`         // training only: one random 0/90/180/270° rotation per episode (paper)
 	RotationClasses bool                   `toml:"rotation_classes"` // class split: each training class at 0/90/180/270° becomes four classes (Omniglot protocol)
+	// LabelFraction keeps, per group named, a seeded fraction in (0, 1] of each class's
+	// training images labelled for that group (at least one per class); the others lose that
+	// group's label in training only. Validation and test labels stay whole.
+	LabelFraction map[string]float64 `toml:"label_fraction"`
 }
 
 // HeadsConfig sizes the relation heads and says how they share work.
 type HeadsConfig struct {
 	arch.Head
-	Kind        HeadKind `toml:"kind"`        // "relation" (default); baselines (need loss.kind = "ce"): "prototype" (Snell et al.'s parameter-free head) or "classifier" (supervised softmax per group, see the README)
-	Shared      bool     `toml:"shared"`      // one relation head for every attribute group (the single-head baseline)
-	Interaction float64  `toml:"interaction"` // λ of the interaction loss linking the heads; 0 = off (image split only)
+	Kind   HeadKind `toml:"kind"`   // "relation" (default); baselines (need loss.kind = "ce"): "prototype" (Snell et al.'s parameter-free head) or "classifier" (supervised softmax per group, see the README)
+	Shared bool     `toml:"shared"` // one relation head for every attribute group (the single-head baseline)
+	// The interaction loss linking the heads (image split only): interaction (λ, 0 = off),
+	// interaction_form, interaction_confidence and interaction_warmup; see arch.Interaction.
+	arch.Interaction
 }
 
 // Arch is the model's head kind.
@@ -133,7 +140,7 @@ func Default() Config {
 			Normalize: NormalizeTrain, SplitSeed: 1, Depth: 1, BadLines: BadLinesError, Undeclared: IgnoreUndeclared,
 		},
 		Backbone: arch.Backbone{}.WithDefaults(),
-		Heads:    HeadsConfig{Head: arch.Head{}.WithDefaults(), Kind: RelationHeads},
+		Heads:    HeadsConfig{Head: arch.Head{}.WithDefaults(), Kind: RelationHeads, Interaction: arch.Interaction{}.WithDefaults()},
 		Loss:     LossConfig{Kind: arch.MSE},
 		Train: TrainConfig{
 			Way: 5, Shot: 1, Query: 19, Episodes: 2500, Optim: arch.Optim{}.WithDefaults(),
@@ -236,6 +243,11 @@ func (d DatasetConfig) validate() error {
 	case d.RotateDeg < 0 || d.RotateDeg > 180:
 		return bad("dataset.rotate_degrees", "%g: must be in [0, 180]", d.RotateDeg)
 	}
+	for _, g := range slices.Sorted(maps.Keys(d.LabelFraction)) {
+		if f := d.LabelFraction[g]; !(f > 0 && f <= 1) {
+			return bad("dataset.label_fraction", "%s = %g: must be in (0, 1]", g, f)
+		}
+	}
 	return nil
 }
 
@@ -291,19 +303,21 @@ func (c Config) validateModel() error {
 	if err := inSection("heads", c.Heads.Head.Validate()); err != nil {
 		return err
 	}
+	if err := inSection("heads", c.Heads.Interaction.Validate()); err != nil {
+		return err
+	}
 	h := c.Heads
+	on := h.Interaction.Weight > 0
 	switch {
 	case h.Kind != RelationHeads && c.Loss.Kind != arch.CrossEntropy:
 		return bad("heads.kind", "the %s baseline is trained with cross-entropy; set loss.kind = \"ce\"", h.Kind)
 	case h.Kind != RelationHeads && h.Shared:
 		return bad("heads.shared", "a shared head is a relation-head setting; the %s baseline has none to share", h.Kind)
-	case h.Kind != RelationHeads && h.Interaction > 0:
+	case h.Kind != RelationHeads && on:
 		return bad("heads.interaction", "the interaction loss links relation heads; the %s baseline has none", h.Kind)
-	case h.Interaction < 0:
-		return bad("heads.interaction", "%g: must be ≥ 0", h.Interaction)
-	case h.Interaction > 0 && !c.Dataset.Source.Attributes():
+	case on && !c.Dataset.Source.Attributes():
 		return bad("heads.interaction", "Fashion-MNIST has a single attribute group; the interaction loss links two or more")
-	case h.Interaction > 0 && c.Dataset.Split == ClassSplit:
+	case on && c.Dataset.Split == ClassSplit:
 		return bad("heads.interaction", "the interaction loss needs label co-occurrence of classes seen in training; with split = \"class\" the test classes are unseen, so set it to 0")
 	}
 	return nil

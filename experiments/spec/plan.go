@@ -276,8 +276,8 @@ func resolve(path string, data []byte, cfg *Config, sets []setting) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	fe.File, fe.Line = path, keyLine(data, fe.Key, -1)
-	for _, s := range sets {
-		if s.key == fe.Key {
+	for _, s := range sets { // a set key is the error's, or one entry of it (a table's key)
+		if s.key == fe.Key || strings.HasPrefix(s.key, fe.Key+".") {
 			fe.Line = s.line
 		}
 	}

@@ -125,6 +125,11 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 		{"class_split with the image split", "[dataset]\nclass_split = [0.6, 0.2, 0.2]\n", []string{"x.toml:2", "dataset.class_split", `split = "class"`}},
 		{"class_split not summing to 1", "[dataset]\nsplit = \"class\"\nclass_split = [0.6, 0.2, 0.3]\n", []string{"x.toml:3", "dataset.class_split", "sum to 1"}},
 		{"class_split of two", "[dataset]\nsplit = \"class\"\nclass_split = [0.8, 0.2]\n", []string{"x.toml:3", "three fractions"}},
+		{"label_fraction of 0", "[dataset]\nlabel_fraction = { color = 0.5, pattern = 0 }\n", []string{"x.toml:2", "dataset.label_fraction", "pattern = 0", "(0, 1]"}},
+		{"label_fraction in a grid", "[grid]\ndataset.label_fraction.pattern = [1.0, 1.5]\n", []string{"x.toml:2", "dataset.label_fraction", "pattern1.5-seed1"}},
+		{"interaction form", "[heads]\ninteraction = 0.1\ninteraction_form = \"one-way\"\n", []string{"x.toml:3", "heads.interaction_form", `"teacher"`}},
+		{"interaction confidence", "[heads]\ninteraction_confidence = 1.5\n", []string{"x.toml:2", "heads.interaction_confidence", "[0, 1)"}},
+		{"interaction warm-up", "[[variant]]\nname = \"a\"\nheads.interaction_warmup = -1\n", []string{"x.toml:3", "heads.interaction_warmup", "run a-seed1"}},
 		{"syntax", "[train\n", []string{"x.toml:", "table name"}},
 	}
 	for _, tc := range cases {

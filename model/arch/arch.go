@@ -199,3 +199,67 @@ func (c Optim) LRAt(i int64) float64 {
 	}
 	return c.LR * math.Pow(c.LRGamma, float64(i/c.LRStep))
 }
+
+// InteractionForm is how the interaction loss sends gradients into the heads it links.
+type InteractionForm string
+
+const (
+	// Symmetric is the original form: KL(p_h ‖ p_g·M) trains both heads, the predicting
+	// head h and the source head g.
+	Symmetric InteractionForm = "symmetric"
+	// Teacher detaches the target p_g·M: only the predicting head h (and the backbone under
+	// it) learns from the term; the source head g gets no gradient from it.
+	Teacher InteractionForm = "teacher"
+)
+
+// UnmarshalText accepts "symmetric" and "teacher".
+func (f *InteractionForm) UnmarshalText(text []byte) error {
+	switch v := InteractionForm(text); v {
+	case Symmetric, Teacher:
+		*f = v
+		return nil
+	}
+	return fmt.Errorf("%q: want \"symmetric\" or \"teacher\"", string(text))
+}
+
+// Interaction weights and shapes the loss that links the relation heads (losses.Interaction).
+// The zero value is off; a positive Weight with the other fields zero is the original,
+// symmetric form at full weight from the first episode.
+type Interaction struct {
+	Weight float64         `toml:"interaction"`      // λ; 0 = off
+	Form   InteractionForm `toml:"interaction_form"` // "symmetric" (default) or "teacher"
+	// Confidence gates the term per query: only queries whose target p_g·M (what the source
+	// head believes of group h) puts at least this probability on one value count; 0 = all.
+	Confidence float64 `toml:"interaction_confidence"`
+	// Warmup is the number of training episodes over which λ ramps linearly up from 0.
+	Warmup int64 `toml:"interaction_warmup"`
+}
+
+// WithDefaults fills zero fields.
+func (c Interaction) WithDefaults() Interaction {
+	if c.Form == "" {
+		c.Form = Symmetric
+	}
+	return c
+}
+
+// Validate reports the first bad field as a *FieldError.
+func (c Interaction) Validate() error {
+	switch {
+	case c.Weight < 0 || math.IsNaN(c.Weight) || math.IsInf(c.Weight, 0):
+		return bad("interaction", "%g: must be ≥ 0", c.Weight)
+	case c.Confidence < 0 || c.Confidence >= 1 || math.IsNaN(c.Confidence):
+		return bad("interaction_confidence", "%g: must be in [0, 1) (0 = every query counts)", c.Confidence)
+	case c.Warmup < 0:
+		return bad("interaction_warmup", "%d: must be ≥ 0", c.Warmup)
+	}
+	return nil
+}
+
+// WeightAt is λ at training episode i (0-based): Weight·min(1, (i+1)/Warmup).
+func (c Interaction) WeightAt(i int64) float64 {
+	if c.Warmup <= 0 || i+1 >= c.Warmup {
+		return c.Weight
+	}
+	return c.Weight * float64(i+1) / float64(c.Warmup)
+}

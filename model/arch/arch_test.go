@@ -3,6 +3,7 @@ package arch
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -68,5 +69,47 @@ func TestHeadKind(t *testing.T) {
 	}
 	if Classifier.String() != "classifier" || HeadKind(9).String() != "HeadKind(9)" {
 		t.Errorf("String: %s %s", Classifier, HeadKind(9))
+	}
+}
+
+func TestInteractionWarmup(t *testing.T) {
+	c := Interaction{Weight: 0.3, Warmup: 4}
+	for i, want := range []float64{0.075, 0.15, 0.225, 0.3, 0.3, 0.3} {
+		if got := c.WeightAt(int64(i)); math.Abs(got-want) > 1e-12 {
+			t.Errorf("episode %d: λ %g, want %g", i, got, want)
+		}
+	}
+	if got := (Interaction{Weight: 0.3}).WeightAt(0); got != 0.3 {
+		t.Errorf("no warm-up: λ %g at episode 0, want 0.3", got)
+	}
+}
+
+func TestInteractionValidate(t *testing.T) {
+	for _, c := range []struct {
+		in  Interaction
+		key string
+	}{
+		{Interaction{Weight: -1}, "interaction"},
+		{Interaction{Weight: math.NaN()}, "interaction"},
+		{Interaction{Weight: 0.1, Confidence: 1}, "interaction_confidence"},
+		{Interaction{Weight: 0.1, Confidence: -0.2}, "interaction_confidence"},
+		{Interaction{Weight: 0.1, Warmup: -5}, "interaction_warmup"},
+		{Interaction{Weight: 0.1, Form: Teacher, Confidence: 0.5, Warmup: 100}, ""},
+	} {
+		err := c.in.Validate()
+		var fe *FieldError
+		if c.key == "" {
+			if err != nil {
+				t.Errorf("%+v: %v", c.in, err)
+			}
+			continue
+		}
+		if !errors.As(err, &fe) || fe.Key != c.key {
+			t.Errorf("%+v: error %v, want one on %s", c.in, err, c.key)
+		}
+	}
+	var f InteractionForm
+	if err := f.UnmarshalText([]byte("one-way")); err == nil || !strings.Contains(err.Error(), `"teacher"`) {
+		t.Errorf("unknown form: %v", err)
 	}
 }
