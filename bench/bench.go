@@ -140,23 +140,28 @@ func ForwardMACs(c BenchCase) (asRun, concatenated int64, err error) {
 }
 
 // Bench times training and evaluation episodes for each case at the given thread count
-// (after warm-up episodes that are not timed).
-func Bench(ctx context.Context, cases []BenchCase, threads, trainEpisodes, evalEpisodes int, log io.Writer) ([]BenchResult, error) {
+// (after warm-up episodes that are not timed). Evaluation scores evalBatch episodes per
+// backbone call, as runs do with eval.batch.
+func Bench(ctx context.Context, cases []BenchCase, threads, trainEpisodes, evalEpisodes, evalBatch int, log io.Writer) ([]BenchResult, error) {
 	var out []BenchResult
 	for _, c := range cases {
 		err := withBenchLearner(c, threads, func(l *model.Learner) error {
-			bank := randomEpisodes(c, 8)
+			bank := randomEpisodes(c, max(8, evalBatch))
 			for i := 0; i < 5; i++ { // warm-up
 				trainStep(l, bank[i%len(bank)], int64(i))
 			}
+			l.Model.RightQueries(0, bank[:evalBatch], layers.Eval)
 			start := time.Now()
 			for i := 0; i < trainEpisodes && ctx.Err() == nil; i++ {
 				trainStep(l, bank[i%len(bank)], int64(i))
 			}
 			train := float64(trainEpisodes) / time.Since(start).Seconds()
 			start = time.Now()
-			for i := 0; i < evalEpisodes && ctx.Err() == nil; i++ {
-				l.Model.RightQueries(0, bank[i%len(bank)], layers.Eval)
+			scored := 0
+			for scored < evalEpisodes && ctx.Err() == nil {
+				n := min(evalBatch, evalEpisodes-scored)
+				l.Model.RightQueries(0, bank[:n], layers.Eval)
+				scored += n
 			}
 			eval := float64(evalEpisodes) / time.Since(start).Seconds()
 			if ctx.Err() != nil {

@@ -86,7 +86,7 @@ func TestStepsLeakNoCMemory(t *testing.T) {
 		steps := func(from, to int64) {
 			for i := from; i < to; i++ {
 				trainStep(l, bank[i%4], i)
-				l.Model.RightQueries(0, bank[i%4], layers.Eval)
+				l.Model.RightQueries(0, bank[i%4:i%4+1], layers.Eval)
 			}
 		}
 		steps(0, 50)

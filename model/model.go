@@ -193,13 +193,28 @@ func (m *Model) Forward(s *tensors.Scope, eps []*sampling.Episode, mode layers.M
 	return out
 }
 
-// GroupLogits scores one episode of group g with g's head: [M,N].
-func (m *Model) GroupLogits(s *tensors.Scope, g int, ep *sampling.Episode, mode layers.Mode) *ts.Tensor {
-	supports, queries := m.encode(s, []*sampling.Episode{ep}, mode)
-	if m.Classifiers != nil {
-		return m.classify(s, g, ep, supports[0], queries[0], mode)
+// GroupLogits scores episodes of group g with g's head, [M_i,N_i] each. With running
+// BatchNorm statistics (Train's are updated, EvalBatch's are the batch's own) each episode
+// is its own backbone call; in Eval mode all episodes' images go through in one call.
+func (m *Model) GroupLogits(s *tensors.Scope, g int, eps []*sampling.Episode, mode layers.Mode) []*ts.Tensor {
+	var supports, queries []*ts.Tensor
+	if mode == layers.Eval {
+		supports, queries = m.encode(s, eps, mode)
+	} else {
+		for _, ep := range eps {
+			sp, q := m.encode(s, []*sampling.Episode{ep}, mode)
+			supports, queries = append(supports, sp[0]), append(queries, q[0])
+		}
 	}
-	return m.Heads[g].Logits(s, supports[0], int64(ep.Spec.Way), int64(ep.Spec.Shot), queries[0], mode)
+	out := make([]*ts.Tensor, len(eps))
+	for i, ep := range eps {
+		if m.Classifiers != nil {
+			out[i] = m.classify(s, g, ep, supports[i], queries[i], mode)
+		} else {
+			out[i] = m.Heads[g].Logits(s, supports[i], int64(ep.Spec.Way), int64(ep.Spec.Shot), queries[i], mode)
+		}
+	}
+	return out
 }
 
 // classify scores an episode with group g's softmax layer restricted to the episode's
@@ -297,20 +312,23 @@ func Correct(logits []float32, labels []int, way int) int {
 	return n
 }
 
-// RightQueries says which of ep's queries group g's head classifies right, computed without
-// autograd.
-func (m *Model) RightQueries(g int, ep *sampling.Episode, mode layers.Mode) []bool {
+// RightQueries says, for each of eps (episodes of group g), which of its queries g's head
+// classifies right, computed without autograd (GroupLogits says how the episodes are batched).
+func (m *Model) RightQueries(g int, eps []*sampling.Episode, mode layers.Mode) [][]bool {
 	prev := tensors.SetGrad(false)
 	defer tensors.SetGrad(prev)
 	var s tensors.Scope
 	defer s.Drop()
-	logits := tensors.Values(m.GroupLogits(&s, g, ep, mode))
-	way := ep.Spec.Way
-	correct := make([]bool, len(ep.QueryLabels))
-	for q, label := range ep.QueryLabels {
-		correct[q] = Correct(logits[q*way:(q+1)*way], []int{label}, way) == 1
+	out := make([][]bool, len(eps))
+	for i, t := range m.GroupLogits(&s, g, eps, mode) {
+		ep := eps[i]
+		logits, way := tensors.Values(t), ep.Spec.Way
+		out[i] = make([]bool, len(ep.QueryLabels))
+		for q, label := range ep.QueryLabels {
+			out[i][q] = Correct(logits[q*way:(q+1)*way], []int{label}, way) == 1
+		}
 	}
-	return correct
+	return out
 }
 
 // Free releases the model's tensors.

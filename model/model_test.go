@@ -2,6 +2,8 @@ package model
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/relnet/relnet/datasets/sampling"
@@ -29,7 +31,7 @@ func TestLogitsShapeAndInputCheck(t *testing.T) {
 			Support: make([]float32, 6*784), Query: make([]float32, 12*784), QueryLabels: make([]int, 12)}
 		var s tensors.Scope
 		defer s.Drop()
-		if got := tensors.Shape(m.GroupLogits(&s, 0, ep, layers.Train)); got[0] != 12 || got[1] != 3 {
+		if got := tensors.Shape(m.GroupLogits(&s, 0, []*sampling.Episode{ep}, layers.Train)[0]); got[0] != 12 || got[1] != 3 {
 			t.Errorf("logits shape %v, want [12 3]", got)
 		}
 		bad := *ep
@@ -37,7 +39,7 @@ func TestLogitsShapeAndInputCheck(t *testing.T) {
 		var perr error
 		func() {
 			defer tensors.Recover(&perr)
-			m.GroupLogits(&s, 0, &bad, layers.Train)
+			m.GroupLogits(&s, 0, []*sampling.Episode{&bad}, layers.Train)
 		}()
 		if perr == nil {
 			t.Error("an 84×84 episode was accepted by a 28×28 model")
@@ -151,6 +153,54 @@ func TestClassifierScoresEpisodesByItsRestrictedSoftmax(t *testing.T) {
 		}
 		if got := float64(tensors.Values(loss)[0]); math.Abs(got-want) > 1e-4 {
 			t.Errorf("loss %v, want %v", got, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBatchedEpisodesScoreAsOneAtATime scores six episodes of random images in one backbone
+// call and one by one: the logits agree to float32 rounding and every query's verdict is the
+// same, for each head kind. With test-batch BatchNorm statistics the episodes stay apart.
+func TestBatchedEpisodesScoreAsOneAtATime(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var eps []*sampling.Episode
+	for range 6 {
+		ep := episode(3, 2, 4, []int{0, 1, 2})
+		for i := range ep.Support {
+			ep.Support[i] = rng.Float32()
+		}
+		for i := range ep.Query {
+			ep.Query[i] = rng.Float32()
+		}
+		eps = append(eps, ep)
+	}
+	err := tensors.Run(func() error {
+		for _, kind := range []arch.HeadKind{arch.Relation, arch.Prototype, arch.Classifier} {
+			m, err := New(Config{Kind: kind, Classes: []int{3}}, layers.Shape{C: 1, H: 28, W: 28}, 1)
+			if err != nil {
+				return err
+			}
+			for _, mode := range []layers.Mode{layers.Eval, layers.EvalBatch} {
+				batched := m.RightQueries(0, eps, mode)
+				var s tensors.Scope
+				together := m.GroupLogits(&s, 0, eps, mode)
+				for i, ep := range eps {
+					alone := tensors.Values(m.GroupLogits(&s, 0, []*sampling.Episode{ep}, mode)[0])
+					for j, v := range tensors.Values(together[i]) {
+						if d := math.Abs(float64(v - alone[j])); d > 1e-5*math.Max(1, math.Abs(float64(v))) {
+							t.Fatalf("%v, mode %d, episode %d: logit %d is %g batched, %g alone", kind, mode, i, j, v, alone[j])
+						}
+					}
+					if one := m.RightQueries(0, []*sampling.Episode{ep}, mode)[0]; !slices.Equal(one, batched[i]) {
+						t.Errorf("%v, mode %d, episode %d: %v batched, %v alone", kind, mode, i, batched[i], one)
+					}
+				}
+				s.Drop()
+			}
+			m.Free()
 		}
 		return nil
 	})

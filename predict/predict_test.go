@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/datasets/sampling"
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/runner"
@@ -146,8 +147,8 @@ func TestPredictMatchesEvaluation(t *testing.T) {
 		var s tensors.Scope
 		defer s.Drop()
 		prev := tensors.SetGrad(false)
-		want := tensors.Values(m.Net.GroupLogits(&s, 0, ep, layers.Eval)) // as evaluation scores it
-		right := m.Net.RightQueries(0, ep, layers.Eval)
+		want := tensors.Values(m.Net.GroupLogits(&s, 0, []*sampling.Episode{ep}, layers.Eval)[0]) // as evaluation scores it
+		right := m.Net.RightQueries(0, []*sampling.Episode{ep}, layers.Eval)[0]
 		tensors.SetGrad(prev)
 
 		opts := datasets.LoadOptions{Workers: 2}

@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/relnet/relnet/bench"
+	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/internal/procstat"
 )
 
@@ -21,6 +22,7 @@ var benchCommand = &cli.Command{
 		&cli.IntSliceFlag{Name: "case", Usage: "cases to time (default all): 1 = " + bench.BenchCases[0].Name + ", 2 = " + bench.BenchCases[1].Name},
 		&cli.IntFlag{Name: "train-episodes", Value: 100, Usage: "timed training episodes per case"},
 		&cli.IntFlag{Name: "eval-episodes", Value: 200, Usage: "timed evaluation episodes per case"},
+		&cli.IntFlag{Name: "eval-batch", Value: spec.Default().Eval.Batch, Usage: "evaluation episodes per backbone call (eval.batch); 1 scores them one at a time"},
 		&cli.BoolFlag{Name: "memory", Value: true, Usage: "first train the 28×28 case and read RSS at the --memory-at episodes"},
 		&cli.Int64SliceFlag{Name: "memory-at", Value: cli.NewInt64Slice(1000, 5000), Usage: "training episodes at which to read RSS (increasing)"},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per line instead of the table, with the process's peak RSS after each case"},
@@ -35,6 +37,9 @@ var benchCommand = &cli.Command{
 				}
 				cases = append(cases, bench.BenchCases[i-1])
 			}
+		}
+		if c.Int("eval-batch") < 1 {
+			return fmt.Errorf("bench --eval-batch %d: want at least 1", c.Int("eval-batch"))
 		}
 		asJSON := c.Bool("json")
 		out := json.NewEncoder(os.Stdout)
@@ -61,7 +66,7 @@ var benchCommand = &cli.Command{
 		var results []bench.BenchResult
 		for _, th := range c.IntSlice("threads") {
 			for _, bc := range cases { // one case at a time, so that each JSON line has its peak RSS
-				r, err := bench.Bench(c.Context, []bench.BenchCase{bc}, th, c.Int("train-episodes"), c.Int("eval-episodes"), os.Stderr)
+				r, err := bench.Bench(c.Context, []bench.BenchCase{bc}, th, c.Int("train-episodes"), c.Int("eval-episodes"), c.Int("eval-batch"), os.Stderr)
 				if err != nil {
 					return err
 				}

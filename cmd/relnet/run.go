@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -17,11 +18,18 @@ var runCommand = &cli.Command{
 		"(e.g. a Slurm array: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT); `relnet report` merges them.",
 	ArgsUsage: "EXPERIMENT.toml",
 	Flags: []cli.Flag{threadsFlag, resultsFlag,
-		&cli.StringFlag{Name: "shard", Usage: "i/n: do only this machine's share of the runs (0 ≤ i < n)"}},
+		&cli.StringFlag{Name: "shard", Usage: "i/n: do only this machine's share of the runs (0 ≤ i < n)"},
+		&cli.IntFlag{Name: "jobs", Value: 1, Usage: "runs trained at once, as that many processes sharing the cores (--threads each, default cores/jobs)"}},
 	Action: func(c *cli.Context) error {
 		runs, err := loadPlan(c)
 		if err != nil {
 			return err
+		}
+		if jobs := c.Int("jobs"); jobs != 1 {
+			if jobs < 1 {
+				return fmt.Errorf("--jobs %d: want at least 1", jobs)
+			}
+			return runJobs(c, jobs, c.Args().First())
 		}
 		var shard spec.Shard
 		if s := c.String("shard"); s != "" {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -295,5 +296,43 @@ func TestFullDiskKeepsCheckpointAndResumes(t *testing.T) {
 	}
 	if a.metrics != b.metrics {
 		t.Errorf("metrics.jsonl episodes differ from the uninterrupted run's:\n%s\n---\n%s", a.metrics, b.metrics)
+	}
+}
+
+// TestJobsShareTheRuns runs a four-run experiment as two processes (--jobs 2): every run is
+// trained once, by one job or the other, both jobs train, each with its share of the cores,
+// and the lines say which job printed them.
+func TestJobsShareTheRuns(t *testing.T) {
+	config := writeFile(t, filepath.Join(t.TempDir(), "tiny.toml"),
+		strings.Replace(tinyAblation, "episodes = 40\n", "episodes = 10\n", 1)+"[grid]\ntrain.shot = [1, 2]\n")
+	root := t.TempDir()
+	code, stderr := run(t, []string{"RELNET_RESULTS=" + root}, relnetBin, "run", "--jobs", "2", config)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	trainedBy := map[string][]string{}
+	for _, line := range strings.Split(stderr, "\n") {
+		job, rest, ok := strings.Cut(line, ": run ")
+		if ok && strings.Contains(rest, ": training ") {
+			run := strings.Fields(rest)[1]
+			trainedBy[strings.TrimSuffix(run, ":")] = append(trainedBy[strings.TrimSuffix(run, ":")], job)
+		}
+	}
+	jobs := map[string]bool{}
+	for _, r := range []string{"relation-shot1-seed1", "relation-shot2-seed1", "prototype-shot1-seed1", "prototype-shot2-seed1"} {
+		if len(trainedBy[r]) != 1 {
+			t.Errorf("%s trained by %v, want one job", r, trainedBy[r])
+			continue
+		}
+		jobs[trainedBy[r][0]] = true
+		if _, err := os.Stat(filepath.Join(root, "tiny", r, results.EvalFile)); err != nil {
+			t.Errorf("%s: %v", r, err)
+		}
+	}
+	if !jobs["job 1"] || !jobs["job 2"] {
+		t.Errorf("runs trained by %v, want both jobs\n%s", jobs, stderr)
+	}
+	if want := fmt.Sprintf("2 jobs of %d libtorch threads each", max(1, runtime.NumCPU()/2)); !strings.Contains(stderr, want) {
+		t.Errorf("no word of the jobs' threads:\n%s", stderr)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/relnet/relnet/datasets/sampling"
@@ -52,10 +53,22 @@ func (s *session) evaluate(ctx context.Context, ckpt string, log io.Writer) (*re
 	bar := progress.New(log, "eval", 0, n*int64(len(s.run.Groups)))
 	for g, name := range s.run.Groups {
 		r := results.GroupResult{Group: name}
-		for ep := range s.run.Test[g].Stream(ctx, 0, n, s.cfg.Train.Workers, s.cfg.Train.Prefetch) {
-			r.Model.PerEpisode = append(r.Model.PerEpisode, results.Fraction(s.queryCorrect(g, ep)))
-			r.PixelFloor.PerEpisode = append(r.PixelFloor.PerEpisode, results.Fraction(pixelFloorCorrect(ep)))
+		score := func(eps []*sampling.Episode) {
+			for i, right := range s.queryCorrect(g, eps) {
+				r.Model.PerEpisode = append(r.Model.PerEpisode, results.Fraction(right))
+				r.PixelFloor.PerEpisode = append(r.PixelFloor.PerEpisode, results.Fraction(pixelFloorCorrect(eps[i])))
+			}
 			bar.Update(int64(g)*n+int64(len(r.Model.PerEpisode)), name)
+		}
+		var batch []*sampling.Episode
+		for ep := range s.run.Test[g].Stream(ctx, 0, n, s.cfg.Train.Workers, max(s.cfg.Train.Prefetch, e.Batch)) {
+			if batch = append(batch, ep); len(batch) == e.Batch {
+				score(batch)
+				batch = nil
+			}
+		}
+		if ctx.Err() == nil && len(batch) > 0 {
+			score(batch)
 		}
 		if int64(len(r.Model.PerEpisode)) < n {
 			return nil, fmt.Errorf("%w during evaluation after %d of %d episodes of %s; nothing written", ErrInterrupted, len(r.Model.PerEpisode), n, name)
@@ -103,7 +116,7 @@ func (s *session) evaluateJoint(ctx context.Context, n int64) (*results.GroupRes
 			modelRight[q], floorRight[q] = true, true
 		}
 		for g, ep := range eps {
-			for q, ok := range s.queryCorrect(g, ep) {
+			for q, ok := range s.queryCorrect(g, []*sampling.Episode{ep})[0] {
 				modelRight[q] = modelRight[q] && ok
 			}
 			for q, ok := range pixelFloorCorrect(ep) {
@@ -119,19 +132,21 @@ func (s *session) evaluateJoint(ctx context.Context, n int64) (*results.GroupRes
 
 // accuracy summarises group g's head over episodes of that group.
 func (s *session) accuracy(g int, episodes []*sampling.Episode) results.Summary {
-	accs := make([]float64, len(episodes))
-	for i, ep := range episodes {
-		accs[i] = results.Fraction(s.queryCorrect(g, ep))
+	var accs []float64
+	for batch := range slices.Chunk(episodes, s.cfg.Eval.Batch) {
+		for _, right := range s.queryCorrect(g, batch) {
+			accs = append(accs, results.Fraction(right))
+		}
 	}
 	return results.Summarize(accs)
 }
 
-// queryCorrect says which of ep's queries group g's head classifies right, computed without
-// autograd and with BatchNorm as eval.bn says.
-func (s *session) queryCorrect(g int, ep *sampling.Episode) []bool {
+// queryCorrect says which queries of each of eps group g's head classifies right, computed
+// without autograd and with BatchNorm as eval.bn says (with "eval", in one backbone call).
+func (s *session) queryCorrect(g int, eps []*sampling.Episode) [][]bool {
 	mode := layers.Eval
 	if s.cfg.Eval.BN == spec.BNBatch {
 		mode = layers.EvalBatch
 	}
-	return s.learner.Model.RightQueries(g, ep, mode)
+	return s.learner.Model.RightQueries(g, eps, mode)
 }

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -98,11 +99,12 @@ func RunAll(ctx context.Context, plan []spec.Config, shard spec.Shard, log io.Wr
 			failed = append(failed, cfg.Experiment.Run)
 			continue
 		}
-		fmt.Fprintf(log, "%s: training %d episodes in %s\n", label, cfg.Train.Episodes, cfg.RunDir())
 		err := runOne(ctx, cfg, loader, log, stage{label: label, later: later[i]})
 		switch {
 		case errors.Is(err, results.ErrRunLocked):
 			fmt.Fprintf(log, "%s: another process is training it, skipped\n", label)
+		case errors.Is(err, errFinishedElsewhere):
+			fmt.Fprintf(log, "%s: finished by another process, skipped\n", label)
 		case errors.Is(err, ErrNonFiniteLoss):
 			fmt.Fprintf(log, "%s: %v\n", label, err)
 			f := results.Failure{Run: cfg.Experiment.Run, Error: err.Error(), Time: time.Now().UTC()}
@@ -120,6 +122,9 @@ func RunAll(ctx context.Context, plan []spec.Config, shard spec.Shard, log io.Wr
 	return nil
 }
 
+// errFinishedElsewhere is a run that another process finished after this one planned it.
+var errFinishedElsewhere = errors.New("finished by another process")
+
 // runOne trains one run under its lock and evaluates its best checkpoint, in one session.
 func runOne(ctx context.Context, cfg spec.Config, loader *rundata.Loader, log io.Writer, st stage) error {
 	unlock, err := results.LockRun(cfg.RunDir())
@@ -127,6 +132,10 @@ func runOne(ctx context.Context, cfg spec.Config, loader *rundata.Loader, log io
 		return err
 	}
 	defer unlock()
+	if st, err := stateOf(cfg); err != nil || st == runFinished { // while this process waited
+		return cmp.Or(err, errFinishedElsewhere)
+	}
+	fmt.Fprintf(log, "%s: training %d episodes in %s\n", st.label, cfg.Train.Episodes, cfg.RunDir())
 	return withSession(cfg, loader, func(s *session) error {
 		if err := s.train(ctx, log, st); err != nil {
 			return err

@@ -128,6 +128,7 @@ type EvalConfig struct {
 	Episodes int    `toml:"episodes"` // default 600 (minimum 600)
 	Seed     uint64 `toml:"seed"`     // seed of the test-episode bank; default 2018
 	BN       BN     `toml:"bn"`       // "eval" (running statistics, default) or "batch" (the paper code's test-batch statistics)
+	Batch    int    `toml:"batch"`    // test and validation episodes per backbone call with bn = "eval"; default 16
 }
 
 // Default is the configuration every file starts from.
@@ -147,7 +148,7 @@ func Default() Config {
 			LogEvery: 100, ValEvery: 500, ValEpisodes: 100, CheckpointEvery: 500,
 			Seed: 1, Device: CPU, Workers: 2, Prefetch: 8,
 		},
-		Eval: EvalConfig{Query: 15, Episodes: 600, Seed: 2018, BN: BNEval},
+		Eval: EvalConfig{Query: 15, Episodes: 600, Seed: 2018, BN: BNEval, Batch: 16},
 	}
 }
 
@@ -276,7 +277,7 @@ func (e EvalConfig) validate() error {
 	if e.Episodes < 600 {
 		return bad("eval.episodes", "%d: use at least 600 test episodes for a 95%% interval worth reporting", e.Episodes)
 	}
-	return atLeast([]minimum{{"eval.way", int64(e.Way), 2}, {"eval.shot", int64(e.Shot), 1}, {"eval.query", int64(e.Query), 1}})
+	return atLeast([]minimum{{"eval.way", int64(e.Way), 2}, {"eval.shot", int64(e.Shot), 1}, {"eval.query", int64(e.Query), 1}, {"eval.batch", int64(e.Batch), 1}})
 }
 
 // minimum is the smallest value a key takes.
@@ -332,7 +333,8 @@ func (c Config) Encode() ([]byte, error) {
 
 // SameRun reports whether a resolved configuration (config.toml, a checkpoint's header)
 // describes the same run as c: every setting counts but those of execution (results root,
-// threads, device, workers, prefetch), which may change between a run and its resumption.
+// threads, device, workers, prefetch, evaluation batch), which may change between a run and
+// its resumption.
 func (c Config) SameRun(text string) bool {
 	prev, err := Parse("config.toml", []byte(text))
 	return err == nil && prev.withoutExecution() == c.withoutExecution()
@@ -343,7 +345,7 @@ func (c Config) withoutExecution() string {
 	if c.Dataset.ClassSplit != nil { // the lists a run's config.toml records are drawn from it
 		c = c.WithClassLists(make([][3]datasets.ClassPatterns, max(1, len(c.Dataset.Groups))))
 	}
-	c.Train.Threads, c.Train.Device, c.Train.Workers, c.Train.Prefetch = 0, "", 0, 0
+	c.Train.Threads, c.Train.Device, c.Train.Workers, c.Train.Prefetch, c.Eval.Batch = 0, "", 0, 0, 0
 	text, _ := c.Encode()
 	return string(text)
 }
