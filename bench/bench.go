@@ -8,9 +8,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
+
+	"github.com/sugarme/gotch"
 
 	"github.com/relnet/relnet/datasets/sampling"
 	"github.com/relnet/relnet/heads"
@@ -27,6 +30,15 @@ type BenchCase struct {
 	Name             string
 	C, H, W          int
 	Way, Shot, Query int
+	BF16             bool // train.precision = "bf16"
+}
+
+// Label is the case's name with its precision.
+func (c BenchCase) Label() string {
+	if c.BF16 {
+		return c.Name + " bf16"
+	}
+	return c.Name
 }
 
 // BenchCases are the shapes the README reports: Omniglot-like and miniImageNet-like.
@@ -99,7 +111,7 @@ func trainStep(l *model.Learner, ep *sampling.Episode, i int64) {
 
 // benchLearner is a default single-group learner (seed 1) for one case's image shape.
 func benchLearner(c BenchCase) (*model.Learner, error) {
-	return model.NewLearner(model.Config{}, c.shape(), 1, arch.Optim{})
+	return model.NewLearner(model.Config{BF16: c.BF16}, c.shape(), 1, arch.Optim{})
 }
 
 func (c BenchCase) shape() layers.Shape {
@@ -168,7 +180,7 @@ func Bench(ctx context.Context, cases []BenchCase, threads, trainEpisodes, evalE
 				return ctx.Err()
 			}
 			r := BenchResult{Case: c, Threads: tensors.Threads(), TrainPerSec: train, EvalPerSec: eval}
-			fmt.Fprintf(log, "%-34s %d threads: train %.2f episodes/s, eval %.2f episodes/s\n", c.Name, r.Threads, train, eval)
+			fmt.Fprintf(log, "%-39s %d threads: train %.2f episodes/s, eval %.2f episodes/s\n", c.Label(), r.Threads, train, eval)
 			out = append(out, r)
 			return nil
 		})
@@ -217,4 +229,38 @@ func BenchMemory(ctx context.Context, c BenchCase, threads int, marks []int64, l
 		return nil
 	})
 	return res, err
+}
+
+// PeakGFLOPS measures the machine's attainable fp32 (or bf16) rate on threads libtorch
+// threads: the best of five 2048×2048 matrix products, 2·2048³ floating-point operations each.
+func PeakGFLOPS(threads int, bf16 bool) (gflops float64, err error) {
+	err = tensors.Run(func() error {
+		if err := tensors.Setup(tensors.Options{Threads: threads}); err != nil {
+			return err
+		}
+		defer tensors.SetGrad(tensors.SetGrad(false))
+		const n = 2048
+		rng := rand.New(rand.NewPCG(1, 2))
+		data := make([]float32, n*n)
+		for i := range data {
+			data[i] = float32(rng.NormFloat64())
+		}
+		var s tensors.Scope
+		defer s.Drop()
+		a := s.Float32(data, n, n)
+		if bf16 {
+			a = s.T(a.Totype(gotch.BFloat16, false))
+		}
+		best := math.Inf(1)
+		for range 6 { // the first is a warm-up
+			start := time.Now()
+			var p tensors.Scope
+			tensors.Values(p.T(p.T(a.Matmul(a, false)).Sum(gotch.Float, false)))
+			p.Drop()
+			best = math.Min(best, time.Since(start).Seconds())
+		}
+		gflops = 2 * n * n * n / best / 1e9
+		return nil
+	})
+	return gflops, err
 }

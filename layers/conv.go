@@ -71,8 +71,10 @@ func NewBatchNorm2D(p *Params, name string, channels int64, momentum float64) *B
 }
 
 // Forward normalises x [B,C,H,W] as mode says.
+// Under bf16 autocast its input is cast back to fp32 first: BatchNorm stays in fp32.
 func (b *BatchNorm2D) Forward(s *tensors.Scope, x *ts.Tensor, mode Mode) *ts.Tensor {
 	const eps = 1e-5
+	x = tensors.Float(s, x)
 	switch mode {
 	case Train:
 		return s.T(ts.BatchNorm(x, b.Weight, b.Bias, b.RunningMean, b.RunningVar, true, b.Momentum, eps, false))

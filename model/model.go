@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/sugarme/gotch/ts"
@@ -28,6 +29,9 @@ type Config struct {
 	Interaction arch.Interaction
 	// Classes is, per group, the number of classes of the Classifier's softmax layer.
 	Classes []int
+	// BF16 computes convolutions, linear layers and matrix products in bfloat16 (libtorch's
+	// CPU autocast) from fp32 weights; BatchNorm, the losses and Adam stay in fp32.
+	BF16 bool
 }
 
 // Scoring is how the Classifier baseline scores an episode; other kinds have one way.
@@ -52,6 +56,7 @@ type Model struct {
 	Interaction arch.Interaction
 	Input       layers.Shape
 	Classifiers []*layers.Linear // per group, with the Classifier kind
+	BF16        bool             // see Config.BF16
 	// Scoring is how the Classifier scores episodes; the caller sets it (NearestMean when the
 	// test classes are unseen in training).
 	Scoring Scoring
@@ -66,6 +71,10 @@ func New(cfg Config, in layers.Shape, seed uint64) (m *Model, err error) {
 	if len(cfg.Groups) == 0 {
 		cfg.Groups = []string{"class"}
 	}
+	if cfg.BF16 && !tensors.NativeBF16() {
+		return nil, errors.New("bf16 precision needs a CPU with AVX512-BF16 or AMX-BF16, and /proc/cpuinfo lists neither " +
+			"(libtorch would emulate bf16, slower than fp32); set train.precision = \"fp32\"")
+	}
 	p := layers.NewParams(seed)
 	defer func() {
 		if err != nil {
@@ -76,7 +85,7 @@ func New(cfg Config, in layers.Shape, seed uint64) (m *Model, err error) {
 	if err != nil {
 		return nil, err
 	}
-	m = &Model{Params: p, Backbone: bb, Groups: cfg.Groups, Loss: cfg.Loss, Interaction: cfg.Interaction.WithDefaults(), Input: in}
+	m = &Model{Params: p, Backbone: bb, Groups: cfg.Groups, Loss: cfg.Loss, Interaction: cfg.Interaction.WithDefaults(), Input: in, BF16: cfg.BF16}
 	momentum := cfg.Backbone.WithDefaults().BNMomentum
 	out := bb.OutShape()
 	for i, g := range cfg.Groups {
@@ -152,12 +161,52 @@ func (m *Model) encode(s *tensors.Scope, eps []*sampling.Episode, mode layers.Mo
 
 // Embed runs n images (pixels: C×H×W each, in the model's input shape) through the
 // backbone in one call: feature maps [n,C',H',W'].
-func (m *Model) Embed(s *tensors.Scope, pixels []float32, n int64, mode layers.Mode) *ts.Tensor {
-	return m.Backbone.Forward(s, s.Float32(pixels, n, m.Input.C, m.Input.H, m.Input.W), mode)
+func (m *Model) Embed(s *tensors.Scope, pixels []float32, n int64, mode layers.Mode) (feats *ts.Tensor) {
+	m.inPrecision(func() {
+		feats = tensors.Float(s, m.Backbone.Forward(s, s.Float32(pixels, n, m.Input.C, m.Input.H, m.Input.W), mode))
+	})
+	return feats
 }
 
-// Forward scores eps (one episode per group, in group order) in one backbone call.
-func (m *Model) Forward(s *tensors.Scope, eps []*sampling.Episode, mode layers.Mode) Output {
+// Score scores feature maps feats with group g's head against its class maps
+// (heads.Head.Score), in the model's precision: logits [n, classes] in float32.
+func (m *Model) Score(s *tensors.Scope, g int, classes, feats *ts.Tensor, mode layers.Mode) (logits *ts.Tensor) {
+	m.inPrecision(func() { logits = m.Heads[g].Score(s, classes, feats, mode) })
+	return tensors.Float(s, logits)
+}
+
+// inPrecision runs fn in the model's precision: with BF16, under bf16 autocast.
+func (m *Model) inPrecision(fn func()) {
+	if m.BF16 {
+		tensors.BF16(fn)
+		return
+	}
+	fn()
+}
+
+// floats casts each of ts to float32 (logits leave a bf16 model in fp32, for the losses).
+func floats(s *tensors.Scope, t []*ts.Tensor) []*ts.Tensor {
+	for i := range t {
+		if t[i] != nil {
+			t[i] = tensors.Float(s, t[i])
+		}
+	}
+	return t
+}
+
+// Forward scores eps (one episode per group, in group order) in one backbone call; the
+// output is float32 whatever the model's precision.
+func (m *Model) Forward(s *tensors.Scope, eps []*sampling.Episode, mode layers.Mode) (out Output) {
+	m.inPrecision(func() { out = m.forward(s, eps, mode) })
+	floats(s, out.Logits)
+	floats(s, out.Full)
+	for _, cross := range out.Cross {
+		floats(s, cross)
+	}
+	return out
+}
+
+func (m *Model) forward(s *tensors.Scope, eps []*sampling.Episode, mode layers.Mode) Output {
 	if len(eps) != len(m.Groups) {
 		panic(&tensors.Error{Op: "forward", Err: fmt.Errorf("%d episodes for %d groups", len(eps), len(m.Groups))})
 	}
@@ -196,7 +245,12 @@ func (m *Model) Forward(s *tensors.Scope, eps []*sampling.Episode, mode layers.M
 // GroupLogits scores episodes of group g with g's head, [M_i,N_i] each. With running
 // BatchNorm statistics (Train's are updated, EvalBatch's are the batch's own) each episode
 // is its own backbone call; in Eval mode all episodes' images go through in one call.
-func (m *Model) GroupLogits(s *tensors.Scope, g int, eps []*sampling.Episode, mode layers.Mode) []*ts.Tensor {
+func (m *Model) GroupLogits(s *tensors.Scope, g int, eps []*sampling.Episode, mode layers.Mode) (logits []*ts.Tensor) {
+	m.inPrecision(func() { logits = m.groupLogits(s, g, eps, mode) })
+	return floats(s, logits)
+}
+
+func (m *Model) groupLogits(s *tensors.Scope, g int, eps []*sampling.Episode, mode layers.Mode) []*ts.Tensor {
 	var supports, queries []*ts.Tensor
 	if mode == layers.Eval {
 		supports, queries = m.encode(s, eps, mode)

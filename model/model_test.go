@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/sugarme/gotch"
+
 	"github.com/relnet/relnet/datasets/sampling"
 	"github.com/relnet/relnet/layers"
 	"github.com/relnet/relnet/losses"
@@ -201,6 +203,55 @@ func TestBatchedEpisodesScoreAsOneAtATime(t *testing.T) {
 				s.Drop()
 			}
 			m.Free()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBF16 runs a model in bf16 beside its fp32 twin (same seed): the logits come out in
+// float32, differ from fp32's (so bf16 did compute them) by no more than bf16's rounding
+// allows, and a training step keeps the weights in fp32 and changes them.
+func TestBF16(t *testing.T) {
+	ep := episode(3, 2, 4, []int{0, 1, 2})
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range ep.Support {
+		ep.Support[i] = rng.Float32()
+	}
+	for i := range ep.Query {
+		ep.Query[i] = rng.Float32()
+	}
+	err := tensors.Run(func() error {
+		in := layers.Shape{C: 1, H: 28, W: 28}
+		var logits [2][]float32
+		for i, bf16 := range []bool{false, true} {
+			l, err := NewLearner(Config{BF16: bf16}, in, 1, arch.Optim{})
+			if err != nil {
+				return err
+			}
+			var s tensors.Scope
+			out := l.Model.GroupLogits(&s, 0, []*sampling.Episode{ep}, layers.Eval)[0]
+			if out.DType() != gotch.Float {
+				t.Errorf("bf16 %v: logits are %v", bf16, out.DType())
+			}
+			logits[i] = tensors.Values(out)
+			before := tensors.Values(l.Model.Params.Tensors[0])
+			l.Step(&s, []*sampling.Episode{ep}, nil, 0)
+			w := l.Model.Params.Tensors[0]
+			if w.DType() != gotch.Float || slices.Equal(before, tensors.Values(w)) {
+				t.Errorf("bf16 %v: after a step the first weight is %v, changed %v", bf16, w.DType(), !slices.Equal(before, tensors.Values(w)))
+			}
+			s.Drop()
+			l.Free()
+		}
+		var largest float64
+		for j := range logits[0] {
+			largest = math.Max(largest, math.Abs(float64(logits[0][j]-logits[1][j])))
+		}
+		if largest == 0 || largest > 0.05 {
+			t.Errorf("bf16 logits differ from fp32's by at most %g; want above 0 and within 0.05", largest)
 		}
 		return nil
 	})

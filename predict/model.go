@@ -56,7 +56,7 @@ func Open(path, runConfig string) (*Model, error) {
 	}
 	mh := h.Model
 	mc := model.Config{Backbone: cfg.Backbone, Head: cfg.Heads.Head, Kind: cfg.Heads.Arch(), Loss: cfg.Loss.Kind,
-		Groups: mh.Groups, Classes: mh.Classes, Interaction: cfg.Heads.Interaction}
+		Groups: mh.Groups, Classes: mh.Classes, Interaction: cfg.Heads.Interaction, BF16: cfg.Train.Precision == spec.BF16}
 	in := layers.Shape{C: int64(mh.Channels), H: int64(mh.Height), W: int64(mh.Width)}
 	l, err := model.NewLearner(mc, in, cfg.Train.Seed, cfg.Train.Optim)
 	if err != nil {

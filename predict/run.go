@@ -148,7 +148,7 @@ func (m *Model) score(sup *Support, pixels []float32, n int, logits bool) [][]fl
 	feats := m.Net.Embed(&s, pixels, int64(n), layers.Eval)
 	out := make([][]float32, len(sup.Groups))
 	for j, sg := range sup.Groups {
-		l := m.Net.Heads[sg.Group].Score(&s, sg.classes, feats, layers.Eval)
+		l := m.Net.Score(&s, sg.Group, sg.classes, feats, layers.Eval)
 		if !logits {
 			l = m.Probabilities(&s, l)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 )
 
@@ -96,4 +97,13 @@ func numel(shape []int64) int {
 		n *= int(d)
 	}
 	return n
+}
+
+// Float returns x in float32: x itself if it is, else a cast that autograd records (the way
+// back from bf16 autocast).
+func Float(s *Scope, x *ts.Tensor) *ts.Tensor {
+	if x.DType() == gotch.Float {
+		return x
+	}
+	return s.T(x.Totype(gotch.Float, false))
 }

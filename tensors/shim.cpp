@@ -10,6 +10,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
 #include <torch/csrc/api/include/torch/version.h>
 #include <torch/csrc/api/include/torch/utils.h>
 
@@ -58,6 +59,18 @@ int relnet_manual_seed(uint64_t seed) { GUARD(-1, torch::manual_seed(seed); retu
 int relnet_set_grad_enabled(int enabled) {
   GUARD(-1, bool prev = at::GradMode::is_enabled(); at::GradMode::set_enabled(enabled != 0);
         return prev ? 1 : 0;)
+}
+
+int relnet_autocast_bf16(int enabled) {
+  GUARD(-1, if (enabled) {
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(true);
+    at::autocast::increment_nesting();
+  } else if (at::autocast::decrement_nesting() == 0) {  // the outermost region ends
+    at::autocast::set_cpu_enabled(false);
+    // Cached bf16 copies of the weights would go stale once the optimiser steps.
+    at::autocast::clear_cache();
+  } return 0;)
 }
 
 int relnet_cuda_available(void) { GUARD(0, return at::hasCUDA() ? 1 : 0;) }

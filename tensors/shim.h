@@ -16,6 +16,8 @@ int relnet_get_num_threads(void);
 int relnet_manual_seed(uint64_t seed);
 int relnet_set_grad_enabled(int enabled); // returns the previous state
 int relnet_cuda_available(void);
+// Turns libtorch's CPU autocast to bfloat16 on or off for this thread; off clears its cache.
+int relnet_autocast_bf16(int enabled);
 
 void *relnet_from_float32(const float *data, const int64_t *shape, int ndim);
 void *relnet_from_int64(const int64_t *data, const int64_t *shape, int ndim);

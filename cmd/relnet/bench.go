@@ -25,10 +25,11 @@ var benchCommand = &cli.Command{
 		&cli.IntFlag{Name: "eval-batch", Value: spec.Default().Eval.Batch, Usage: "evaluation episodes per backbone call (eval.batch); 1 scores them one at a time"},
 		&cli.BoolFlag{Name: "memory", Value: true, Usage: "first train the 28×28 case and read RSS at the --memory-at episodes"},
 		&cli.Int64SliceFlag{Name: "memory-at", Value: cli.NewInt64Slice(1000, 5000), Usage: "training episodes at which to read RSS (increasing)"},
+		&cli.StringFlag{Name: "precision", Value: "fp32", Usage: "fp32 or bf16 (train.precision)"},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per line instead of the table, with the process's peak RSS after each case"},
 	},
 	Action: func(c *cli.Context) error {
-		cases := bench.BenchCases
+		cases := slices.Clone(bench.BenchCases)
 		if picks := c.IntSlice("case"); len(picks) > 0 {
 			cases = nil
 			for _, i := range picks {
@@ -40,6 +41,15 @@ var benchCommand = &cli.Command{
 		}
 		if c.Int("eval-batch") < 1 {
 			return fmt.Errorf("bench --eval-batch %d: want at least 1", c.Int("eval-batch"))
+		}
+		switch c.String("precision") {
+		case "fp32":
+		case "bf16":
+			for i := range cases {
+				cases[i].BF16 = true
+			}
+		default:
+			return fmt.Errorf("bench --precision %q: want fp32 or bf16", c.String("precision"))
 		}
 		asJSON := c.Bool("json")
 		out := json.NewEncoder(os.Stdout)
@@ -71,7 +81,7 @@ var benchCommand = &cli.Command{
 					return err
 				}
 				if asJSON {
-					if err := out.Encode(benchLine{Impl: "relnet", Case: bc.Name, Threads: r[0].Threads,
+					if err := out.Encode(benchLine{Impl: "relnet", Case: bc.Label(), Threads: r[0].Threads,
 						TrainEpisodes: c.Int("train-episodes"), EvalEpisodes: c.Int("eval-episodes"),
 						TrainPerSec: r[0].TrainPerSec, EvalPerSec: r[0].EvalPerSec, PeakRSSMB: procstat.PeakRSSMB()}); err != nil {
 						return err
@@ -83,19 +93,42 @@ var benchCommand = &cli.Command{
 		if asJSON {
 			return nil
 		}
-		fmt.Println("| episode shape | threads | train episodes/s | eval episodes/s |")
-		fmt.Println("|---|---|---|---|")
-		for _, r := range results {
-			fmt.Printf("| %s | %d | %.2f | %.2f |\n", r.Case.Name, r.Threads, r.TrainPerSec, r.EvalPerSec)
-		}
-		fmt.Println("\n| episode shape | forward multiply-accumulates | with concatenated pairs | ratio |")
-		fmt.Println("|---|---|---|---|")
+		macs := map[string]int64{}
+		var concat []int64
 		for _, bc := range cases {
-			asRun, concat, err := bench.ForwardMACs(bc)
+			asRun, cat, err := bench.ForwardMACs(bc)
 			if err != nil {
 				return err
 			}
-			fmt.Printf("| %s | %.0f M | %.0f M | %.2f× |\n", bc.Name, float64(asRun)/1e6, float64(concat)/1e6, float64(concat)/float64(asRun))
+			macs[bc.Name], concat = asRun, append(concat, cat)
+		}
+		peak := map[int]float64{}
+		for _, th := range c.IntSlice("threads") {
+			p, err := bench.PeakGFLOPS(th, cases[0].BF16)
+			if err != nil {
+				return err
+			}
+			peak[th] = p
+		}
+		fmt.Println("| episode shape | threads | train episodes/s | eval episodes/s | train GFLOP/s | eval GFLOP/s |")
+		fmt.Println("|---|---|---|---|---|---|")
+		for _, r := range results {
+			// An episode's forward pass is macs multiply-accumulates, 2 FLOP each; training adds
+			// the backward pass, counted as twice the forward (input and weight gradients).
+			fwd := 2 * float64(macs[r.Case.Name]) / 1e9
+			p := peak[r.Threads]
+			fmt.Printf("| %s | %d | %.2f | %.2f | %.1f (%.0f%%) | %.1f (%.0f%%) |\n", r.Case.Label(), r.Threads, r.TrainPerSec, r.EvalPerSec,
+				3*fwd*r.TrainPerSec, 100*3*fwd*r.TrainPerSec/p, fwd*r.EvalPerSec, 100*fwd*r.EvalPerSec/p)
+		}
+		fmt.Printf("\n(%%) is the share of the measured peak: the best 2048×2048 %s matrix product,", map[bool]string{false: "fp32", true: "bf16"}[cases[0].BF16])
+		for _, th := range c.IntSlice("threads") {
+			fmt.Printf(" %.0f GFLOP/s on %d threads", peak[th], th)
+		}
+		fmt.Println(".")
+		fmt.Println("\n| episode shape | forward multiply-accumulates | with concatenated pairs | ratio |")
+		fmt.Println("|---|---|---|---|")
+		for i, bc := range cases {
+			fmt.Printf("| %s | %.0f M | %.0f M | %.2f× |\n", bc.Name, float64(macs[bc.Name])/1e6, float64(concat[i])/1e6, float64(concat[i])/float64(macs[bc.Name]))
 		}
 		return nil
 	},

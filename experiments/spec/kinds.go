@@ -97,6 +97,18 @@ const (
 
 func (d *Device) UnmarshalText(text []byte) error { return oneOf(d, text, CPU, CUDA, Auto) }
 
+// Precision is the number format of convolutions, linear layers and matrix products.
+type Precision string
+
+const (
+	FP32 Precision = "fp32"
+	// BF16 computes them in bfloat16 from fp32 weights (libtorch's CPU autocast); BatchNorm,
+	// the losses and Adam stay in fp32. It needs a CPU with AVX512-BF16 or AMX.
+	BF16 Precision = "bf16"
+)
+
+func (p *Precision) UnmarshalText(text []byte) error { return oneOf(p, text, FP32, BF16) }
+
 // BadLines is what a load does with the bad lines of a file (and undecodable images).
 type BadLines string
 
