@@ -33,6 +33,10 @@ func requireSlurm(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("skipped: slurmd must run as root to start jobs, and this test starts its own cluster; run it as root (CI does)")
 	}
+	// The daemons are in /usr/sbin, which not every PATH has.
+	if path := os.Getenv("PATH"); !strings.Contains(":"+path+":", ":/usr/sbin:") {
+		t.Setenv("PATH", path+":/usr/sbin")
+	}
 	var missing []string
 	for _, b := range slurmBinaries {
 		if _, err := exec.LookPath(b); err != nil {
@@ -358,11 +362,12 @@ func memTotalMB(t *testing.T) int {
 
 // sbatch submits scripts/slurm-array.sh as an array of two tasks from the clone's top
 // directory, as the README does, with options for this small node on the command line (they
-// override the script's #SBATCH defaults of 4 CPUs and 8 GB per task). It returns the job id
+// override the script's #SBATCH defaults of 4 CPUs, 8 GB and 12 hours per task; Slurm kills a
+// task still running after 10 minutes, so a hung run fails the test instead of stalling it). It returns the job id
 // and sbatch's exit error (with --wait: non-nil when any task failed or was cancelled).
 func (c *cluster) sbatch(relnet, resultsRoot string, wait bool, experiment string) (string, error) {
 	c.t.Helper()
-	args := []string{"--parsable", "--array=0-1", "--cpus-per-task=1", "--mem=1G",
+	args := []string{"--parsable", "--array=0-1", "--cpus-per-task=1", "--mem=1G", "--time=10",
 		"--output=" + filepath.Join(c.dir, "out", "slurm-%A_%a.out")}
 	if wait {
 		args = append(args, "--wait")
