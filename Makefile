@@ -1,5 +1,7 @@
 # relnet: the two commands of the README are `make run` and `make test`. Each installs what is
-# missing (libtorch 2.1, the CPU build of gotch, Fashion-MNIST) through scripts/setup.sh first.
+# missing (libtorch 2.1, the CPU build of gotch, Fashion-MNIST) through scripts/setup.sh first;
+# `make test` also installs Debian's Slurm and MUNGE (scripts/setup-slurm.sh) for the test that
+# runs scripts/slurm-array.sh on a real one-node cluster.
 SHELL := /bin/bash
 QUICKSTART := experiments/quickstart.toml
 
@@ -29,6 +31,7 @@ fewshot: build
 	./bin/relnet report results/fewshot-glyphs
 
 test: setup
+	@bash scripts/setup-slurm.sh
 	go vet ./...
 	go test -count=1 -timeout 60m ./...
 	$(MAKE) --no-print-directory fuzz

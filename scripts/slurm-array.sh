@@ -7,7 +7,10 @@
 #   ./bin/relnet report results/heads-ablation
 #
 # Run it from the clone, on a shared filesystem, after `make build`. A task that dies is
-# resumed by submitting the same array again: finished runs are skipped.
+# resumed by submitting the same array again: finished runs are skipped. Options given to
+# sbatch override the #SBATCH defaults below (e.g. --cpus-per-task=1 --mem=1G on a small node).
+# scripts/slurm_test.go runs it on a real one-node Slurm cluster; k8s-indexed-job.yaml is the
+# same for a Kubernetes Indexed Job.
 #SBATCH --job-name=relnet
 #SBATCH --cpus-per-task=4
 #SBATCH --mem=8G
