@@ -163,6 +163,18 @@ func TestClassifierScoresEpisodesByItsRestrictedSoftmax(t *testing.T) {
 	}
 }
 
+// randomEpisode is a 3-way 2-shot episode of 4 queries per class with uniform random pixels.
+func randomEpisode(rng *rand.Rand) *sampling.Episode {
+	ep := episode(3, 2, 4, []int{0, 1, 2})
+	for i := range ep.Support {
+		ep.Support[i] = rng.Float32()
+	}
+	for i := range ep.Query {
+		ep.Query[i] = rng.Float32()
+	}
+	return ep
+}
+
 // TestBatchedEpisodesScoreAsOneAtATime scores six episodes of random images in one backbone
 // call and one by one: the logits agree to float32 rounding and every query's verdict is the
 // same, for each head kind. With test-batch BatchNorm statistics the episodes stay apart.
@@ -170,14 +182,7 @@ func TestBatchedEpisodesScoreAsOneAtATime(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	var eps []*sampling.Episode
 	for range 6 {
-		ep := episode(3, 2, 4, []int{0, 1, 2})
-		for i := range ep.Support {
-			ep.Support[i] = rng.Float32()
-		}
-		for i := range ep.Query {
-			ep.Query[i] = rng.Float32()
-		}
-		eps = append(eps, ep)
+		eps = append(eps, randomEpisode(rng))
 	}
 	err := tensors.Run(func() error {
 		for _, kind := range []arch.HeadKind{arch.Relation, arch.Prototype, arch.Classifier} {
@@ -215,14 +220,7 @@ func TestBatchedEpisodesScoreAsOneAtATime(t *testing.T) {
 // float32, differ from fp32's (so bf16 did compute them) by no more than bf16's rounding
 // allows, and a training step keeps the weights in fp32 and changes them.
 func TestBF16(t *testing.T) {
-	ep := episode(3, 2, 4, []int{0, 1, 2})
-	rng := rand.New(rand.NewPCG(5, 6))
-	for i := range ep.Support {
-		ep.Support[i] = rng.Float32()
-	}
-	for i := range ep.Query {
-		ep.Query[i] = rng.Float32()
-	}
+	ep := randomEpisode(rand.New(rand.NewPCG(5, 6)))
 	err := tensors.Run(func() error {
 		in := layers.Shape{C: 1, H: 28, W: 28}
 		var logits [2][]float32
