@@ -56,6 +56,10 @@ var (
 
 const floorLabel = "pixel floor (test episodes)"
 
+// legendGap separates legend columns, wide enough that a viewer substituting a wider font
+// for the SVG's Liberation Serif does not run one column into the next.
+const legendGap vg.Length = 12
+
 // rowStyle is the look of the report's i-th row in every plot: colour, dashes and marker.
 type rowStyle struct {
 	color  color.Color
@@ -100,7 +104,6 @@ func (f *figure) addLegend(name string, thumbs ...plot.Thumbnailer) {
 // columns lays the legend out in rows, read left to right, in the most columns that fit
 // c's width side by side.
 func (f *figure) columns(c draw.Canvas) []plot.Legend {
-	gap := vg.Points(8)
 	for n := len(f.legend); n >= 1; n-- {
 		var cols []plot.Legend
 		var width vg.Length
@@ -113,10 +116,10 @@ func (f *figure) columns(c draw.Canvas) []plot.Legend {
 			for k := j; k < len(f.legend); k += n {
 				l.Add(f.legend[k].name, f.legend[k].thumbs...)
 			}
-			width += l.Rectangle(c).Size().X + gap
+			width += l.Rectangle(c).Size().X + legendGap
 			cols = append(cols, l)
 		}
-		if width-gap <= c.Size().X || n == 1 {
+		if width-legendGap <= c.Size().X || n == 1 {
 			return cols
 		}
 	}
@@ -134,8 +137,7 @@ func (f *figure) draw(c draw.Canvas) {
 		height = max(height, r.Size().Y)
 		width += r.Size().X
 	}
-	gap := vg.Points(8)
-	width += gap * vg.Length(max(len(cols)-1, 0))
+	width += legendGap * vg.Length(max(len(cols)-1, 0))
 	if len(cols) > 0 {
 		height += vg.Points(6)
 	}
@@ -145,7 +147,7 @@ func (f *figure) draw(c draw.Canvas) {
 		w := cols[i].Rectangle(c).Size().X
 		cols[i].Draw(draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
 			Min: vg.Point{X: x, Y: c.Min.Y}, Max: vg.Point{X: x + w, Y: c.Min.Y + height}}})
-		x += w + gap
+		x += w + legendGap
 	}
 }
 
