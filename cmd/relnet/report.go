@@ -12,7 +12,7 @@ import (
 
 var reportCommand = &cli.Command{
 	Name:      "report",
-	Usage:     "tables (terminal and report.md) and plots (PNG, SVG) of an experiment's runs, seeds pooled, against its baseline",
+	Usage:     "tables (terminal and report.md) and plots (PNG, SVG, PDF) of an experiment's runs, seeds pooled, against its baseline",
 	ArgsUsage: "results/EXPERIMENT",
 	Action: func(c *cli.Context) error {
 		if c.NArg() != 1 {

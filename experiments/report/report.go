@@ -14,6 +14,7 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+	"gonum.org/v1/plot/vg"
 
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/internal/atomicfile"
@@ -324,7 +325,11 @@ func (r *Report) Markdown(plots []string) ([]byte, error) {
 		fmt.Fprintf(&b, "\nNot finished yet: %s.\n", strings.Join(r.Missing, ", "))
 	}
 	if len(plots) > 0 {
-		fmt.Fprintf(&b, "\n## Plots\n\n")
+		fmt.Fprintf(&b, "\n## Plots\n\nEach plot is in %s/ as PNG (%d dpi), SVG and PDF, %.1f in wide (one column of a two-column paper). Validation curves carry their 95%% CI over validation episodes as a band", PlotsDir, pngDPI, figWidth/vg.Inch)
+		if missing := r.withoutValCI(); len(missing) > 0 {
+			fmt.Fprintf(&b, ", except %s: their runs' metrics.jsonl predate val_ci95", strings.Join(missing, ", "))
+		}
+		fmt.Fprintf(&b, "; the dashed line is the pixel floor on the test episodes.\n\n")
 		for _, p := range plots {
 			fmt.Fprintf(&b, "![%s](%s)\n\n", strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)), p)
 		}
@@ -333,7 +338,7 @@ func (r *Report) Markdown(plots []string) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// Write writes report.md and its plots (PNG and SVG) into the experiment's directory.
+// Write writes report.md and its plots (PlotFormats) into the experiment's directory.
 func (r *Report) Write() error {
 	plots, err := r.writePlots(filepath.Join(r.Dir, PlotsDir))
 	if err != nil {
@@ -347,6 +352,20 @@ func (r *Report) Write() error {
 		return err
 	}
 	return atomicfile.Write(filepath.Join(r.Dir, ReportFile), md)
+}
+
+// withoutValCI lists the rows whose validation records lack a CI (runs trained before
+// metrics.jsonl recorded val_ci95).
+func (r *Report) withoutValCI() []string {
+	var out []string
+	for _, row := range r.Rows {
+		if slices.ContainsFunc(row.Metrics, func(recs []results.Record) bool {
+			return slices.ContainsFunc(recs, func(rec results.Record) bool { return rec.Kind == "val" && rec.ValCI95 == nil })
+		}) {
+			out = append(out, row.Label)
+		}
+	}
+	return out
 }
 
 // meanCurve averages a metric over seeds at each episode where every seed has it.

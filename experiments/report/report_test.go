@@ -2,12 +2,14 @@ package report
 
 import (
 	"flag"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/cmpimg"
 
 	"github.com/relnet/relnet/experiments/results"
@@ -18,7 +20,8 @@ var update = flag.Bool("update", false, "rewrite the golden files of the report 
 // fakeExperiment writes the results of a finished two-variant, two-seed, two-group
 // experiment (no training): single (baseline) scores 0.5 + 0.1·(e mod 3) per episode e,
 // multi 0.1 more on "color" and 0.2 more on "category" with seed 2 a further 0.1 higher,
-// and one planned run is missing.
+// and one planned run is missing. Only multi's validation records carry a CI (single's runs
+// stand for runs trained before val_ci95 was recorded).
 func fakeExperiment(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "abl")
@@ -66,8 +69,12 @@ func fakeExperiment(t *testing.T) string {
 				boost = 0.1
 			}
 			metrics.Write(results.Record{Episode: ep, Kind: "train", Loss: 1 / float64(ep) * 100, LR: 1e-3})
-			metrics.Write(results.Record{Episode: ep, Kind: "val", ValAcc: 0.4, ValGroups: map[string]float64{
-				"category": 0.3 + boost + float64(ep)/2000 + 0.01*float64(p.Seed), "color": 0.5 + float64(ep)/1000}})
+			val := results.Record{Episode: ep, Kind: "val", ValAcc: 0.4, ValGroups: map[string]float64{
+				"category": 0.3 + boost + float64(ep)/2000 + 0.01*float64(p.Seed), "color": 0.5 + float64(ep)/1000}}
+			if p.Variant == "multi" {
+				val.ValCI95 = map[string]float64{"category": 0.02 * float64(p.Seed), "color": 0.03}
+			}
+			metrics.Write(val)
 		}
 		metrics.Close()
 	}
@@ -141,22 +148,72 @@ func TestReportGoldenFiles(t *testing.T) {
 	}
 	md = []byte(strings.ReplaceAll(string(md), dir, "results/abl"))
 	golden(t, "report.md", md, func(a, b []byte) bool { return string(a) == string(b) })
-	for _, want := range []string{"**85.00 ± ", "+25.00 ± 0.00 (p < 0.001)", "Not finished yet: multi-seed3", "![accuracy](plots/accuracy.png)"} {
+	for _, want := range []string{"**85.00 ± ", "+25.00 ± 0.00 (p < 0.001)", "Not finished yet: multi-seed3", "![accuracy](plots/accuracy.png)", "except single: their runs'"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md lacks %q", want)
 		}
 	}
-	png, err := os.ReadFile(filepath.Join(dir, PlotsDir, "accuracy.png"))
+	for _, name := range []string{"accuracy.png", "validation-category.png"} {
+		png, err := os.ReadFile(filepath.Join(dir, PlotsDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden(t, name, png, func(want, got []byte) bool {
+			ok, err := cmpimg.EqualApprox("png", want, got, 0.01)
+			return err == nil && ok
+		})
+	}
+	// Every plot in every format; the PNG at 300 dpi of 3.5 × 2.6 in.
+	heads := map[string]string{".png": "\x89PNG", ".svg": "<?xml", ".pdf": "%PDF"}
+	for _, name := range []string{"accuracy", "validation-category", "validation-color", "loss"} {
+		for _, ext := range PlotFormats {
+			data, err := os.ReadFile(filepath.Join(dir, PlotsDir, name+ext))
+			if err != nil || !strings.HasPrefix(string(data), heads[ext]) {
+				t.Errorf("plot %s%s: %v, starts %.8q", name, ext, err, data)
+			}
+		}
+	}
+	f, err := os.Open(filepath.Join(dir, PlotsDir, "loss.png"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "accuracy.png", png, func(want, got []byte) bool {
-		ok, err := cmpimg.EqualApprox("png", want, got, 0.01)
-		return err == nil && ok
-	})
-	for _, f := range []string{"accuracy.svg", "validation-category.png", "validation-color.svg", "loss.png"} {
-		if st, err := os.Stat(filepath.Join(dir, PlotsDir, f)); err != nil || st.Size() == 0 {
-			t.Errorf("plot %s: %v", f, err)
+	defer f.Close()
+	if cfg, err := png.DecodeConfig(f); err != nil || cfg.Width != 1050 || cfg.Height != 780 {
+		t.Errorf("loss.png is %d×%d px (%v), want 1050×780", cfg.Width, cfg.Height, err)
+	}
+}
+
+func TestTicks(t *testing.T) {
+	labels := func(ticks []plot.Tick) string {
+		var out []string
+		for _, tk := range ticks {
+			if tk.Label != "" {
+				out = append(out, tk.Label)
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	for _, c := range []struct {
+		marker plot.Ticker
+		lo, hi float64
+		want   string
+	}{
+		{episodeTicks{}, 100, 500, "100 200 300 400 500"},
+		{episodeTicks{}, 0, 2500, "0 500 1,000 1,500 2,000 2,500"},
+		{episodeTicks{}, 1, 4, "1 2 3 4"},
+		{episodeTicks{}, 0, 60000, "0 10,000 20,000 30,000 40,000 50,000 60,000"},
+		{episodeTicks{}, 500, 2000, "500 1,000 1,500 2,000"},
+		{cleanTicks{}, 0, 100, "0 20 40 60 80 100"},
+		{cleanTicks{}, 25, 95, "40 60 80"},
+		{cleanTicks{}, 0.25, 0.95, "0.4 0.6 0.8"},
+		{cleanTicks{}, -0.05, 0.09, "-0.050 -0.025 0.000 0.025 0.050 0.075"},
+		{cleanTicks{}, 45, 98, "50 60 70 80 90"},
+		{cleanTicks{}, 1.8, 3.4, "2.0 2.5 3.0"},
+		{logTicks{}, 0.15, 108, "1 10 100"},
+		{logTicks{}, 0.15, 3.4, "0.2 0.5 1 2"},
+	} {
+		if got := labels(c.marker.Ticks(c.lo, c.hi)); got != c.want {
+			t.Errorf("%T on [%v, %v]: %q, want %q", c.marker, c.lo, c.hi, got, c.want)
 		}
 	}
 }

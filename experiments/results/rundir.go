@@ -39,6 +39,7 @@ type Record struct {
 	EpisodesSec float64            `json:"episodes_per_sec,omitempty"`
 	ValAcc      float64            `json:"val_acc,omitempty"`
 	ValGroups   map[string]float64 `json:"val_groups,omitempty"` // per attribute group; ValAcc is their mean
+	ValCI95     map[string]float64 `json:"val_ci95,omitempty"`   // per group: 95% CI half-width over validation episodes
 	RSSMB       float64            `json:"rss_mb,omitempty"`
 }
 

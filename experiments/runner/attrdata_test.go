@@ -74,8 +74,8 @@ query = 2
 		t.Fatalf("classifier evaluation: %v %+v", err, res)
 	}
 	metrics, _ := os.ReadFile(filepath.Join(cfg.RunDir(), results.MetricsFile))
-	if !strings.Contains(string(metrics), `"val_groups":{"category":`) {
-		t.Errorf("metrics lack per-group validation accuracy:\n%s", metrics)
+	if !strings.Contains(string(metrics), `"val_groups":{"category":`) || !strings.Contains(string(metrics), `"val_ci95":{"category":`) {
+		t.Errorf("metrics lack per-group validation accuracy and its CI:\n%s", metrics)
 	}
 	// A second load reuses the generated set instead of generating it again.
 	stamp := filepath.Join(dir, "data", "tiny", "labels.csv")

@@ -273,11 +273,12 @@ func (tr *trainer) validateHook() hook {
 		}
 	}
 	return hook{every: s.cfg.Train.ValEvery, onStep: func(x step) error {
-		rec := results.Record{Episode: x.done, Kind: "val", ValGroups: map[string]float64{}}
+		rec := results.Record{Episode: x.done, Kind: "val", ValGroups: map[string]float64{}, ValCI95: map[string]float64{}}
 		for g, bank := range banks {
 			acc := s.accuracy(g, bank)
 			rec.ValAcc += acc.Mean / float64(len(banks))
 			rec.ValGroups[s.run.Groups[g]] = acc.Mean
+			rec.ValCI95[s.run.Groups[g]] = acc.CI95
 			name := ""
 			if len(banks) > 1 {
 				name = s.run.Groups[g] + " "

@@ -1,68 +1,85 @@
-// Package progress draws a one-line progress bar with rate and ETA on a terminal, or plain
-// lines at most every 10 s elsewhere (logs, CI).
+// Package progress shows a task's progress with rate and ETA through github.com/cheggaaa/pb/v3:
+// a bar redrawn in place at most 4 times a second on a terminal, plain newline-terminated
+// lines at most every 10 s elsewhere (logs, CI). The last update is always shown.
+//
+// pb draws the line (terminal detection, bar sized to the terminal, percent, carriage return
+// and final newline on a terminal, no colour or escape codes elsewhere). This package decides
+// when it is drawn, in the caller's goroutine so that it never interleaves with the caller's
+// own log lines, and computes rate and ETAs itself: pb's speed element rounds to whole units
+// per second (training runs at about one episode per second) and knows nothing of later work.
 package progress
 
 import (
 	"fmt"
 	"io"
-	"os"
-	"strings"
 	"time"
+
+	"github.com/cheggaaa/pb/v3"
+)
+
+// Redraw intervals on a terminal and elsewhere.
+const (
+	TerminalEvery = time.Second / 4
+	PlainEvery    = 10 * time.Second
 )
 
 // Bar is the progress of one task of total units.
 type Bar struct {
-	w        io.Writer
-	label    string
-	total    int64
-	start    time.Time
-	startAt  int64
-	terminal bool
-	last     time.Time
-	Later    int64 // units of later work expected at the same rate (an experiment's other runs), for its ETA
+	bar     *pb.ProgressBar
+	total   int64
+	startAt int64
+	start   time.Time
+	every   time.Duration
+	last    time.Time
+	now     func() time.Time
+	Later   int64 // units of later work expected at the same rate (an experiment's other runs), for its ETA
 }
 
 // New starts a bar labelled label at startAt of total units, drawn to w.
 func New(w io.Writer, label string, startAt, total int64) *Bar {
-	terminal := false
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil {
-			terminal = st.Mode()&os.ModeCharDevice != 0
+	return newBar(w, label, startAt, total, time.Now)
+}
+
+func newBar(w io.Writer, label string, startAt, total int64, now func() time.Time) *Bar {
+	b := pb.New64(total).SetMaxWidth(120).SetWriter(w).SetCurrent(startAt).Set(pb.Static, true).Set("label", label)
+	tmpl := `{{string . "label"}} {{counters . "%s/%s"}} {{percent . "%3.0f%%"}} {{string . "rate"}} ETA {{string . "eta"}} {{string . "extra"}}` + "\n"
+	every := PlainEvery
+	if b.GetBool(pb.Terminal) {
+		tmpl = `{{bar . "[" "#" "#" "." "]"}} ` + tmpl[:len(tmpl)-1]
+		if b.Width() <= 0 { // a terminal that reports no size (some containers' ptys)
+			b.SetWidth(80)
 		}
+		every = TerminalEvery
 	}
-	return &Bar{w: w, label: label, total: total, start: time.Now(), startAt: startAt, terminal: terminal}
+	b.SetTemplateString(tmpl).Start()
+	return &Bar{bar: b, total: total, startAt: startAt, start: now(), every: every, now: now}
 }
 
 // Update shows that done of total units are finished; extra is appended (e.g. the loss).
+// It draws at most once per redraw interval, and always when done reaches total.
 func (p *Bar) Update(done int64, extra string) {
-	now := time.Now()
-	every := time.Second / 4
-	if !p.terminal {
-		every = 10 * time.Second
-	}
-	if now.Sub(p.last) < every && done < p.total {
+	now := p.now()
+	final := done >= p.total
+	if !final && !p.last.IsZero() && now.Sub(p.last) < p.every {
 		return
 	}
 	p.last = now
-	elapsed := now.Sub(p.start).Seconds()
-	rate := float64(done-p.startAt) / max(elapsed, 1e-9)
-	eta := "?"
-	if rate > 0 {
-		eta = (time.Duration(float64(p.total-done)/rate) * time.Second).Round(time.Second).String()
+	rateText, eta := "?/s", "?"
+	if elapsed := now.Sub(p.start).Seconds(); elapsed > 0 && done > p.startAt {
+		rate := float64(done-p.startAt) / elapsed
+		rateText, eta = fmt.Sprintf("%.1f/s", rate), seconds(float64(p.total-done)/rate).String()
 		if p.Later > 0 {
-			eta += fmt.Sprintf(" (experiment %s)", (time.Duration(float64(p.total-done+p.Later)/rate) * time.Second).Round(time.Second))
+			eta += fmt.Sprintf(" (experiment %s)", seconds(float64(p.total-done+p.Later)/rate))
 		}
 	}
-	line := fmt.Sprintf("%s %d/%d %3.0f%% %.1f/s ETA %s %s", p.label, done, p.total,
-		100*float64(done)/float64(p.total), rate, eta, extra)
-	if p.terminal {
-		const width = 24
-		fill := int(width * done / max(p.total, 1))
-		fmt.Fprintf(p.w, "\r[%s%s] %s\033[K", strings.Repeat("#", fill), strings.Repeat(".", width-fill), line)
-		if done >= p.total {
-			fmt.Fprintln(p.w)
-		}
-		return
+	p.bar.SetCurrent(done).Set("rate", rateText).Set("eta", eta).Set("extra", extra)
+	if final {
+		p.bar.Finish()
 	}
-	fmt.Fprintln(p.w, line)
+	p.bar.Write()
+}
+
+// seconds is a duration of s seconds, to the second.
+func seconds(s float64) time.Duration {
+	return time.Duration(s * float64(time.Second)).Round(time.Second)
 }
