@@ -55,7 +55,7 @@ func withSession(cfg spec.Config, loader *rundata.Loader, fn func(*session) erro
 			return err
 		}
 		mc := model.Config{Backbone: cfg.Backbone, Head: cfg.Heads.Head, Kind: cfg.Heads.Arch(), Loss: cfg.Loss.Kind,
-			Groups: run.Groups, Classes: run.Classes, Interaction: cfg.Heads.Interaction}
+			Groups: run.Groups, Classes: run.Classes, Interaction: cfg.Heads.Interaction, BF16: cfg.Train.Precision == spec.BF16}
 		in := layers.Shape{C: int64(run.Shape.Channels), H: int64(run.Shape.Height), W: int64(run.Shape.Width)}
 		l, err := model.NewLearner(mc, in, cfg.Train.Seed, cfg.Train.Optim)
 		if err != nil {
