@@ -231,9 +231,9 @@ func BenchMemory(ctx context.Context, c BenchCase, threads int, marks []int64, l
 	return res, err
 }
 
-// PeakGFLOPS measures the machine's attainable fp32 (or bf16) rate on threads libtorch
-// threads: the best of five 2048×2048 matrix products, 2·2048³ floating-point operations each.
-func PeakGFLOPS(threads int, bf16 bool) (gflops float64, err error) {
+// PeakGFLOPS measures the machine's attainable fp32 rate on threads libtorch threads: the
+// best of five 2048×2048 matrix products, 2·2048³ floating-point operations each.
+func PeakGFLOPS(threads int) (gflops float64, err error) {
 	err = tensors.Run(func() error {
 		if err := tensors.Setup(tensors.Options{Threads: threads}); err != nil {
 			return err
@@ -248,9 +248,6 @@ func PeakGFLOPS(threads int, bf16 bool) (gflops float64, err error) {
 		var s tensors.Scope
 		defer s.Drop()
 		a := s.Float32(data, n, n)
-		if bf16 {
-			a = s.T(a.Totype(gotch.BFloat16, false))
-		}
 		best := math.Inf(1)
 		for range 6 { // the first is a warm-up
 			start := time.Now()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -25,7 +26,8 @@ var benchCommand = &cli.Command{
 		&cli.IntFlag{Name: "eval-batch", Value: spec.Default().Eval.Batch, Usage: "evaluation episodes per backbone call (eval.batch); 1 scores them one at a time"},
 		&cli.BoolFlag{Name: "memory", Value: true, Usage: "first train the 28×28 case and read RSS at the --memory-at episodes"},
 		&cli.Int64SliceFlag{Name: "memory-at", Value: cli.NewInt64Slice(1000, 5000), Usage: "training episodes at which to read RSS (increasing)"},
-		&cli.StringFlag{Name: "precision", Value: "fp32", Usage: "fp32 or bf16 (train.precision)"},
+		&cli.StringSliceFlag{Name: "precision", Value: cli.NewStringSlice("fp32"), Usage: "fp32 and/or bf16 (train.precision); with both, the table gives bf16's speed-up"},
+		&cli.IntFlag{Name: "repeats", Value: 1, Usage: "times to measure each case, precisions alternating; the table gives medians and ranges"},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per line instead of the table, with the process's peak RSS after each case"},
 	},
 	Action: func(c *cli.Context) error {
@@ -42,14 +44,18 @@ var benchCommand = &cli.Command{
 		if c.Int("eval-batch") < 1 {
 			return fmt.Errorf("bench --eval-batch %d: want at least 1", c.Int("eval-batch"))
 		}
-		switch c.String("precision") {
-		case "fp32":
-		case "bf16":
-			for i := range cases {
-				cases[i].BF16 = true
+		var variants []bench.BenchCase // each case in each precision
+		for _, bc := range cases {
+			for _, p := range c.StringSlice("precision") {
+				if p != "fp32" && p != "bf16" {
+					return fmt.Errorf("bench --precision %q: want fp32 or bf16", p)
+				}
+				bc.BF16 = p == "bf16"
+				variants = append(variants, bc)
 			}
-		default:
-			return fmt.Errorf("bench --precision %q: want fp32 or bf16", c.String("precision"))
+		}
+		if c.Int("repeats") < 1 {
+			return fmt.Errorf("bench --repeats %d: want at least 1", c.Int("repeats"))
 		}
 		asJSON := c.Bool("json")
 		out := json.NewEncoder(os.Stdout)
@@ -73,21 +79,36 @@ var benchCommand = &cli.Command{
 				fmt.Printf("  growth from episode %d to %d: %+.2f%%\n\n", m.Episodes[0], m.Episodes[len(m.Episodes)-1], 100*m.Growth())
 			}
 		}
-		var results []bench.BenchResult
-		for _, th := range c.IntSlice("threads") {
-			for _, bc := range cases { // one case at a time, so that each JSON line has its peak RSS
-				r, err := bench.Bench(c.Context, []bench.BenchCase{bc}, th, c.Int("train-episodes"), c.Int("eval-episodes"), c.Int("eval-batch"), os.Stderr)
-				if err != nil {
-					return err
-				}
-				if asJSON {
-					if err := out.Encode(benchLine{Impl: "relnet", Case: bc.Label(), Threads: r[0].Threads,
-						TrainEpisodes: c.Int("train-episodes"), EvalEpisodes: c.Int("eval-episodes"),
-						TrainPerSec: r[0].TrainPerSec, EvalPerSec: r[0].EvalPerSec, PeakRSSMB: procstat.PeakRSSMB()}); err != nil {
+		type key struct {
+			label   string
+			threads int
+		}
+		runs := map[key][]bench.BenchResult{}
+		var order []key
+		for rep := range c.Int("repeats") {
+			for _, th := range c.IntSlice("threads") {
+				for i := range variants { // one at a time, so that each JSON line has its peak RSS
+					bc := variants[i]
+					if rep%2 == 1 { // alternate the order of the precisions between repeats
+						bc = variants[len(variants)-1-i]
+					}
+					r, err := bench.Bench(c.Context, []bench.BenchCase{bc}, th, c.Int("train-episodes"), c.Int("eval-episodes"), c.Int("eval-batch"), os.Stderr)
+					if err != nil {
 						return err
 					}
+					if asJSON {
+						if err := out.Encode(benchLine{Impl: "relnet", Case: bc.Label(), Threads: r[0].Threads,
+							TrainEpisodes: c.Int("train-episodes"), EvalEpisodes: c.Int("eval-episodes"),
+							TrainPerSec: r[0].TrainPerSec, EvalPerSec: r[0].EvalPerSec, PeakRSSMB: procstat.PeakRSSMB()}); err != nil {
+							return err
+						}
+					}
+					k := key{bc.Label(), th}
+					if runs[k] == nil {
+						order = append(order, k)
+					}
+					runs[k] = append(runs[k], r[0])
 				}
-				results = append(results, r...)
 			}
 		}
 		if asJSON {
@@ -104,23 +125,35 @@ var benchCommand = &cli.Command{
 		}
 		peak := map[int]float64{}
 		for _, th := range c.IntSlice("threads") {
-			p, err := bench.PeakGFLOPS(th, cases[0].BF16)
+			p, err := bench.PeakGFLOPS(th)
 			if err != nil {
 				return err
 			}
 			peak[th] = p
 		}
+		fmt.Printf("medians of %d measurements (their range)\n\n", c.Int("repeats"))
 		fmt.Println("| episode shape | threads | train episodes/s | eval episodes/s | train GFLOP/s | eval GFLOP/s |")
 		fmt.Println("|---|---|---|---|---|---|")
-		for _, r := range results {
+		median := map[key][2]float64{}
+		for _, k := range order {
+			rs := runs[k]
+			train, trainLo, trainHi := spread(rs, func(r bench.BenchResult) float64 { return r.TrainPerSec })
+			eval, evalLo, evalHi := spread(rs, func(r bench.BenchResult) float64 { return r.EvalPerSec })
+			median[k] = [2]float64{train, eval}
 			// An episode's forward pass is macs multiply-accumulates, 2 FLOP each; training adds
 			// the backward pass, counted as twice the forward (input and weight gradients).
-			fwd := 2 * float64(macs[r.Case.Name]) / 1e9
-			p := peak[r.Threads]
-			fmt.Printf("| %s | %d | %.2f | %.2f | %.1f (%.0f%%) | %.1f (%.0f%%) |\n", r.Case.Label(), r.Threads, r.TrainPerSec, r.EvalPerSec,
-				3*fwd*r.TrainPerSec, 100*3*fwd*r.TrainPerSec/p, fwd*r.EvalPerSec, 100*fwd*r.EvalPerSec/p)
+			fwd := 2 * float64(macs[rs[0].Case.Name]) / 1e9
+			p := peak[k.threads]
+			fmt.Printf("| %s | %d | %.2f (%.2f–%.2f) | %.2f (%.2f–%.2f) | %.1f (%.0f%%) | %.1f (%.0f%%) |\n", k.label, rs[0].Threads,
+				train, trainLo, trainHi, eval, evalLo, evalHi, 3*fwd*train, 100*3*fwd*train/p, fwd*eval, 100*fwd*eval/p)
 		}
-		fmt.Printf("\n(%%) is the share of the measured peak: the best 2048×2048 %s matrix product,", map[bool]string{false: "fp32", true: "bf16"}[cases[0].BF16])
+		for _, k := range order {
+			if fp32, ok := median[key{strings.TrimSuffix(k.label, " bf16"), k.threads}]; ok && strings.HasSuffix(k.label, " bf16") {
+				fmt.Printf("bf16/fp32, %s, %d threads: training %.2f×, evaluation %.2f× (ratio of medians)\n",
+					strings.TrimSuffix(k.label, " bf16"), k.threads, median[k][0]/fp32[0], median[k][1]/fp32[1])
+			}
+		}
+		fmt.Printf("\n(%%) is the share of the measured fp32 peak: the best 2048×2048 fp32 matrix product,")
 		for _, th := range c.IntSlice("threads") {
 			fmt.Printf(" %.0f GFLOP/s on %d threads", peak[th], th)
 		}
@@ -179,4 +212,15 @@ var benchPredictCommand = &cli.Command{
 		}
 		return nil
 	},
+}
+
+// spread is the median, smallest and largest of f over rs.
+func spread(rs []bench.BenchResult, f func(bench.BenchResult) float64) (median, lo, hi float64) {
+	v := make([]float64, len(rs))
+	for i, r := range rs {
+		v[i] = f(r)
+	}
+	slices.Sort(v)
+	n := len(v)
+	return (v[(n-1)/2] + v[n/2]) / 2, v[0], v[n-1]
 }
