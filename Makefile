@@ -48,12 +48,14 @@ fuzz: setup
 	go test -run '^$$' -fuzz '^FuzzClassListsResolve$$' -fuzztime $(FUZZ_INPUTS)x ./datasets/sampling
 	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZ_INPUTS)x ./experiments/spec
 
-# relnet against the same network in PyTorch on the same libtorch (bench/README.md): installs
-# the peer's torch==2.1.0 venv in the cache first. RELNET_BENCH_MARKDOWN=FILE also writes the
+# relnet against the same network in PyTorch on the same libtorch (bench/README.md), fp32 then
+# bf16, against each peer (compare.py's PEERS), medians of 3 alternating repeats: installs
+# the peer's torch==2.1.0 venv in the cache first. RELNET_BENCH_MARKDOWN=FILE also appends the
 # table as Markdown.
 bench: build
 	@bash bench/setup.sh
-	python3 bench/compare.py
+	python3 bench/compare.py --repeats 3
+	python3 bench/compare.py --repeats 3 --precision bf16
 
 # relnet's own benchmark: RSS over a long training run, then episodes/s.
 bench-relnet: build

@@ -1,7 +1,14 @@
-"""Side-by-side benchmark of relnet and its PyTorch peer (bench/peer.py), issue #5.
+"""Side-by-side benchmark of relnet and its PyTorch peers (bench/peer.py), issues #5 and #14.
 
     python3 bench/compare.py [--relnet bin/relnet] [--threads 1 --threads 2] [--repeats 1]
+                             [--peer paper --peer paper-cl --peer relnet-cl] [--precision fp32]
                              [--train-episodes 100] [--eval-episodes 200] [--markdown FILE]
+
+The peers (PEERS): "paper", the LearningToCompare_FSL-style network as users run it today
+(concatenated pairs, NCHW); "paper-cl", the same in channels_last, the setting an expert adds
+on this CPU; "relnet-cl", relnet's own formulation (split first conv, summed K-shot maps, its
+evaluation max-pool) in channels_last, so that its ratio measures the framework alone. With
+--precision bf16, relnet runs train.precision = "bf16" and every peer torch.autocast to bf16.
 
 Each (case, threads) runs in its own process, relnet and the peer interleaved (the order
 alternates between repeats), so that each peak RSS is that case's alone and slow drift of the
@@ -11,7 +18,7 @@ GLIBC_TUNABLES, and its JSON line carries a probe showing they took effect. Buil
 `make bench` builds bin/relnet and runs bench/setup.sh first.
 
 Prints a table of medians over the repeats (and the min–max spread when there are several);
---markdown FILE (or $RELNET_BENCH_MARKDOWN) also writes it as Markdown. --jsonl FILE keeps
+--markdown FILE (or $RELNET_BENCH_MARKDOWN) also appends it as Markdown. --jsonl FILE keeps
 every raw line.
 """
 
@@ -26,6 +33,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CASES = ["28×28×1 5-way 1-shot 19 queries", "84×84×3 5-way 5-shot 10 queries"]  # experiments.BenchCases
+PEERS = {"paper": [], "paper-cl": ["--channels-last"], "relnet-cl": ["--formulation", "relnet", "--channels-last"]}
 
 # relnet's tensors/shim.cpp: mallopt(M_MMAP_MAX, 0), (M_ARENA_MAX, 1), (M_TRIM_THRESHOLD, INT_MAX),
 # (M_TOP_PAD, 64 << 20).
@@ -68,7 +76,9 @@ def main():
     ap.add_argument("--train-episodes", type=int, default=100)
     ap.add_argument("--eval-episodes", type=int, default=200)
     ap.add_argument("--repeats", type=int, default=1)
-    ap.add_argument("--markdown", default=os.environ.get("RELNET_BENCH_MARKDOWN"), help="also write the table as Markdown here")
+    ap.add_argument("--peer", action="append", choices=sorted(PEERS), help="peers to time (default all)")
+    ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
+    ap.add_argument("--markdown", default=os.environ.get("RELNET_BENCH_MARKDOWN"), help="also append the table as Markdown here")
     ap.add_argument("--jsonl", help="append every raw result line here")
     args = ap.parse_args()
     threads, cases = args.threads or [1, 2], args.case or list(range(1, len(CASES) + 1))
@@ -81,40 +91,46 @@ def main():
     parsed = check_tunables(peer_env)
     episodes = ["--train-episodes", str(args.train_episodes), "--eval-episodes", str(args.eval_episodes)]
     started, load_start = datetime.datetime.now(), os.getloadavg()
+    peers = args.peer or list(PEERS)
+    precision = ["--precision", args.precision]
+    bf16 = ["--bf16"] if args.precision == "bf16" else []
     runs = {}  # (impl, case, threads) → [result lines]
     for r in range(args.repeats):
         for th in threads:
             for c in cases:
-                sides = [("relnet", [args.relnet, "bench", "--json", "--memory=false", "--case", str(c), "--threads", str(th)] + episodes, base),
-                         ("peer", [args.python, os.path.join(HERE, "peer.py"), "--case", str(c), "--threads", str(th)] + episodes, peer_env)]
+                sides = [("relnet", [args.relnet, "bench", "--json", "--memory=false", "--case", str(c), "--threads", str(th)] + precision + episodes, base)]
+                sides += [(p, [args.python, os.path.join(HERE, "peer.py"), "--case", str(c), "--threads", str(th)] + PEERS[p] + bf16 + episodes, peer_env)
+                          for p in peers]
                 for impl, cmd, env in sides if r % 2 == 0 else sides[::-1]:
                     line = run_json(cmd, env)[-1]
-                    if impl == "peer" and (not line["malloc"]["on_heap"] or line["malloc"]["trimmed"] or line["malloc"]["top_pad_mb"] < 63):
+                    if impl != "relnet" and (not line["malloc"]["on_heap"] or line["malloc"]["trimmed"] or line["malloc"]["top_pad_mb"] < 63):
                         sys.exit(f"compare: the peer's malloc settings did not take effect: {line['malloc']}")
-                    line["repeat"], line["load1"] = r + 1, os.getloadavg()[0]
+                    line["repeat"], line["load1"], line["impl"] = r + 1, os.getloadavg()[0], impl
                     runs.setdefault((impl, CASES[c - 1], th), []).append(line)
-                    print(f"[{r + 1}/{args.repeats}] {impl:6} {CASES[c - 1]}, {th} threads: train {line['train_eps']:.2f}/s, eval {line['eval_eps']:.2f}/s, "
+                    print(f"[{r + 1}/{args.repeats}] {impl:9} {CASES[c - 1]} {args.precision}, {th} threads: train {line['train_eps']:.2f}/s, eval {line['eval_eps']:.2f}/s, "
                           f"peak RSS {line['peak_rss_mb']:.0f} MB (load {line['load1']:.2f})", file=sys.stderr, flush=True)
                     if args.jsonl:
                         with open(args.jsonl, "a") as f:
                             f.write(json.dumps(line, ensure_ascii=False) + "\n")
     load_end = os.getloadavg()
 
-    head = ["case", "threads", "relnet train ep/s", "peer train ep/s", "train ratio", "relnet eval ep/s", "peer eval ep/s", "eval ratio",
+    head = ["case", "threads", "peer", "relnet train ep/s", "peer train ep/s", "train ratio", "relnet eval ep/s", "peer eval ep/s", "eval ratio",
             "relnet peak RSS MB", "peer peak RSS MB"]
     rows, spread = [], []
     for th in threads:
         for c in cases:
-            a, b = runs[("relnet", CASES[c - 1], th)], runs[("peer", CASES[c - 1], th)]
-            get = lambda side, k: [x[k] for x in side]
-            ratio = lambda k: [x[k] / y[k] for x, y in zip(a, b)]  # per repeat: the two ran back to back
-            med = statistics.median
-            rows.append([CASES[c - 1], str(th), f"{med(get(a, 'train_eps')):.2f}", f"{med(get(b, 'train_eps')):.2f}", f"{med(ratio('train_eps')):.2f}×",
-                         f"{med(get(a, 'eval_eps')):.2f}", f"{med(get(b, 'eval_eps')):.2f}", f"{med(ratio('eval_eps')):.2f}×",
-                         f"{med(get(a, 'peak_rss_mb')):.0f}", f"{med(get(b, 'peak_rss_mb')):.0f}"])
-            spread.append([CASES[c - 1], str(th), fmt_range(get(a, "train_eps")), fmt_range(get(b, "train_eps")), fmt_range(ratio("train_eps")) + "×",
-                           fmt_range(get(a, "eval_eps")), fmt_range(get(b, "eval_eps")), fmt_range(ratio("eval_eps")) + "×",
-                           fmt_range(get(a, "peak_rss_mb"), "{:.0f}"), fmt_range(get(b, "peak_rss_mb"), "{:.0f}")])
+            for p in peers:
+                a, b = runs[("relnet", CASES[c - 1], th)], runs[(p, CASES[c - 1], th)]
+                get = lambda side, k: [x[k] for x in side]
+                ratio = lambda k: [x[k] / y[k] for x, y in zip(a, b)]  # per repeat: the two ran in the same round
+                med = statistics.median
+                name = f"{CASES[c - 1]} {args.precision}"
+                rows.append([name, str(th), p, f"{med(get(a, 'train_eps')):.2f}", f"{med(get(b, 'train_eps')):.2f}", f"{med(ratio('train_eps')):.2f}×",
+                             f"{med(get(a, 'eval_eps')):.2f}", f"{med(get(b, 'eval_eps')):.2f}", f"{med(ratio('eval_eps')):.2f}×",
+                             f"{med(get(a, 'peak_rss_mb')):.0f}", f"{med(get(b, 'peak_rss_mb')):.0f}"])
+                spread.append([name, str(th), p, fmt_range(get(a, "train_eps")), fmt_range(get(b, "train_eps")), fmt_range(ratio("train_eps")) + "×",
+                               fmt_range(get(a, "eval_eps")), fmt_range(get(b, "eval_eps")), fmt_range(ratio("eval_eps")) + "×",
+                               fmt_range(get(a, "peak_rss_mb"), "{:.0f}"), fmt_range(get(b, "peak_rss_mb"), "{:.0f}")])
 
     widths = [max(len(x) for x in col) for col in zip(head, *rows, *spread)]
     text = lambda row: "  ".join(x.ljust(w) for x, w in zip(row, widths)).rstrip()
@@ -131,7 +147,7 @@ def main():
         if args.repeats > 1:
             parts += ["", f"Min–max over {args.repeats} repeats:", "", md(spread)]
         parts += ["", f"malloc on both sides: {TUNABLES.replace(':', ', ')} (loader read: {parsed or 'not checked'})", ""]
-        with open(args.markdown, "w") as f:
+        with open(args.markdown, "a") as f:
             f.write("\n".join(parts))
 
 

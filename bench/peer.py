@@ -121,9 +121,43 @@ def weights_init(m):  # LearningToCompare_FSL's weights_init = relnet's layers i
         m.bias.data = torch.ones(m.bias.data.size())
 
 
+def max_pool2(x):
+    """relnet's evaluation max-pool (layers.MaxPool2): 2×2, stride 2, floor mode, as the
+    elementwise maximum of even and odd rows, then of even and odd columns."""
+    h, w = x.size(2) // 2 * 2, x.size(3) // 2 * 2
+    x = torch.maximum(x[:, :, 0:h:2], x[:, :, 1:h:2])
+    return torch.maximum(x[:, :, :, 0:w:2], x[:, :, :, 1:w:2])
+
+
+def relation_split(rel, classes, queries, train):
+    """relnet's formulation of the relation module (heads/relation.go): the first conv's
+    weight split along its input channels, applied once to the N class maps and once to the M
+    query maps, and broadcast-added for the N·M pairs (the values of the conv on the
+    concatenation, with fewer FLOPs); max-pooling as relnet at evaluation."""
+    conv, bn = rel.layer1[0], rel.layer1[1]
+    c = classes.size(1)
+    a = F.conv2d(classes, conv.weight[:, :c], None, padding=conv.padding)
+    b = F.conv2d(queries, conv.weight[:, c:], conv.bias, padding=conv.padding)
+    n, m = a.size(0), b.size(0)
+    pairs = (b.unsqueeze(1) + a.unsqueeze(0)).reshape(m * n, *a.shape[1:])
+    if queries.is_contiguous(memory_format=torch.channels_last):
+        pairs = pairs.contiguous(memory_format=torch.channels_last)
+    pool = (lambda x: F.max_pool2d(x, 2)) if train else max_pool2
+    x = pool(F.relu(bn(pairs)))
+    conv2, bn2 = rel.layer2[0], rel.layer2[1]
+    x = pool(F.relu(bn2(conv2(x))))
+    x = F.relu(rel.fc1(x.flatten(1)))
+    return rel.fc2(x).view(m, n)
+
+
 class Peer:
-    def __init__(self, c, h, w, way, shot, query):
+    """The peer in one of its settings: formulation "paper" (LearningToCompare_FSL's
+    concatenated pairs) or "relnet" (relation_split); channels_last memory format; bf16
+    autocast (torch.autocast("cpu", torch.bfloat16), fp32 weights and optimiser)."""
+
+    def __init__(self, c, h, w, way, shot, query, formulation="paper", channels_last=False, bf16=False):
         self.way, self.shot, self.query = way, shot, query
+        self.formulation, self.channels_last, self.bf16 = formulation, channels_last, bf16
         self.encoder = CNNEncoder(c)
         with torch.no_grad():
             feat = self.encoder.eval()(torch.zeros(2, c, h, w))
@@ -131,17 +165,29 @@ class Peer:
         self.relation = RelationNetwork(self.fc, self.fh, self.fw)
         self.encoder.apply(weights_init)
         self.relation.apply(weights_init)
+        if channels_last:
+            self.encoder.to(memory_format=torch.channels_last)
+            self.relation.to(memory_format=torch.channels_last)
         params = list(self.encoder.parameters()) + list(self.relation.parameters())
         self.params = params
         self.optim = torch.optim.Adam(params, lr=LR)
 
     def logits(self, support, queries):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            return self._logits(support, queries).float()
+
+    def _logits(self, support, queries):
         n, k = self.way, self.shot
-        feats = self.encoder(torch.cat((support, queries), 0))
+        images = torch.cat((support, queries), 0)
+        if self.channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        feats = self.encoder(images)
         sample_features, batch_features = feats[: n * k], feats[n * k :]
         if k > 1:
             sample_features = sample_features.view(n, k, self.fc, self.fh, self.fw)
             sample_features = torch.sum(sample_features, 1).squeeze(1)
+        if self.formulation == "relnet":
+            return relation_split(self.relation, sample_features, batch_features, self.encoder.training)
         m = batch_features.size(0)
         # The original's pairing: every (query, class) as a 2C-channel concatenation.
         sample_features_ext = sample_features.unsqueeze(0).repeat(m, 1, 1, 1, 1)
@@ -222,12 +268,33 @@ def malloc_probe():
     }
 
 
+def check_formulation(peer, ep):
+    """Stops unless relnet's formulation scores an episode as the paper's does (BN in eval
+    mode, the same weights): the two peers must time the same network."""
+    support, queries, _ = ep
+    peer.encoder.eval()
+    peer.relation.eval()
+    with torch.no_grad():
+        split = peer.logits(support, queries)
+        peer.formulation = "paper"
+        paper = peer.logits(support, queries)
+        peer.formulation = "relnet"
+    tol = 5e-2 if peer.bf16 else 1e-4
+    diff = (split - paper).abs().max().item()
+    if diff > tol * max(1.0, paper.abs().max().item()):
+        sys.exit(f"peer: the relnet formulation's logits differ from the paper's by {diff:g}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--case", type=int, action="append", help="1-based index into the cases (default: all)")
     ap.add_argument("--threads", type=int, action="append", help="intra-op thread counts (default: 1 and 2)")
     ap.add_argument("--train-episodes", type=int, default=100)
     ap.add_argument("--eval-episodes", type=int, default=200)
+    ap.add_argument("--formulation", choices=["paper", "relnet"], default="paper",
+                    help="paper: concatenated (class, query) pairs; relnet: the split first conv and relnet's evaluation max-pool")
+    ap.add_argument("--channels-last", action="store_true", help="model and images in torch.channels_last")
+    ap.add_argument("--bf16", action="store_true", help='torch.autocast("cpu", torch.bfloat16) around the forward pass')
     args = ap.parse_args()
     probe = malloc_probe()
     torch.set_num_interop_threads(1)
@@ -236,8 +303,10 @@ def main():
         for i in args.case or range(1, len(CASES) + 1):
             name, c, h, w, way, shot, query = CASES[i - 1]
             torch.manual_seed(1)
-            peer = Peer(c, h, w, way, shot, query)
+            peer = Peer(c, h, w, way, shot, query, args.formulation, args.channels_last, args.bf16)
             bank = random_episodes(c, h, w, way, shot, query, BANK)
+            if args.formulation == "relnet":
+                check_formulation(peer, bank[0])
             for e in range(WARMUP):
                 peer.train_step(bank[e % BANK])
             start = time.perf_counter()
@@ -249,7 +318,8 @@ def main():
                 peer.eval_step(bank[e % BANK])
             evals = args.eval_episodes / (time.perf_counter() - start)
             print(json.dumps({
-                "impl": "peer", "case": name, "threads": torch.get_num_threads(),
+                "impl": "peer", "case": name + (" bf16" if args.bf16 else ""), "formulation": args.formulation,
+                "channels_last": args.channels_last, "threads": torch.get_num_threads(),
                 "train_episodes": args.train_episodes, "eval_episodes": args.eval_episodes,
                 "train_eps": round(train, 3), "eval_eps": round(evals, 3),
                 "peak_rss_mb": round(peak_rss_mb(), 1), "torch": torch.__version__, "malloc": probe,
