@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"image/color"
 	"math"
@@ -75,6 +76,7 @@ func styleOf(i int) rowStyle {
 type figure struct {
 	*plot.Plot
 	legend []legendEntry
+	height vg.Length // 0: figHeight
 }
 
 type legendEntry struct {
@@ -153,6 +155,7 @@ func (f *figure) draw(c draw.Canvas) {
 
 // save writes the figure to base plus each of PlotFormats: PNG at pngDPI, SVG, PDF.
 func (f *figure) save(base string) error {
+	figHeight := cmp.Or(f.height, figHeight)
 	for _, ext := range PlotFormats {
 		var c vg.CanvasWriterTo
 		switch ext {
@@ -195,6 +198,11 @@ func (r *Report) writePlots(dir string) ([]string, error) {
 			continue
 		}
 		plots = append(plots, namedPlot{"validation-" + group, func() (*figure, error) { return r.validationPlot(g) }})
+	}
+	if r.hasDeltas() {
+		for g, group := range r.Groups {
+			plots = append(plots, namedPlot{"difference-" + group, func() (*figure, error) { return r.deltaPlot(g) }})
+		}
 	}
 	plots = append(plots, namedPlot{"loss", r.lossPlot})
 	var out []string
@@ -264,6 +272,63 @@ func (r *Report) accuracyPlot() (*figure, error) {
 	f.Y.Min, f.Y.Max = 0, 100
 	f.NominalX(r.Groups...)
 	f.X.Min, f.X.Max = -0.5, float64(len(r.Groups))-0.5
+	return f, nil
+}
+
+// deltaPlot is a forest plot of group g: each compared row's paired difference to its
+// baseline with its 95% CI, one line per row from top to bottom in report order, and a
+// dashed line at 0. The figure grows with the rows so that their labels stay legible.
+func (r *Report) deltaPlot(g int) (*figure, error) {
+	f := newFigure("difference to the baseline: "+r.Groups[g]+" (95% CI)", "points", "")
+	var labels []string
+	var pts plotter.XYs
+	var errs plotter.XErrors
+	var colors []color.Color
+	var lo, hi float64
+	for i, row := range r.Rows {
+		if len(row.Cells) == 0 || row.Cells[g].Delta == nil {
+			continue
+		}
+		d := row.Cells[g].Delta
+		labels, colors = append(labels, row.Label), append(colors, styleOf(i).color)
+		pts = append(pts, plotter.XY{X: 100 * d.Mean, Y: float64(len(labels) - 1)})
+		errs = append(errs, struct{ Low, High float64 }{100 * d.CI95, 100 * d.CI95})
+		lo, hi = min(lo, 100*(d.Mean-d.CI95)), max(hi, 100*(d.Mean+d.CI95))
+	}
+	n := float64(len(labels))
+	for i := range pts { // the first row at the top
+		pts[i].Y = n - 1 - pts[i].Y
+	}
+	slices.Reverse(labels)
+	dots, err := plotter.NewScatter(pts)
+	if err != nil {
+		return nil, err
+	}
+	dots.GlyphStyle.Shape, dots.GlyphStyle.Radius = draw.CircleGlyph{}, vg.Points(1.8)
+	dots.GlyphStyleFunc = func(i int) draw.GlyphStyle { // each row in its colour, as in the other plots
+		st := dots.GlyphStyle
+		st.Color = colors[i]
+		return st
+	}
+	bars, err := plotter.NewXErrorBars(struct {
+		plotter.XYs
+		plotter.XErrors
+	}{pts, errs})
+	if err != nil {
+		return nil, err
+	}
+	bars.LineStyle.Width, bars.CapWidth = vg.Points(0.6), vg.Points(2.5)
+	zero, err := plotter.NewLine(plotter.XYs{{X: 0, Y: -0.5}, {X: 0, Y: n - 0.5}})
+	if err != nil {
+		return nil, err
+	}
+	zero.LineStyle = floorStyle
+	f.Add(zero, bars, dots)
+	f.NominalY(labels...)
+	f.Y.Min, f.Y.Max = -0.5, n-0.5
+	pad := 0.05 * (hi - lo)
+	f.X.Min, f.X.Max = lo-pad, hi+pad
+	f.height = max(figHeight, vg.Points(9)*vg.Length(n)+vg.Inch)
 	return f, nil
 }
 
