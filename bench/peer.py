@@ -103,7 +103,7 @@ class RelationNetwork(nn.Module):
 
     def forward(self, x):
         out = self.layer2(self.layer1(x))
-        out = out.view(out.size(0), -1)
+        out = out.reshape(out.size(0), -1)
         out = F.relu(self.fc1(out))
         return self.fc2(out)  # pre-sigmoid, like relnet's Logits
 
@@ -184,7 +184,7 @@ class Peer:
         feats = self.encoder(images)
         sample_features, batch_features = feats[: n * k], feats[n * k :]
         if k > 1:
-            sample_features = sample_features.view(n, k, self.fc, self.fh, self.fw)
+            sample_features = sample_features.reshape(n, k, self.fc, self.fh, self.fw)
             sample_features = torch.sum(sample_features, 1).squeeze(1)
         if self.formulation == "relnet":
             return relation_split(self.relation, sample_features, batch_features, self.encoder.training)
@@ -193,7 +193,7 @@ class Peer:
         sample_features_ext = sample_features.unsqueeze(0).repeat(m, 1, 1, 1, 1)
         batch_features_ext = batch_features.unsqueeze(0).repeat(n, 1, 1, 1, 1)
         batch_features_ext = torch.transpose(batch_features_ext, 0, 1)
-        relation_pairs = torch.cat((sample_features_ext, batch_features_ext), 2).view(-1, self.fc * 2, self.fh, self.fw)
+        relation_pairs = torch.cat((sample_features_ext, batch_features_ext), 2).reshape(-1, self.fc * 2, self.fh, self.fw)
         return self.relation(relation_pairs).view(-1, n)  # [M, N]
 
     def train_step(self, ep):
