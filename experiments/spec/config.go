@@ -129,7 +129,7 @@ type EvalConfig struct {
 	Episodes int    `toml:"episodes"` // default 600 (minimum 600)
 	Seed     uint64 `toml:"seed"`     // seed of the test-episode bank; default 2018
 	BN       BN     `toml:"bn"`       // "eval" (running statistics, default) or "batch" (the paper code's test-batch statistics)
-	Batch    int    `toml:"batch"`    // test and validation episodes per backbone call with bn = "eval"; default 16
+	Batch    int    `toml:"batch"`    // test and validation episodes per backbone call with bn = "eval"; default 1
 }
 
 // Default is the configuration every file starts from.
@@ -149,7 +149,7 @@ func Default() Config {
 			LogEvery: 100, ValEvery: 500, ValEpisodes: 100, CheckpointEvery: 500,
 			Seed: 1, Device: CPU, Precision: FP32, Workers: 2, Prefetch: 8,
 		},
-		Eval: EvalConfig{Query: 15, Episodes: 600, Seed: 2018, BN: BNEval, Batch: 16},
+		Eval: EvalConfig{Query: 15, Episodes: 600, Seed: 2018, BN: BNEval, Batch: 1},
 	}
 }
 
