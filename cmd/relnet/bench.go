@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -80,7 +79,8 @@ var benchCommand = &cli.Command{
 			}
 		}
 		type key struct {
-			label   string
+			name    string
+			bf16    bool
 			threads int
 		}
 		runs := map[key][]bench.BenchResult{}
@@ -103,7 +103,7 @@ var benchCommand = &cli.Command{
 							return err
 						}
 					}
-					k := key{bc.Label(), th}
+					k := key{bc.Name, bc.BF16, th}
 					if runs[k] == nil {
 						order = append(order, k)
 					}
@@ -144,13 +144,13 @@ var benchCommand = &cli.Command{
 			// the backward pass, counted as twice the forward (input and weight gradients).
 			fwd := 2 * float64(macs[rs[0].Case.Name]) / 1e9
 			p := peak[k.threads]
-			fmt.Printf("| %s | %d | %.2f (%.2f–%.2f) | %.2f (%.2f–%.2f) | %.1f (%.0f%%) | %.1f (%.0f%%) |\n", k.label, rs[0].Threads,
+			fmt.Printf("| %s | %d | %.2f (%.2f–%.2f) | %.2f (%.2f–%.2f) | %.1f (%.0f%%) | %.1f (%.0f%%) |\n", rs[0].Case.Label(), rs[0].Threads,
 				train, trainLo, trainHi, eval, evalLo, evalHi, 3*fwd*train, 100*3*fwd*train/p, fwd*eval, 100*fwd*eval/p)
 		}
 		for _, k := range order {
-			if fp32, ok := median[key{strings.TrimSuffix(k.label, " bf16"), k.threads}]; ok && strings.HasSuffix(k.label, " bf16") {
+			if fp32, ok := median[key{k.name, false, k.threads}]; ok && k.bf16 {
 				fmt.Printf("bf16/fp32, %s, %d threads: training %.2f×, evaluation %.2f× (ratio of medians)\n",
-					strings.TrimSuffix(k.label, " bf16"), k.threads, median[k][0]/fp32[0], median[k][1]/fp32[1])
+					k.name, k.threads, median[k][0]/fp32[0], median[k][1]/fp32[1])
 			}
 		}
 		fmt.Printf("\n(%%) is the share of the measured fp32 peak: the best 2048×2048 fp32 matrix product,")

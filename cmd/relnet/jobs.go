@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -81,7 +82,7 @@ func prefixLines(r io.Reader, prefix string, mu *sync.Mutex) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	sc.Split(func(data []byte, atEOF bool) (int, []byte, error) {
-		if i := strings.IndexAny(string(data), "\r\n"); i >= 0 {
+		if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
 			return i + 1, data[:i], nil
 		}
 		if atEOF && len(data) > 0 {
