@@ -71,7 +71,7 @@ func New(cfg Config, in layers.Shape, seed uint64) (m *Model, err error) {
 	if len(cfg.Groups) == 0 {
 		cfg.Groups = []string{"class"}
 	}
-	if cfg.BF16 && !tensors.NativeBF16() {
+	if cfg.BF16 && tensors.CurrentDevice() == "cpu" && !tensors.NativeBF16() {
 		return nil, errors.New("bf16 precision needs a CPU with AVX512-BF16 or AMX-BF16, and /proc/cpuinfo lists neither " +
 			"(libtorch would emulate bf16, slower than fp32); set train.precision = \"fp32\"")
 	}

@@ -3,6 +3,7 @@ package tensors
 // #cgo CXXFLAGS: -std=c++17 -O2 -D_GLIBCXX_USE_CXX11_ABI=0
 // #cgo CXXFLAGS: -I${SRCDIR}/../.libtorch/include -I${SRCDIR}/../.libtorch/include/torch/csrc/api/include
 // #cgo LDFLAGS: -L${SRCDIR}/../.libtorch/lib -ltorch_cpu -lc10
+// #include <stdlib.h>
 // #include "shim.h"
 import "C"
 
@@ -11,18 +12,32 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"unsafe"
 )
 
 // Options configure the libtorch process state. The zero value means: as many intra-op
-// threads as cores, seed 0. (glibc's malloc is tuned before the Go runtime starts, see
-// shim.cpp; RELNET_MALLOC=default turns that off.)
+// threads as cores, seed 0, the CPU. (glibc's malloc is tuned before the Go runtime starts,
+// see shim.cpp; RELNET_MALLOC=default turns that off.)
 type Options struct {
 	Threads int    // intra-op threads; 0 = runtime.NumCPU()
 	Seed    uint64 // libtorch's global RNG seed
+	// Device is where every tensor relnet makes is created (see Device for the names):
+	// parameters, buffers, optimiser state, episodes and labels.
+	Device string
 }
 
 // Setup applies the options. Call it once, on the tensor goroutine, before any tensor op.
 func Setup(o Options) error {
+	device, err := Device(o.Device)
+	if err != nil {
+		return err
+	}
+	name := C.CString(device)
+	defer C.free(unsafe.Pointer(name))
+	if C.relnet_set_device(name) < 0 {
+		return lastError("set_device")
+	}
+	current = device
 	threads := o.Threads
 	if threads <= 0 {
 		threads = runtime.NumCPU()
@@ -50,11 +65,21 @@ func HeapInUseMB() float64 { return float64(C.relnet_heap_in_use()) / (1 << 20) 
 // CUDAAvailable reports whether libtorch can reach a CUDA device.
 func CUDAAvailable() bool { return C.relnet_cuda_available() == 1 }
 
+// current is the device Setup chose.
+var current = "cpu"
+
+// CurrentDevice is the device tensors are created on: "cpu" until Setup says otherwise.
+func CurrentDevice() string { return current }
+
 // Device resolves a configured device name: "cpu", "cuda" or "auto" (CUDA when available).
+// "meta" (shapes without data, which libtorch refuses to mix with tensors of other devices)
+// is for tests that check where tensors are made.
 func Device(name string) (string, error) {
 	switch strings.ToLower(name) {
 	case "", "cpu":
 		return "cpu", nil
+	case "meta":
+		return "meta", nil
 	case "auto":
 		if CUDAAvailable() {
 			return "cuda", nil

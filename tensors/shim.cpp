@@ -50,6 +50,11 @@ __attribute__((constructor)) static void relnet_tune_malloc(void) {
   mallopt(M_TOP_PAD, 64 << 20);
 }
 
+// The device every tensor relnet makes is created on (relnet_from_float32, relnet_from_int64).
+static at::Device device(at::kCPU);
+
+int relnet_set_device(const char *name) { GUARD(-1, device = at::Device(std::string(name)); return 0;) }
+
 int relnet_set_num_threads(int n) { GUARD(-1, at::set_num_threads(n); return 0;) }
 
 int relnet_get_num_threads(void) { GUARD(-1, return at::get_num_threads();) }
@@ -62,12 +67,21 @@ int relnet_set_grad_enabled(int enabled) {
 }
 
 int relnet_autocast_bf16(int enabled) {
-  GUARD(-1, if (enabled) {
-    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-    at::autocast::set_cpu_enabled(true);
+  GUARD(-1, bool cuda = device.is_cuda(); if (enabled) {
+    if (cuda) {
+      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+      at::autocast::set_enabled(true);
+    } else {
+      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+      at::autocast::set_cpu_enabled(true);
+    }
     at::autocast::increment_nesting();
   } else if (at::autocast::decrement_nesting() == 0) {  // the outermost region ends
-    at::autocast::set_cpu_enabled(false);
+    if (cuda) {
+      at::autocast::set_enabled(false);
+    } else {
+      at::autocast::set_cpu_enabled(false);
+    }
     // Cached bf16 copies of the weights would go stale once the optimiser steps.
     at::autocast::clear_cache();
   } return 0;)
@@ -77,19 +91,21 @@ int relnet_cuda_available(void) { GUARD(0, return at::hasCUDA() ? 1 : 0;) }
 
 void *relnet_from_float32(const float *data, const int64_t *shape, int ndim) {
   GUARD(nullptr, at::IntArrayRef sizes(shape, ndim);
-        auto t = at::from_blob(const_cast<float *>(data), sizes, at::kFloat).clone();
+        auto t = at::from_blob(const_cast<float *>(data), sizes, at::kFloat)
+                     .to(device, at::kFloat, /*non_blocking=*/false, /*copy=*/true);
         return new at::Tensor(std::move(t));)
 }
 
 void *relnet_from_int64(const int64_t *data, const int64_t *shape, int ndim) {
   GUARD(nullptr, at::IntArrayRef sizes(shape, ndim);
-        auto t = at::from_blob(const_cast<int64_t *>(data), sizes, at::kLong).clone();
+        auto t = at::from_blob(const_cast<int64_t *>(data), sizes, at::kLong)
+                     .to(device, at::kLong, /*non_blocking=*/false, /*copy=*/true);
         return new at::Tensor(std::move(t));)
 }
 
 int relnet_to_float32(void *tensor, float *dst, int64_t n) {
   GUARD(-1, at::NoGradGuard guard;
-        auto t = T(tensor).detach().to(at::kFloat).contiguous();
+        auto t = T(tensor).detach().to(at::kCPU, at::kFloat).contiguous();
         if (t.numel() != n) throw std::runtime_error("to_float32: tensor has " +
                                                      std::to_string(t.numel()) +
                                                      " elements, buffer " + std::to_string(n));

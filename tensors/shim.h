@@ -11,12 +11,16 @@ extern "C" {
 const char *relnet_last_error(void);
 const char *relnet_torch_version(void);
 int64_t relnet_heap_in_use(void); // bytes malloc'ed and not freed (glibc's mallinfo2)
+// Sets the device relnet_from_float32 and relnet_from_int64 create tensors on ("cpu", "cuda",
+// "meta"; libtorch's device syntax).
+int relnet_set_device(const char *name);
 int relnet_set_num_threads(int n);
 int relnet_get_num_threads(void);
 int relnet_manual_seed(uint64_t seed);
 int relnet_set_grad_enabled(int enabled); // returns the previous state
 int relnet_cuda_available(void);
-// Turns libtorch's CPU autocast to bfloat16 on or off for this thread; off clears its cache.
+// Turns libtorch's autocast to bfloat16 (of the CPU, or of CUDA when that is the device) on
+// or off for this thread; off clears its cache.
 int relnet_autocast_bf16(int enabled);
 
 void *relnet_from_float32(const float *data, const int64_t *shape, int ndim);

@@ -35,6 +35,7 @@ var predictCommand = &cli.Command{
 		&cli.BoolFlag{Name: "logits", Usage: "write each head's logits instead of its scores"},
 		&cli.BoolFlag{Name: "skip-bad", Usage: "exit 0 although query images could not be read (they are still reported and left out)"},
 		&cli.IntFlag{Name: "batch", Value: 256, Usage: "queries per forward pass"},
+		&cli.StringFlag{Name: "device", Value: "cpu", Usage: "cpu, cuda or auto (CUDA when libtorch sees a device)"},
 	},
 	Action: func(c *cli.Context) error {
 		if f := c.String("format"); f != "csv" && f != "jsonl" {
@@ -50,7 +51,7 @@ var predictCommand = &cli.Command{
 		}
 		var sum predict.Summary
 		err = tensors.Run(func() error {
-			if err := tensors.Setup(tensors.Options{Threads: c.Int(threadsFlag.Name)}); err != nil {
+			if err := tensors.Setup(tensors.Options{Threads: c.Int(threadsFlag.Name), Device: c.String("device")}); err != nil {
 				return err
 			}
 			m, err := predict.Open(ckpt, runConfig)
