@@ -31,14 +31,19 @@ type BenchCase struct {
 	C, H, W          int
 	Way, Shot, Query int
 	BF16             bool // train.precision = "bf16"
+	NCHW             bool // train.memory_format = "nchw" (default channels_last)
 }
 
-// Label is the case's name with its precision.
+// Label is the case's name with its precision and, when NCHW, its memory format.
 func (c BenchCase) Label() string {
+	label := c.Name
 	if c.BF16 {
-		return c.Name + " bf16"
+		label += " bf16"
 	}
-	return c.Name
+	if c.NCHW {
+		label += " nchw"
+	}
+	return label
 }
 
 // BenchCases are the shapes the README reports: Omniglot-like and miniImageNet-like.
@@ -122,7 +127,7 @@ func (c BenchCase) shape() layers.Shape {
 // (0 = all cores) and a fresh benchLearner for case c that is freed afterwards.
 func withBenchLearner(c BenchCase, threads int, fn func(l *model.Learner) error) error {
 	return tensors.Run(func() error {
-		if err := tensors.Setup(tensors.Options{Threads: threads}); err != nil {
+		if err := tensors.Setup(tensors.Options{Threads: threads, ChannelsLast: !c.NCHW}); err != nil {
 			return err
 		}
 		l, err := benchLearner(c)

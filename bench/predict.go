@@ -61,7 +61,7 @@ func Predict(ctx context.Context, c BenchCase, threads, queries, repeats int, di
 	}
 	ckpt := filepath.Join(dir, "bench.ckpt")
 	err = tensors.Run(func() error {
-		if err := tensors.Setup(tensors.Options{Threads: threads}); err != nil {
+		if err := tensors.Setup(tensors.Options{Threads: threads, ChannelsLast: spec.Default().Train.MemoryFormat == spec.ChannelsLast}); err != nil {
 			return err
 		}
 		r.Threads = tensors.Threads()

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
 
 	"github.com/relnet/relnet/datasets/sampling"
 	"github.com/relnet/relnet/layers"
@@ -255,5 +256,52 @@ func TestBF16(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestChannelsLastMatchesNCHW trains two twins (same seed) a step on the same episode, one
+// with tensors in NCHW and one channels-last: the first convolution's weight and the feature
+// maps are laid out as set (channel stride 1 only channels-last), and the logits before and
+// after the step agree to float rounding, in training and evaluation.
+func TestChannelsLastMatchesNCHW(t *testing.T) {
+	eps := []*sampling.Episode{randomEpisode(rand.New(rand.NewPCG(7, 8)))}
+	var logits [2][][]float32
+	err := tensors.Run(func() error {
+		defer tensors.Setup(tensors.Options{Threads: 1})
+		for i, channelsLast := range []bool{false, true} {
+			if err := tensors.Setup(tensors.Options{Threads: 1, ChannelsLast: channelsLast}); err != nil {
+				return err
+			}
+			l, err := NewLearner(Config{}, layers.Shape{C: 1, H: 28, W: 28}, 1, arch.Optim{})
+			if err != nil {
+				return err
+			}
+			var s tensors.Scope
+			w := l.Model.Params.Tensors[0] // backbone.block1.conv.weight [64,1,3,3]
+			feats := l.Model.Embed(&s, eps[0].Query, int64(len(eps[0].QueryLabels)), layers.Eval)
+			for name, x := range map[string]*ts.Tensor{"first weight": w, "feature maps": feats} {
+				if stride := x.MustStride(); (stride[1] == 1) != channelsLast {
+					t.Errorf("channels-last %v: %s have strides %v", channelsLast, name, stride)
+				}
+			}
+			for _, mode := range []layers.Mode{layers.Train, layers.Eval} {
+				logits[i] = append(logits[i], tensors.Values(l.Model.GroupLogits(&s, 0, eps, mode)[0]))
+			}
+			l.Step(&s, eps, nil, 0)
+			logits[i] = append(logits[i], tensors.Values(l.Model.GroupLogits(&s, 0, eps, layers.Eval)[0]))
+			s.Drop()
+			l.Free()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, what := range []string{"training", "evaluation", "evaluation after a step"} {
+		for j, v := range logits[0][k] {
+			if d := math.Abs(float64(v - logits[1][k][j])); d > 1e-4*math.Max(1, math.Abs(float64(v))) {
+				t.Fatalf("%s: logit %d is %g in NCHW, %g channels-last", what, j, v, logits[1][k][j])
+			}
+		}
 	}
 }

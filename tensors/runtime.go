@@ -24,6 +24,10 @@ type Options struct {
 	// Device is where every tensor relnet makes is created (see Device for the names):
 	// parameters, buffers, optimiser state, episodes and labels.
 	Device string
+	// ChannelsLast makes every 4-d float tensor relnet creates (images, convolution weights
+	// and their optimiser moments) channels-last (NHWC) instead of NCHW; libtorch's ops keep
+	// the format, so the feature maps follow.
+	ChannelsLast bool
 }
 
 // Setup applies the options. Call it once, on the tensor goroutine, before any tensor op.
@@ -38,6 +42,11 @@ func Setup(o Options) error {
 		return lastError("set_device")
 	}
 	current = device
+	on := 0
+	if o.ChannelsLast {
+		on = 1
+	}
+	C.relnet_set_channels_last(C.int(on))
 	threads := o.Threads
 	if threads <= 0 {
 		threads = runtime.NumCPU()

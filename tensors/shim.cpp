@@ -50,10 +50,17 @@ __attribute__((constructor)) static void relnet_tune_malloc(void) {
   mallopt(M_TOP_PAD, 64 << 20);
 }
 
-// The device every tensor relnet makes is created on (relnet_from_float32, relnet_from_int64).
+// The device every tensor relnet makes is created on (relnet_from_float32, relnet_from_int64),
+// and the memory format of the 4-d ones.
 static at::Device device(at::kCPU);
+static at::MemoryFormat format4d = at::MemoryFormat::Contiguous;
 
 int relnet_set_device(const char *name) { GUARD(-1, device = at::Device(std::string(name)); return 0;) }
+
+int relnet_set_channels_last(int on) {
+  format4d = on ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  return 0;
+}
 
 int relnet_set_num_threads(int n) { GUARD(-1, at::set_num_threads(n); return 0;) }
 
@@ -91,8 +98,10 @@ int relnet_cuda_available(void) { GUARD(0, return at::hasCUDA() ? 1 : 0;) }
 
 void *relnet_from_float32(const float *data, const int64_t *shape, int ndim) {
   GUARD(nullptr, at::IntArrayRef sizes(shape, ndim);
-        auto t = at::from_blob(const_cast<float *>(data), sizes, at::kFloat)
-                     .to(device, at::kFloat, /*non_blocking=*/false, /*copy=*/true);
+        auto format = ndim == 4 ? format4d : at::MemoryFormat::Contiguous;
+        auto t = at::empty(sizes, at::TensorOptions(at::kFloat).device(device).memory_format(format));
+        t.copy_(at::from_blob(const_cast<float *>(data), sizes, at::kFloat));
+
         return new at::Tensor(std::move(t));)
 }
 

@@ -14,6 +14,9 @@ int64_t relnet_heap_in_use(void); // bytes malloc'ed and not freed (glibc's mall
 // Sets the device relnet_from_float32 and relnet_from_int64 create tensors on ("cpu", "cuda",
 // "meta"; libtorch's device syntax).
 int relnet_set_device(const char *name);
+// Makes 4-d float tensors (images, feature maps, convolution weights) channels-last (on != 0)
+// or contiguous NCHW from now on.
+int relnet_set_channels_last(int on);
 int relnet_set_num_threads(int n);
 int relnet_get_num_threads(void);
 int relnet_manual_seed(uint64_t seed);

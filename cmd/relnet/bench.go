@@ -26,7 +26,8 @@ var benchCommand = &cli.Command{
 		&cli.BoolFlag{Name: "memory", Value: true, Usage: "first train the 28×28 case and read RSS at the --memory-at episodes"},
 		&cli.Int64SliceFlag{Name: "memory-at", Value: cli.NewInt64Slice(1000, 5000), Usage: "training episodes at which to read RSS (increasing)"},
 		&cli.StringSliceFlag{Name: "precision", Value: cli.NewStringSlice("fp32"), Usage: "fp32 and/or bf16 (train.precision); with both, the table gives bf16's speed-up"},
-		&cli.IntFlag{Name: "repeats", Value: 1, Usage: "times to measure each case, precisions alternating; the table gives medians and ranges"},
+		&cli.StringSliceFlag{Name: "memory-format", Value: cli.NewStringSlice(string(spec.Default().Train.MemoryFormat)), Usage: "channels_last and/or nchw (train.memory_format); with both, the table gives channels_last's speed-up"},
+		&cli.IntFlag{Name: "repeats", Value: 1, Usage: "times to measure each case, settings alternating; the table gives medians and ranges"},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per line instead of the table, with the process's peak RSS after each case"},
 	},
 	Action: func(c *cli.Context) error {
@@ -43,14 +44,19 @@ var benchCommand = &cli.Command{
 		if c.Int("eval-batch") < 1 {
 			return fmt.Errorf("bench --eval-batch %d: want at least 1", c.Int("eval-batch"))
 		}
-		var variants []bench.BenchCase // each case in each precision
+		var variants []bench.BenchCase // each case in each precision and memory format
 		for _, bc := range cases {
 			for _, p := range c.StringSlice("precision") {
 				if p != "fp32" && p != "bf16" {
 					return fmt.Errorf("bench --precision %q: want fp32 or bf16", p)
 				}
-				bc.BF16 = p == "bf16"
-				variants = append(variants, bc)
+				for _, f := range c.StringSlice("memory-format") {
+					if f != string(spec.ChannelsLast) && f != string(spec.NCHW) {
+						return fmt.Errorf("bench --memory-format %q: want %s or %s", f, spec.ChannelsLast, spec.NCHW)
+					}
+					bc.BF16, bc.NCHW = p == "bf16", f == string(spec.NCHW)
+					variants = append(variants, bc)
+				}
 			}
 		}
 		if c.Int("repeats") < 1 {
@@ -79,9 +85,9 @@ var benchCommand = &cli.Command{
 			}
 		}
 		type key struct {
-			name    string
-			bf16    bool
-			threads int
+			name       string
+			bf16, nchw bool
+			threads    int
 		}
 		runs := map[key][]bench.BenchResult{}
 		var order []key
@@ -89,7 +95,7 @@ var benchCommand = &cli.Command{
 			for _, th := range c.IntSlice("threads") {
 				for i := range variants { // one at a time, so that each JSON line has its peak RSS
 					bc := variants[i]
-					if rep%2 == 1 { // alternate the order of the precisions between repeats
+					if rep%2 == 1 { // alternate the order of the settings between repeats
 						bc = variants[len(variants)-1-i]
 					}
 					r, err := bench.Bench(c.Context, []bench.BenchCase{bc}, th, c.Int("train-episodes"), c.Int("eval-episodes"), c.Int("eval-batch"), os.Stderr)
@@ -103,7 +109,7 @@ var benchCommand = &cli.Command{
 							return err
 						}
 					}
-					k := key{bc.Name, bc.BF16, th}
+					k := key{bc.Name, bc.BF16, bc.NCHW, th}
 					if runs[k] == nil {
 						order = append(order, k)
 					}
@@ -148,9 +154,13 @@ var benchCommand = &cli.Command{
 				train, trainLo, trainHi, eval, evalLo, evalHi, 3*fwd*train, 100*3*fwd*train/p, fwd*eval, 100*fwd*eval/p)
 		}
 		for _, k := range order {
-			if fp32, ok := median[key{k.name, false, k.threads}]; ok && k.bf16 {
+			if fp32, ok := median[key{k.name, false, k.nchw, k.threads}]; ok && k.bf16 {
 				fmt.Printf("bf16/fp32, %s, %d threads: training %.2f×, evaluation %.2f× (ratio of medians)\n",
-					k.name, k.threads, median[k][0]/fp32[0], median[k][1]/fp32[1])
+					bench.BenchCase{Name: k.name, NCHW: k.nchw}.Label(), k.threads, median[k][0]/fp32[0], median[k][1]/fp32[1])
+			}
+			if nchw, ok := median[key{k.name, k.bf16, true, k.threads}]; ok && !k.nchw {
+				fmt.Printf("channels_last/nchw, %s, %d threads: training %.2f×, evaluation %.2f× (ratio of medians)\n",
+					bench.BenchCase{Name: k.name, BF16: k.bf16}.Label(), k.threads, median[k][0]/nchw[0], median[k][1]/nchw[1])
 			}
 		}
 		fmt.Printf("\n(%%) is the share of the measured fp32 peak: the best 2048×2048 fp32 matrix product,")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/experiments/results"
+	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/predict"
 	"github.com/relnet/relnet/tensors"
 )
@@ -51,7 +52,8 @@ var predictCommand = &cli.Command{
 		}
 		var sum predict.Summary
 		err = tensors.Run(func() error {
-			if err := tensors.Setup(tensors.Options{Threads: c.Int(threadsFlag.Name), Device: c.String("device")}); err != nil {
+			if err := tensors.Setup(tensors.Options{Threads: c.Int(threadsFlag.Name), Device: c.String("device"),
+				ChannelsLast: spec.Default().Train.MemoryFormat == spec.ChannelsLast}); err != nil {
 				return err
 			}
 			m, err := predict.Open(ckpt, runConfig)

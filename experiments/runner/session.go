@@ -51,7 +51,8 @@ func withSession(cfg spec.Config, loader *rundata.Loader, fn func(*session) erro
 		if _, err := tensors.Device(string(cfg.Train.Device)); err != nil {
 			return fmt.Errorf("train.device: %w", err)
 		}
-		if err := tensors.Setup(tensors.Options{Threads: cfg.Train.Threads, Seed: cfg.Train.Seed, Device: string(cfg.Train.Device)}); err != nil {
+		if err := tensors.Setup(tensors.Options{Threads: cfg.Train.Threads, Seed: cfg.Train.Seed, Device: string(cfg.Train.Device),
+			ChannelsLast: cfg.Train.MemoryFormat == spec.ChannelsLast}); err != nil {
 			return err
 		}
 		mc := model.Config{Backbone: cfg.Backbone, Head: cfg.Heads.Head, Kind: cfg.Heads.Arch(), Loss: cfg.Loss.Kind,

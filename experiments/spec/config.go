@@ -104,21 +104,22 @@ type LossConfig struct {
 
 // TrainConfig is the episodic training schedule.
 type TrainConfig struct {
-	Way             int       `toml:"way"`      // default 5
-	Shot            int       `toml:"shot"`     // default 1
-	Query           int       `toml:"query"`    // queries per class; default 19 (paper, 5-way 1-shot)
-	Episodes        int64     `toml:"episodes"` // default 2500
-	arch.Optim                // lr, lr_step, lr_gamma, clip_norm; defaults in arch.Optim
-	LogEvery        int64     `toml:"log_every"`        // default 100
-	ValEvery        int64     `toml:"val_every"`        // default 500
-	ValEpisodes     int       `toml:"val_episodes"`     // default 100
-	CheckpointEvery int64     `toml:"checkpoint_every"` // default 500
-	Seed            uint64    `toml:"seed"`             // default 1
-	Threads         int       `toml:"threads"`          // libtorch intra-op threads; 0 = all cores
-	Device          Device    `toml:"device"`           // "cpu" (default), "cuda" or "auto"
-	Precision       Precision `toml:"precision"`        // "fp32" (default) or "bf16" (training, evaluation and predict)
-	Workers         int       `toml:"workers"`          // episode-building goroutines; default 2
-	Prefetch        int       `toml:"prefetch"`         // episodes built ahead; default 8
+	Way             int          `toml:"way"`      // default 5
+	Shot            int          `toml:"shot"`     // default 1
+	Query           int          `toml:"query"`    // queries per class; default 19 (paper, 5-way 1-shot)
+	Episodes        int64        `toml:"episodes"` // default 2500
+	arch.Optim                   // lr, lr_step, lr_gamma, clip_norm; defaults in arch.Optim
+	LogEvery        int64        `toml:"log_every"`        // default 100
+	ValEvery        int64        `toml:"val_every"`        // default 500
+	ValEpisodes     int          `toml:"val_episodes"`     // default 100
+	CheckpointEvery int64        `toml:"checkpoint_every"` // default 500
+	Seed            uint64       `toml:"seed"`             // default 1
+	Threads         int          `toml:"threads"`          // libtorch intra-op threads; 0 = all cores
+	Device          Device       `toml:"device"`           // "cpu" (default), "cuda" or "auto"
+	Precision       Precision    `toml:"precision"`        // "fp32" (default) or "bf16" (training, evaluation and predict)
+	MemoryFormat    MemoryFormat `toml:"memory_format"`    // "channels_last" (default) or "nchw"
+	Workers         int          `toml:"workers"`          // episode-building goroutines; default 2
+	Prefetch        int          `toml:"prefetch"`         // episodes built ahead; default 8
 }
 
 // EvalConfig is the fixed test protocol.
@@ -147,7 +148,7 @@ func Default() Config {
 		Train: TrainConfig{
 			Way: 5, Shot: 1, Query: 19, Episodes: 2500, Optim: arch.Optim{}.WithDefaults(),
 			LogEvery: 100, ValEvery: 500, ValEpisodes: 100, CheckpointEvery: 500,
-			Seed: 1, Device: CPU, Precision: FP32, Workers: 2, Prefetch: 8,
+			Seed: 1, Device: CPU, Precision: FP32, MemoryFormat: ChannelsLast, Workers: 2, Prefetch: 8,
 		},
 		Eval: EvalConfig{Query: 15, Episodes: 600, Seed: 2018, BN: BNEval, Batch: 1},
 	}
@@ -334,8 +335,8 @@ func (c Config) Encode() ([]byte, error) {
 
 // SameRun reports whether a resolved configuration (config.toml, a checkpoint's header)
 // describes the same run as c: every setting counts but those of execution (results root,
-// threads, device, workers, prefetch, evaluation batch), which may change between a run and
-// its resumption.
+// threads, device, memory format, workers, prefetch, evaluation batch), which may change
+// between a run and its resumption.
 func (c Config) SameRun(text string) bool {
 	prev, err := Parse("config.toml", []byte(text))
 	return err == nil && prev.withoutExecution() == c.withoutExecution()
@@ -346,7 +347,7 @@ func (c Config) withoutExecution() string {
 	if c.Dataset.ClassSplit != nil { // the lists a run's config.toml records are drawn from it
 		c = c.WithClassLists(make([][3]datasets.ClassPatterns, max(1, len(c.Dataset.Groups))))
 	}
-	c.Train.Threads, c.Train.Device, c.Train.Workers, c.Train.Prefetch, c.Eval.Batch = 0, "", 0, 0, 0
+	c.Train.Threads, c.Train.Device, c.Train.MemoryFormat, c.Train.Workers, c.Train.Prefetch, c.Eval.Batch = 0, "", "", 0, 0, 0
 	text, _ := c.Encode()
 	return string(text)
 }

@@ -109,6 +109,20 @@ const (
 
 func (p *Precision) UnmarshalText(text []byte) error { return oneOf(p, text, FP32, BF16) }
 
+// MemoryFormat is how images, feature maps and convolution weights are laid out in memory.
+// Both give the same values up to float rounding.
+type MemoryFormat string
+
+const (
+	// ChannelsLast stores each pixel's channels together (NHWC; PyTorch's channels_last), the
+	// layout oneDNN's CPU convolutions compute in, so they need no conversion per call.
+	ChannelsLast MemoryFormat = "channels_last"
+	// NCHW stores each channel's plane together (PyTorch's default, contiguous format).
+	NCHW MemoryFormat = "nchw"
+)
+
+func (f *MemoryFormat) UnmarshalText(text []byte) error { return oneOf(f, text, ChannelsLast, NCHW) }
+
 // BadLines is what a load does with the bad lines of a file (and undecodable images).
 type BadLines string
 
