@@ -6,6 +6,18 @@ SHELL := /bin/bash
 QUICKSTART := experiments/quickstart.toml
 
 .PHONY: setup build run heads-ablation fewshot test fuzz bench bench-relnet bench-predict export-check
+
+# RELNET_CUDA=1 (make build, run, test, …): the CUDA-linked build that scripts/setup.sh sets up.
+# Go reads go.cuda.work instead of go.work (gotch's CUDA copy), and relnet's own cgo shim
+# (tensors/runtime.go) finds the headers and libraries of .libtorch-cuda ahead of .libtorch's;
+# the CPU build's files and Go's build cache for it stay as they are.
+ifeq ($(RELNET_CUDA),1)
+CUDA_LIBTORCH := $(CURDIR)/.libtorch-cuda
+export GOWORK := $(CURDIR)/go.cuda.work
+export CGO_CXXFLAGS := $(or $(CGO_CXXFLAGS),-g -O2) -I$(CUDA_LIBTORCH)/include -I$(CUDA_LIBTORCH)/include/torch/csrc/api/include
+export CGO_LDFLAGS := $(or $(CGO_LDFLAGS),-g -O2) -L$(CUDA_LIBTORCH)/lib
+endif
+
 setup:
 	@bash scripts/setup.sh
 
