@@ -125,7 +125,11 @@ func TestVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"relnet", "gotch    v0.9.1", "libtorch 2.1.0", "device   cpu"} {
+	want := []string{"relnet", "gotch    v0.9.1", "libtorch 2.1.0", "device   cpu (auto; "}
+	if os.Getenv("RELNET_EXPECT_CUDA_LINKED") == "1" { // make test-cuda
+		want = append(want, "libtorch_cuda linked")
+	}
+	for _, w := range want {
 		if !strings.Contains(string(out), w) {
 			t.Errorf("version output lacks %q:\n%s", w, out)
 		}
