@@ -47,6 +47,9 @@ func TestCUDALinkedBuild(t *testing.T) {
 			"(build it through make test-cuda or RELNET_CUDA=1 make, which use go.cuda.work)")
 	}
 	err := Run(func() error {
+		if err := Setup(Options{}); err != nil { // the CPU
+			return err
+		}
 		auto, err := Device("auto")
 		if err != nil {
 			t.Fatalf("Device(auto): %v", err)
