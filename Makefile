@@ -5,7 +5,19 @@
 SHELL := /bin/bash
 QUICKSTART := experiments/quickstart.toml
 
-.PHONY: setup build run heads-ablation fewshot test fuzz bench bench-relnet bench-predict export-check
+.PHONY: setup build run heads-ablation fewshot test test-cuda fuzz bench bench-relnet bench-predict export-check
+
+# RELNET_CUDA=1 (make build, run, test, …): the CUDA-linked build that scripts/setup.sh sets up.
+# Go reads go.cuda.work instead of go.work (gotch's CUDA copy), and relnet's own cgo shim
+# (tensors/runtime.go) finds the headers and libraries of .libtorch-cuda ahead of .libtorch's;
+# the CPU build's files and Go's build cache for it stay as they are.
+ifeq ($(RELNET_CUDA),1)
+CUDA_LIBTORCH := $(CURDIR)/.libtorch-cuda
+export GOWORK := $(CURDIR)/go.cuda.work
+export CGO_CXXFLAGS := $(or $(CGO_CXXFLAGS),-g -O2) -I$(CUDA_LIBTORCH)/include -I$(CUDA_LIBTORCH)/include/torch/csrc/api/include
+export CGO_LDFLAGS := $(or $(CGO_LDFLAGS),-g -O2) -L$(CUDA_LIBTORCH)/lib
+endif
+
 setup:
 	@bash scripts/setup.sh
 
@@ -35,6 +47,22 @@ test: setup
 	go vet ./...
 	go test -count=1 -timeout 60m ./...
 	$(MAKE) --no-print-directory fuzz
+
+# The CUDA-linked build's CPU path, on a machine with or without a GPU: sets it up
+# (RELNET_CUDA=1) and runs the test suite against it, with tensors' TestCUDALinkedBuild,
+# which then fails unless libtorch_cuda is loaded into the test process. Left out:
+# experiments/runner (three minutes of training runs) and scripts (Slurm and Kubernetes).
+CUDA_TEST_PACKAGES := ./tensors ./layers ./heads ./losses ./model/... ./backbone ./predict \
+	./export ./bench ./cmd/relnet ./datasets/... ./synth/... ./internal/... ./experiments \
+	./experiments/checkpoint ./experiments/report ./experiments/results ./experiments/rundata \
+	./experiments/spec
+test-cuda:
+ifeq ($(RELNET_CUDA),1)
+	@bash scripts/setup.sh
+	RELNET_EXPECT_CUDA_LINKED=1 go test -count=1 -timeout 30m $(CUDA_TEST_PACKAGES)
+else
+	@$(MAKE) --no-print-directory RELNET_CUDA=1 test-cuda
+endif
 
 # Fuzz every reader for a bounded number of inputs (FUZZ_INPUTS each). A count rather than a
 # time: under load, Go's time-bounded fuzzing can fail with "context deadline exceeded".

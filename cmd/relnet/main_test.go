@@ -95,12 +95,41 @@ func TestSetupRejectsWrongLibtorch(t *testing.T) {
 	}
 }
 
+func TestSetupCUDARejects(t *testing.T) {
+	cpuOnly := t.TempDir() // a libtorch 2.1.0 with no lib/libtorch_cuda.so
+	writeFile(t, filepath.Join(cpuOnly, "include/torch/csrc/api/include/torch/version.h"),
+		"#define TORCH_VERSION_MAJOR 2\n#define TORCH_VERSION_MINOR 1\n#define TORCH_VERSION_PATCH 0\n")
+	writeFile(t, filepath.Join(cpuOnly, "lib/libtorch_cpu.so"), "")
+	for _, tc := range []struct {
+		name string
+		env  []string
+		want []string
+	}{
+		{"CPU-only LIBTORCH", []string{"RELNET_CUDA=1", "LIBTORCH=" + cpuOnly}, []string{cpuOnly, "no lib/libtorch_cuda.so"}},
+		{"RELNET_CUDA not 0 or 1", []string{"RELNET_CUDA=yes"}, []string{"RELNET_CUDA=yes", "set it to 1"}},
+	} {
+		code, stderr := run(t, append(tc.env, "RELNET_CACHE="+t.TempDir()), "bash", "../../scripts/setup.sh")
+		if code == 0 {
+			t.Errorf("%s: exit code 0", tc.name)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%s: stderr %q lacks %q", tc.name, stderr, w)
+			}
+		}
+	}
+}
+
 func TestVersion(t *testing.T) {
 	out, err := exec.Command(relnetBin, "version").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"relnet", "gotch    v0.9.1", "libtorch 2.1.0", "device   cpu"} {
+	want := []string{"relnet", "gotch    v0.9.1", "libtorch 2.1.0", "device   cpu (auto; "}
+	if os.Getenv("RELNET_EXPECT_CUDA_LINKED") == "1" { // make test-cuda
+		want = append(want, "libtorch_cuda linked")
+	}
+	for _, w := range want {
 		if !strings.Contains(string(out), w) {
 			t.Errorf("version output lacks %q:\n%s", w, out)
 		}

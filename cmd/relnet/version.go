@@ -22,7 +22,7 @@ var versionCommand = &cli.Command{
 				if dep.Path == "github.com/sugarme/gotch" {
 					gotch = dep.Version
 					if dep.Replace != nil {
-						gotch += " (CPU-patched copy at " + dep.Replace.Path + ")"
+						gotch += " (patched copy at " + dep.Replace.Path + ")"
 					}
 				}
 			}
@@ -35,9 +35,20 @@ var versionCommand = &cli.Command{
 			if err != nil {
 				return err
 			}
-			fmt.Printf("relnet   %s\ngotch    %s\nlibtorch %s\ndevice   %s (auto), %d intra-op threads\n",
-				version, gotch, tensors.TorchVersion(), device, tensors.Threads())
+			fmt.Printf("relnet   %s\ngotch    %s\nlibtorch %s\ndevice   %s (auto; %s), %d intra-op threads\n",
+				version, gotch, tensors.TorchVersion(), device, linkage(), tensors.Threads())
 			return nil
 		})
 	},
+}
+
+// linkage says which libtorch libraries this process has loaded, and what libtorch reports.
+func linkage() string {
+	switch {
+	case !tensors.CUDALinked():
+		return "CPU-only libtorch"
+	case tensors.CUDAAvailable():
+		return "libtorch_cuda linked"
+	}
+	return "libtorch_cuda linked, no CUDA device"
 }
