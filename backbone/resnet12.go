@@ -70,10 +70,10 @@ func leakyReLU(s *tensors.Scope, x *ts.Tensor) *ts.Tensor {
 // Forward maps images x [B,C,H,W] to feature maps [B,Widths[3],H',W'].
 func (b *ResNet12) Forward(s *tensors.Scope, x *ts.Tensor, mode layers.Mode) *ts.Tensor {
 	for _, blk := range b.blocks {
-		short := blk.shortBN.Forward(s, blk.shortcut.Forward(s, x), mode)
+		short := layers.ConvBN(s, x, blk.shortcut, blk.shortBN, mode)
 		y := x
 		for j := range blk.convs {
-			y = blk.bns[j].Forward(s, blk.convs[j].Forward(s, y), mode)
+			y = layers.ConvBN(s, y, blk.convs[j], blk.bns[j], mode)
 			if j < 2 {
 				y = leakyReLU(s, y)
 			}

@@ -150,17 +150,27 @@ func (r *Relation) Classes(s *tensors.Scope, support *ts.Tensor, counts []int64,
 func (r *Relation) Score(s *tensors.Scope, classes, queries *ts.Tensor, mode layers.Mode) *ts.Tensor {
 	n, m := tensors.Shape(classes)[0], tensors.Shape(queries)[0]
 	c := r.feat.C
-	w := r.block1.Conv.Weight
-	wClass := s.T(w.Narrow(1, 0, c, false))
-	wQuery := s.T(w.Narrow(1, c, c, false))
-	a := layers.Conv(s, classes, wClass, nil, r.block1.Conv.Padding)                // [N,F,h,w]
-	b := layers.Conv(s, queries, wQuery, r.block1.Conv.Bias, r.block1.Conv.Padding) // [M,F,h,w]
+	conv, bn := r.block1.Conv, r.block1.BN
+	wClass := s.T(conv.Weight.Narrow(1, 0, c, false))
+	wQuery := s.T(conv.Weight.Narrow(1, c, c, false))
+	bias := conv.Bias
+	if mode == layers.Eval { // BatchNorm folded into both halves, as layers.ConvBN does
+		scale, shift := bn.Affine(s)
+		wClass, wQuery = layers.FoldWeight(s, wClass, scale), layers.FoldWeight(s, wQuery, scale)
+		bias = layers.FoldBias(s, bias, scale, shift)
+	}
+	a := layers.Conv(s, classes, wClass, nil, conv.Padding)  // [N,F,h,w]
+	b := layers.Conv(s, queries, wQuery, bias, conv.Padding) // [M,F,h,w]
 	sa, sb := tensors.Shape(a), tensors.Shape(b)
 	a5 := s.T(a.View([]int64{1, n, sa[1], sa[2], sa[3]}, false))
 	b5 := s.T(b.View([]int64{m, 1, sb[1], sb[2], sb[3]}, false))
 	pairs := s.T(b5.Add(a5, false)) // [M,N,F,h,w]: pair (query i, class j)
 	pairs = s.T(pairs.View([]int64{m * n, sa[1], sa[2], sa[3]}, false))
-	x := r.block1.AfterConv(s, pairs, mode)
+	x := pairs
+	if mode != layers.Eval {
+		x = bn.Forward(s, x, mode)
+	}
+	x = r.block1.Activate(s, x, mode)
 	x = r.block2.Forward(s, x, mode)
 	x = s.T(x.Flatten(1, -1, false))
 	x = s.T(r.fc1.Forward(s, x).Relu(false))

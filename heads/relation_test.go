@@ -95,7 +95,9 @@ func TestRelationMatchesReference(t *testing.T) {
 }
 
 // TestRelationMatchesConcatenation checks the split first convolution against the literal
-// concatenate-then-convolve form on a larger random input, in train and eval modes.
+// concatenate-then-convolve form on a larger random input, in train and eval modes, with the
+// first BatchNorm's parameters and statistics moved away from their initial values (in eval
+// mode the split form folds them into both half-kernels; the literal form applies them).
 func TestRelationMatchesConcatenation(t *testing.T) {
 	feat := layers.Shape{C: 8, H: 19, W: 19}
 	run(t, func() error {
@@ -105,7 +107,15 @@ func TestRelationMatchesConcatenation(t *testing.T) {
 		defer s.Drop()
 		classes := s.Float32(randomData(5*8*19*19, 3), 5, 8, 19, 19)
 		queries := s.Float32(randomData(7*8*19*19, 4), 7, 8, 19, 19)
-		for _, mode := range []layers.Mode{layers.Train, layers.Eval, layers.EvalBatch} {
+		bn := r.block1.BN
+		for i, x := range []*ts.Tensor{bn.Weight, bn.Bias, bn.RunningMean, bn.RunningVar} {
+			v := randomData(64, uint64(10+i))
+			for j := range v {
+				v[j] = 0.5 + v[j]*v[j] // positive, for the variance
+			}
+			tensors.CopyInto(x, s.Float32(v, 64))
+		}
+		for _, mode := range []layers.Mode{layers.Eval, layers.Train, layers.EvalBatch} {
 			got := tensors.Values(r.Logits(&s, classes, 5, 1, queries, mode))
 			want := tensors.Values(concatLogits(&s, r, classes, queries, mode))
 			for i := range want {
@@ -128,7 +138,8 @@ func concatLogits(s *tensors.Scope, r *Relation, classes, queries *ts.Tensor, mo
 	qe = s.T(qe.Expand([]int64{m, n, f.C, f.H, f.W}, false, false))
 	pairs := s.T(ts.Cat([]*ts.Tensor{ce, qe}, 2))
 	pairs = s.T(pairs.View([]int64{m * n, 2 * f.C, f.H, f.W}, false))
-	x := r.block1.Forward(s, pairs, mode)
+	b1 := r.block1
+	x := b1.Activate(s, b1.BN.Forward(s, b1.Conv.Forward(s, pairs), mode), mode)
 	x = r.block2.Forward(s, x, mode)
 	x = s.T(x.Flatten(1, -1, false))
 	x = s.T(r.fc1.Forward(s, x).Relu(false))

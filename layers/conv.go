@@ -85,6 +85,40 @@ func (b *BatchNorm2D) Forward(s *tensors.Scope, x *ts.Tensor, mode Mode) *ts.Ten
 	}
 }
 
+// Affine is BatchNorm with running statistics (Eval) as a per-channel affine map,
+// y = x·scale + shift: scale = weight/√(running_var + ε), shift = bias − running_mean·scale.
+func (b *BatchNorm2D) Affine(s *tensors.Scope) (scale, shift *ts.Tensor) {
+	const eps = 1e-5
+	scale = s.T(b.Weight.Mul(s.T(s.T(b.RunningVar.AddScalar(ts.FloatScalar(eps), false)).Rsqrt(false)), false))
+	shift = s.T(b.Bias.Sub(s.T(b.RunningMean.Mul(scale, false)), false))
+	return scale, shift
+}
+
+// FoldWeight scales each output channel of a convolution weight [out,in,k,k] by scale [out]:
+// the weight of conv followed by Affine's map, with FoldBias.
+func FoldWeight(s *tensors.Scope, weight, scale *ts.Tensor) *ts.Tensor {
+	return s.T(weight.Mul(s.T(scale.View([]int64{-1, 1, 1, 1}, false)), false))
+}
+
+// FoldBias is a convolution's bias after Affine's map: bias·scale + shift (shift for no bias).
+func FoldBias(s *tensors.Scope, bias, scale, shift *ts.Tensor) *ts.Tensor {
+	if bias == nil {
+		return shift
+	}
+	return s.T(s.T(bias.Mul(scale, false)).Add(shift, false))
+}
+
+// ConvBN is bn(conv(x)). With running statistics (Eval) BatchNorm is a per-channel affine
+// map, folded into the convolution's weight and bias: one convolution and no normalisation
+// pass over the feature maps, the same values up to float rounding (TestConvBNFolds).
+func ConvBN(s *tensors.Scope, x *ts.Tensor, conv *Conv2D, bn *BatchNorm2D, mode Mode) *ts.Tensor {
+	if mode != Eval {
+		return bn.Forward(s, conv.Forward(s, x), mode)
+	}
+	scale, shift := bn.Affine(s)
+	return Conv(s, x, FoldWeight(s, conv.Weight, scale), FoldBias(s, conv.Bias, scale, shift), conv.Padding)
+}
+
 // ConvBlock is Sung et al.'s unit: 3×3 conv → BatchNorm → ReLU → optional 2×2 max-pool.
 type ConvBlock struct {
 	Conv *Conv2D
@@ -103,12 +137,12 @@ func NewConvBlock(p *Params, name string, in, out, padding int64, pool bool, bnM
 
 // Forward runs the block on x [B,in,H,W].
 func (b *ConvBlock) Forward(s *tensors.Scope, x *ts.Tensor, mode Mode) *ts.Tensor {
-	return b.AfterConv(s, b.Conv.Forward(s, x), mode)
+	return b.Activate(s, ConvBN(s, x, b.Conv, b.BN, mode), mode)
 }
 
-// AfterConv runs the block's BN → ReLU → pool on an already convolved y.
-func (b *ConvBlock) AfterConv(s *tensors.Scope, y *ts.Tensor, mode Mode) *ts.Tensor {
-	y = s.T(b.BN.Forward(s, y, mode).Relu(false))
+// Activate runs the block's ReLU → pool on y, already convolved and normalised.
+func (b *ConvBlock) Activate(s *tensors.Scope, y *ts.Tensor, mode Mode) *ts.Tensor {
+	y = s.T(y.Relu(false))
 	switch {
 	case b.Pool && mode == Train:
 		y = s.T(y.MaxPool2d([]int64{2, 2}, []int64{2, 2}, []int64{0, 0}, []int64{1, 1}, false, false))

@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/sugarme/gotch/ts"
+
 	"github.com/relnet/relnet/tensors"
 )
 
@@ -131,6 +133,47 @@ func TestMaxPool2(t *testing.T) {
 			for i := range want {
 				if got[i] != want[i] {
 					t.Fatalf("%v: output %d = %v, max_pool2d %v", hw, i, got[i], want[i])
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestConvBNFolds gives a BatchNorm running statistics, weights and biases far from their
+// initial values and checks ConvBN in each mode against conv then BatchNorm: equal to float
+// rounding in Eval, where BatchNorm is folded into the convolution, and exactly equal in the
+// modes that normalise with batch statistics.
+func TestConvBNFolds(t *testing.T) {
+	err := tensors.Run(func() error {
+		p := NewParams(2)
+		defer p.Free()
+		conv := NewConv2D(p, "conv", 3, 4, 3, 1)
+		bn := NewBatchNorm2D(p, "bn", 4, 0.1)
+		var s tensors.Scope
+		defer s.Drop()
+		for i, v := range [][]float32{{0.5, 2, -1, 1.5}, {0.1, -0.3, 0.7, 0}, {-0.2, 0.4, 1.1, -2}, {0.05, 3, 0.6, 1.7}} {
+			tensors.CopyInto([]*ts.Tensor{bn.Weight, bn.Bias, bn.RunningMean, bn.RunningVar}[i], s.Float32(v, 4))
+		}
+		tensors.CopyInto(conv.Bias, s.Float32([]float32{0.3, -0.2, 0.1, 0.9}, 4))
+		data := make([]float32, 2*3*6*5)
+		for i := range data {
+			data[i] = float32((i*7919)%23)/11 - 1
+		}
+		x := s.Float32(data, 2, 3, 6, 5)
+		for _, mode := range []Mode{Eval, EvalBatch} {
+			got := tensors.Values(ConvBN(&s, x, conv, bn, mode))
+			want := tensors.Values(bn.Forward(&s, conv.Forward(&s, x), mode))
+			for i := range want {
+				tol := 0.0
+				if mode == Eval {
+					tol = 1e-5 * math.Max(1, math.Abs(float64(want[i])))
+				}
+				if d := math.Abs(float64(got[i] - want[i])); d > tol {
+					t.Fatalf("mode %d, output %d: ConvBN %v, conv then BatchNorm %v", mode, i, got[i], want[i])
 				}
 			}
 		}
