@@ -24,10 +24,10 @@ func (Prototype) Classes(s *tensors.Scope, support *ts.Tensor, counts []int64, _
 	d := tensors.Shape(support)
 	dim := d[1] * d[2] * d[3]
 	if k := uniformShot(counts); k > 0 {
-		sv := s.T(support.View([]int64{int64(len(counts)), k, dim}, false))
+		sv := s.T(support.Reshape([]int64{int64(len(counts)), k, dim}, false))
 		return s.T(sv.MeanDim([]int64{1}, false, gotch.Float, false))
 	}
-	return perClass(s, s.T(support.View([]int64{-1, dim}, false)), counts, func(maps *ts.Tensor, _ int64) *ts.Tensor {
+	return perClass(s, s.T(support.Reshape([]int64{-1, dim}, false)), counts, func(maps *ts.Tensor, _ int64) *ts.Tensor {
 		return s.T(maps.MeanDim([]int64{0}, true, gotch.Float, false))
 	})
 }
@@ -35,7 +35,7 @@ func (Prototype) Classes(s *tensors.Scope, support *ts.Tensor, counts []int64, _
 // Score returns −‖q − p_c‖² for every query q [M,C,H,W] and class mean p_c [N,C·H·W]: [M,N].
 func (Prototype) Score(s *tensors.Scope, protos, queries *ts.Tensor, mode layers.Mode) *ts.Tensor {
 	dim := tensors.Shape(protos)[1]
-	q := s.T(queries.View([]int64{-1, dim}, false))                                           // [M,D]
+	q := s.T(queries.Reshape([]int64{-1, dim}, false))                                        // [M,D]
 	cross := s.T(q.Matmul(s.T(protos.Transpose(0, 1, false)), false))                         // [M,N]
 	qq := s.T(s.T(q.Square(false)).SumDimIntlist([]int64{1}, true, gotch.Float, false))       // [M,1]
 	pp := s.T(s.T(protos.Square(false)).SumDimIntlist([]int64{1}, false, gotch.Float, false)) // [N]

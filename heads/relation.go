@@ -123,7 +123,7 @@ func ClassMaps(s *tensors.Scope, support *ts.Tensor, way, shot int64) *ts.Tensor
 		return support
 	}
 	shape := tensors.Shape(support)
-	v := s.T(support.View([]int64{way, shot, shape[1], shape[2], shape[3]}, false))
+	v := s.T(support.Reshape([]int64{way, shot, shape[1], shape[2], shape[3]}, false))
 	return s.T(v.SumDimIntlist([]int64{1}, false, v.DType(), false))
 }
 
@@ -165,7 +165,7 @@ func (r *Relation) Score(s *tensors.Scope, classes, queries *ts.Tensor, mode lay
 	a5 := s.T(a.View([]int64{1, n, sa[1], sa[2], sa[3]}, false))
 	b5 := s.T(b.View([]int64{m, 1, sb[1], sb[2], sb[3]}, false))
 	pairs := s.T(b5.Add(a5, false)) // [M,N,F,h,w]: pair (query i, class j)
-	pairs = s.T(pairs.View([]int64{m * n, sa[1], sa[2], sa[3]}, false))
+	pairs = s.T(pairs.Reshape([]int64{m * n, sa[1], sa[2], sa[3]}, false))
 	x := pairs
 	if mode != layers.Eval {
 		x = bn.Forward(s, x, mode)
