@@ -82,8 +82,8 @@ fuzz: setup
 # table as Markdown.
 bench: build
 	@bash bench/setup.sh
-	python3 bench/compare.py --repeats 3
-	python3 bench/compare.py --repeats 3 --precision bf16
+	python3 bench/compare.py --repeats 3 --train-episodes 20 --eval-episodes 40
+	python3 bench/compare.py --repeats 3 --train-episodes 20 --eval-episodes 40 --precision bf16
 
 # relnet's own benchmark: RSS over a long training run, then episodes/s.
 bench-relnet: build
