@@ -101,7 +101,6 @@ void *relnet_from_float32(const float *data, const int64_t *shape, int ndim) {
         auto format = ndim == 4 ? format4d : at::MemoryFormat::Contiguous;
         auto t = at::empty(sizes, at::TensorOptions(at::kFloat).device(device).memory_format(format));
         t.copy_(at::from_blob(const_cast<float *>(data), sizes, at::kFloat));
-
         return new at::Tensor(std::move(t));)
 }
 
