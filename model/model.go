@@ -9,6 +9,7 @@ import (
 	"github.com/relnet/relnet/backbone"
 	"github.com/relnet/relnet/datasets/sampling"
 	"github.com/relnet/relnet/heads"
+	"github.com/relnet/relnet/internal/cpu"
 	"github.com/relnet/relnet/layers"
 	"github.com/relnet/relnet/losses"
 	"github.com/relnet/relnet/model/arch"
@@ -62,6 +63,11 @@ type Model struct {
 	Scoring Scoring
 }
 
+// ErrNoBF16 refuses bf16 on a CPU without native bfloat16: libtorch would emulate it, slower
+// than fp32.
+var ErrNoBF16 = errors.New("bf16 precision needs a CPU with AVX512-BF16 or AMX-BF16, and /proc/cpuinfo lists neither " +
+	"(libtorch would emulate bf16, slower than fp32); set train.precision = \"fp32\"")
+
 // New builds a model for images of shape in, with parameters drawn from seed.
 func New(cfg Config, in layers.Shape, seed uint64) (m *Model, err error) {
 	defer tensors.Recover(&err)
@@ -71,9 +77,8 @@ func New(cfg Config, in layers.Shape, seed uint64) (m *Model, err error) {
 	if len(cfg.Groups) == 0 {
 		cfg.Groups = []string{"class"}
 	}
-	if cfg.BF16 && tensors.CurrentDevice() == "cpu" && !tensors.NativeBF16() {
-		return nil, errors.New("bf16 precision needs a CPU with AVX512-BF16 or AMX-BF16, and /proc/cpuinfo lists neither " +
-			"(libtorch would emulate bf16, slower than fp32); set train.precision = \"fp32\"")
+	if cfg.BF16 && tensors.CurrentDevice() == "cpu" && !cpu.HasBF16() {
+		return nil, ErrNoBF16
 	}
 	p := layers.NewParams(seed)
 	defer func() {

@@ -1,15 +1,20 @@
 package model
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
+	"os"
+	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/relnet/relnet/datasets/sampling"
+	"github.com/relnet/relnet/internal/cpu"
 	"github.com/relnet/relnet/layers"
 	"github.com/relnet/relnet/losses"
 	"github.com/relnet/relnet/model/arch"
@@ -221,6 +226,9 @@ func TestBatchedEpisodesScoreAsOneAtATime(t *testing.T) {
 // float32, differ from fp32's (so bf16 did compute them) by no more than bf16's rounding
 // allows, and a training step keeps the weights in fp32 and changes them.
 func TestBF16(t *testing.T) {
+	if !cpu.HasBF16() {
+		t.Skipf("this CPU lacks %s (%s): TestBF16RefusedWithoutCPUSupport tests the error instead", strings.Join(cpu.BF16Flags, " and "), cpu.This().Summary())
+	}
 	ep := randomEpisode(rand.New(rand.NewPCG(5, 6)))
 	err := tensors.Run(func() error {
 		in := layers.Shape{C: 1, H: 28, W: 28}
@@ -256,6 +264,41 @@ func TestBF16(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestBF16RefusedWithoutCPUSupport: where the CPU computes no bfloat16 natively, a bf16 model
+// is refused with ErrNoBF16, whose text tells the user what to set instead.
+func TestBF16RefusedWithoutCPUSupport(t *testing.T) {
+	if cpu.HasBF16() {
+		t.Skipf("this CPU has %s; TestBF16BothWays runs this test as if it had not", strings.Join(cpu.BF16Flags, " or "))
+	}
+	err := tensors.Run(func() error {
+		_, err := NewLearner(Config{BF16: true}, layers.Shape{C: 1, H: 28, W: 28}, 1, arch.Optim{})
+		return err
+	})
+	if !errors.Is(err, ErrNoBF16) || !strings.Contains(err.Error(), `set train.precision = "fp32"`) {
+		t.Fatalf("bf16 on a CPU without %v: %v, want %v", cpu.BF16Flags, err, ErrNoBF16)
+	}
+}
+
+// TestBF16BothWays runs the bf16 tests again in a child test process that sees the CPU less
+// its bf16 flags (cpu.WithoutEnv): there TestBF16 skips naming the flags and the refusal test
+// runs. With the parent's own run, both paths are tested on a CPU that has bf16.
+func TestBF16BothWays(t *testing.T) {
+	if os.Getenv(cpu.WithoutEnv) != "" {
+		t.Skip("already the child")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestBF16(RefusedWithoutCPUSupport)?$", "-test.v")
+	cmd.Env = append(os.Environ(), cpu.WithoutEnv+"="+strings.Join(cpu.BF16Flags, ","))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("bf16 tests as if the CPU lacked %v: %v\n%s", cpu.BF16Flags, err, out)
+	}
+	for _, want := range []string{"--- SKIP: TestBF16 ", "this CPU lacks avx512_bf16 and amx_bf16", "--- PASS: TestBF16RefusedWithoutCPUSupport"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the child's output lacks %q:\n%s", want, out)
+		}
 	}
 }
 

@@ -94,16 +94,3 @@ func TestDevice(t *testing.T) {
 		}
 	}
 }
-
-func TestCPUHasBF16(t *testing.T) {
-	for text, want := range map[string]bool{
-		"processor\t: 0\nflags\t\t: fpu avx512f avx512_bf16 amx_tile\n": true,
-		"flags\t\t: fpu avx512f amx_bf16 amx_tile\n":                    true,
-		"flags\t\t: fpu avx2 avx512f\nbugs\t\t: avx512_bf16\n":          false, // only the flags line counts
-		"model name\t: no flags here\n":                                 false,
-	} {
-		if got := CPUHasBF16(text); got != want {
-			t.Errorf("CPUHasBF16(%q) = %v, want %v", text, got, want)
-		}
-	}
-}

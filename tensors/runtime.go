@@ -9,7 +9,6 @@ import "C"
 
 import (
 	"fmt"
-	"os"
 	"runtime"
 	"strings"
 	"unsafe"
@@ -122,29 +121,6 @@ func BF16(fn func()) {
 	}
 	defer C.relnet_autocast_bf16(0)
 	fn()
-}
-
-// NativeBF16 reports whether this machine's CPU computes bfloat16 natively (CPUHasBF16 of
-// /proc/cpuinfo).
-func NativeBF16() bool {
-	text, err := os.ReadFile("/proc/cpuinfo")
-	return err == nil && CPUHasBF16(string(text))
-}
-
-// CPUHasBF16 reports whether the CPU computes bfloat16 natively (AVX512-BF16 or AMX-BF16),
-// from the flags line of cpuinfo (/proc/cpuinfo's text).
-func CPUHasBF16(cpuinfo string) bool {
-	for _, line := range strings.Split(cpuinfo, "\n") {
-		if name, flags, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(name) == "flags" {
-			for _, f := range strings.Fields(flags) {
-				if f == "avx512_bf16" || f == "amx_bf16" {
-					return true
-				}
-			}
-			return false
-		}
-	}
-	return false
 }
 
 // Run executes fn on a fresh goroutine locked to its OS thread and waits for it: libtorch's
