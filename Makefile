@@ -72,6 +72,7 @@ fuzz: setup
 	go test -run '^$$' -fuzz '^FuzzReadSeedCSV$$' -fuzztime $(FUZZ_INPUTS)x ./datasets
 	go test -run '^$$' -fuzz '^FuzzReadStreetStyleManifest$$' -fuzztime $(FUZZ_INPUTS)x ./datasets
 	go test -run '^$$' -fuzz '^FuzzReadFolder$$' -fuzztime $(FUZZ_INPUTS)x ./datasets
+	go test -run '^$$' -fuzz '^FuzzDecodeImage$$' -fuzztime $(FUZZ_INPUTS)x ./datasets
 	go test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZ_INPUTS)x ./datasets/cache
 	go test -run '^$$' -fuzz '^FuzzClassListsResolve$$' -fuzztime $(FUZZ_INPUTS)x ./datasets/sampling
 	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZ_INPUTS)x ./experiments/spec

@@ -104,7 +104,7 @@ func Predict(ctx context.Context, c BenchCase, threads, queries, repeats int, di
 		start := time.Now()
 		pixels := make([]float32, m.Shape.Size())
 		for _, q := range list {
-			if err := datasets.DecodeImage(q.Path, image.Rectangle{}, m.Shape, pixels); err != nil {
+			if err := datasets.DecodeImage(q.Path, image.Rectangle{}, m.Shape, 0, pixels); err != nil {
 				return err
 			}
 		}

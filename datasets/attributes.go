@@ -103,6 +103,9 @@ func (r *LoadReport) Summary(sep string) string {
 // LoadOptions say how a reader treats the dirt of real files.
 type LoadOptions struct {
 	Workers int // decoding goroutines; < 1 means 1
+	// MaxPixels is the largest image read, width × height from its header (< 1 means
+	// DefaultMaxPixels); a larger one is a bad line, refused before it is decoded.
+	MaxPixels int
 	// SkipBadLines loads the rest of a file and lists every bad line, with its reason, in
 	// LoadReport.Skipped; by default the read fails with a *BadLinesError that lists them all.
 	SkipBadLines bool

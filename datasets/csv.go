@@ -337,7 +337,7 @@ func assemble(source string, rows []labelledRow, bad []Skip, specs []GroupSpec, 
 		jobs[i] = r.job
 	}
 	pixels := make([]float32, len(rows)*size)
-	failed := decodeAll(jobs, shape, pixels, opts.Workers)
+	failed := decodeAll(jobs, shape, pixels, opts)
 	kept := rows[:0:0]
 	for i, r := range rows {
 		if failed != nil && failed[i] != nil {

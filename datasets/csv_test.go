@@ -191,6 +191,7 @@ func TestReadSeedCSVErrors(t *testing.T) {
 	jpg := encodeImage(t, "x.jpg", twoTone(32, 32, red, blue, false))
 	writeFile(t, filepath.Join(dir, "truncated.jpg"), jpg[:len(jpg)/2])
 	writeFile(t, filepath.Join(dir, "text.png"), []byte("hello\n"))
+	writeFile(t, filepath.Join(dir, "huge.png"), pngHeader(50000, 50000))
 	groups := []GroupSpec{{Name: "clothing_category"}, {Name: "major_color"}}
 	good := "image,label\na.png,clothing_category_dress major_color_red\n"
 	tests := []struct {
@@ -227,6 +228,8 @@ func TestReadSeedCSVErrors(t *testing.T) {
 			[]string{"styles.csv:3: image truncated.jpg: ", "truncated.jpg: truncated or corrupt JPEG image"}},
 		{"not an image", good + "text.png,major_color_blue\n", nil, ImageShape{}, LoadOptions{},
 			[]string{"styles.csv:3: image text.png: ", "text.png: not an image"}},
+		{"larger than max_pixels", good + "huge.png,major_color_blue\n", nil, ImageShape{}, LoadOptions{},
+			[]string{"styles.csv:3: image huge.png: ", "huge.png: 50000×50000 PNG image (2500.0 megapixels), larger than max_pixels = 100000000"}},
 		{"group without labels", good, []GroupSpec{{Name: "clothing_category"}, {Name: "major_color"}, {Name: "wearing_hat"}}, ImageShape{}, LoadOptions{},
 			[]string{`styles.csv: no image has a label in group "wearing_hat" (selected by "wearing_hat_")`}},
 		{"declared values never seen", good, []GroupSpec{{Name: "clothing_category"}, {Name: "major_color", Values: []string{"purple"}}}, ImageShape{}, LoadOptions{},

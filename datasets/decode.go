@@ -1,12 +1,13 @@
 package datasets
 
 import (
-	"bytes"
+	"bufio"
 	"errors"
 	"fmt"
 	"image"
 	_ "image/jpeg" // registers the JPEG decoder for image.Decode
 	_ "image/png"  // registers the PNG decoder for image.Decode
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -43,32 +44,38 @@ const (
 	lumaB = 0.114
 )
 
+// DefaultMaxPixels is the largest image, in width × height from its header, that DecodeImage
+// decodes when the caller sets no limit: 100 megapixels, above the sensors of common cameras.
+// A larger file (a scraped panorama, or a decompression bomb whose 10 MB of PNG claims
+// 50000×50000 pixels) would take gigabytes to decode, and is refused before it is.
+const DefaultMaxPixels = 100_000_000
+
 // DecodeImage reads a JPEG or PNG (by content, not extension), crops it to crop (the whole image when crop is
 // empty; a crop reaching outside the image is clamped to it, one wholly outside is an error), resizes it to shape
 // with bilinear interpolation (golang.org/x/image/draw.BiLinear, which widens its kernel when shrinking so every
 // source pixel counts) and writes CHW float32 values in [0,1] into dst (len = C*H*W). Grey is ITU-R 601 luma
 // 0.299R + 0.587G + 0.114B; transparent pixels count as black (premultiplied alpha).
-// Errors name the file: missing, not an image, truncated/corrupt.
-func DecodeImage(path string, crop image.Rectangle, shape ImageShape, dst []float32) error {
+// The header is read first: an image of more than maxPixels pixels (< 1 means DefaultMaxPixels) is refused,
+// naming its size, before anything is decoded. Errors name the file: missing, not an image, too large,
+// truncated/corrupt.
+func DecodeImage(path string, crop image.Rectangle, shape ImageShape, maxPixels int, dst []float32) error {
 	if err := shape.Validate(); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if len(dst) != shape.Size() {
 		return fmt.Errorf("%s: destination holds %d values, image shape %s needs %d", path, len(dst), shape, shape.Size())
 	}
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%s: missing image file", path)
 	}
 	if err != nil {
 		return err // names the file already
 	}
-	img, format, err := image.Decode(bytes.NewReader(data))
-	switch {
-	case errors.Is(err, image.ErrFormat):
-		return fmt.Errorf("%s: not an image (%d bytes; JPEG and PNG are read)", path, len(data))
-	case err != nil: // the decoders report truncation as io.ErrUnexpectedEOF or as a format error
-		return fmt.Errorf("%s: truncated or corrupt %s image: %v", path, strings.ToUpper(format), err)
+	defer f.Close()
+	img, err := decodeChecked(f, path, maxPixels)
+	if err != nil {
+		return err
 	}
 	src := img.Bounds()
 	if !crop.Empty() {
@@ -93,6 +100,47 @@ func DecodeImage(path string, crop image.Rectangle, shape ImageShape, dst []floa
 	return nil
 }
 
+// decodeChecked decodes the image in f after its header: the format and size it claims.
+func decodeChecked(f *os.File, path string, maxPixels int) (image.Image, error) {
+	if maxPixels < 1 {
+		maxPixels = DefaultMaxPixels
+	}
+	notImage := func() error {
+		size := "?"
+		if info, err := f.Stat(); err == nil {
+			size = fmt.Sprint(info.Size())
+		}
+		return fmt.Errorf("%s: not an image (%s bytes; JPEG and PNG are read)", path, size)
+	}
+	// The decoders report truncation as io.ErrUnexpectedEOF or as a format error.
+	corrupt := func(format string, err error) error {
+		return fmt.Errorf("%s: truncated or corrupt %s image: %v", path, strings.ToUpper(format), err)
+	}
+	cfg, format, err := image.DecodeConfig(bufio.NewReader(f))
+	switch {
+	case errors.Is(err, image.ErrFormat):
+		return nil, notImage()
+	case err != nil:
+		return nil, corrupt(format, err)
+	case cfg.Width < 1 || cfg.Height < 1:
+		return nil, fmt.Errorf("%s: its %s header gives %d×%d pixels", path, strings.ToUpper(format), cfg.Width, cfg.Height)
+	case int64(cfg.Width)*int64(cfg.Height) > int64(maxPixels):
+		return nil, fmt.Errorf("%s: %d×%d %s image (%.1f megapixels), larger than max_pixels = %d",
+			path, cfg.Width, cfg.Height, strings.ToUpper(format), float64(cfg.Width)*float64(cfg.Height)/1e6, maxPixels)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	img, _, err := image.Decode(bufio.NewReader(f))
+	switch {
+	case errors.Is(err, image.ErrFormat): // the file changed since its header was read
+		return nil, notImage()
+	case err != nil:
+		return nil, corrupt(format, err)
+	}
+	return img, nil
+}
+
 // decodeJob is one image a reader wants decoded: the file to open, the crop, and the input
 // line that named it (for errors).
 type decodeJob struct {
@@ -102,17 +150,18 @@ type decodeJob struct {
 	crop  image.Rectangle
 }
 
-// decodeAll decodes jobs[i] into image slot i of pixels with `workers` goroutines (< 1 means 1). Every job
+// decodeAll decodes jobs[i] into image slot i of pixels with opts.Workers goroutines (< 1 means 1), each
+// image at most opts.MaxPixels large. Every job
 // is decoded, whatever fails; it returns nil when all succeed, else the failures by job index (len(jobs),
 // nil for each success), each `image <name>: <DecodeImage's error>`. The slots of failed jobs are
 // undefined. Neither depends on the worker count.
-func decodeAll(jobs []decodeJob, shape ImageShape, pixels []float32, workers int) []error {
+func decodeAll(jobs []decodeJob, shape ImageShape, pixels []float32, opts LoadOptions) []error {
 	size := shape.Size()
 	errs := make([]error, len(jobs))
 	var next atomic.Int64
 	var failed atomic.Bool
 	var wg sync.WaitGroup
-	for range min(max(workers, 1), max(len(jobs), 1)) {
+	for range min(max(opts.Workers, 1), max(len(jobs), 1)) {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
@@ -120,7 +169,7 @@ func decodeAll(jobs []decodeJob, shape ImageShape, pixels []float32, workers int
 					return
 				}
 				j := jobs[i]
-				if err := DecodeImage(j.path, j.crop, shape, pixels[i*size:(i+1)*size]); err != nil {
+				if err := DecodeImage(j.path, j.crop, shape, opts.MaxPixels, pixels[i*size:(i+1)*size]); err != nil {
 					errs[i] = fmt.Errorf("image %s: %w", j.image, err)
 					failed.Store(true)
 				}

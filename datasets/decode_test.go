@@ -2,8 +2,10 @@ package datasets
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -77,7 +79,7 @@ func writeImage(t testing.TB, path string, img image.Image) {
 func decode(t testing.TB, path string, crop image.Rectangle, shape ImageShape) []float32 {
 	t.Helper()
 	dst := make([]float32, shape.Size())
-	if err := DecodeImage(path, crop, shape, dst); err != nil {
+	if err := DecodeImage(path, crop, shape, 0, dst); err != nil {
 		t.Fatal(err)
 	}
 	return dst
@@ -168,11 +170,15 @@ func TestDecodeImageErrors(t *testing.T) {
 	jpg := encodeImage(t, "a.jpg", twoTone(32, 32, red, blue, false))
 	pngBytes := encodeImage(t, "a.png", solid(8, 6, red))
 	for name, content := range map[string][]byte{
-		"truncated.jpg": jpg[:len(jpg)/2],
-		"truncated.png": pngBytes[:len(pngBytes)-20],
-		"text.png":      []byte("image,label\n"),
-		"empty.jpg":     nil,
-		"good.png":      pngBytes,
+		"truncated.jpg":  jpg[:len(jpg)/2],
+		"truncated.png":  pngBytes[:len(pngBytes)-20],
+		"text.png":       []byte("image,label\n"),
+		"empty.jpg":      nil,
+		"good.png":       pngBytes,
+		"huge.png":       pngHeader(50000, 50000),
+		"cut-header.png": pngBytes[:20],
+		"lying.png":      lieAboutWidth(t, pngBytes, 4),
+		"zero.png":       pngHeader(0, 5),
 	} {
 		writeFile(t, filepath.Join(dir, name), content)
 	}
@@ -183,26 +189,62 @@ func TestDecodeImageErrors(t *testing.T) {
 		crop  image.Rectangle
 		shape ImageShape
 		dst   int
+		max   int
 		want  string
 	}{
-		{"missing", "nothere.jpg", image.Rectangle{}, shape, 48, "nothere.jpg: missing image file"},
-		{"truncated JPEG", "truncated.jpg", image.Rectangle{}, shape, 48, "truncated.jpg: truncated or corrupt JPEG image: unexpected EOF"},
-		{"truncated PNG", "truncated.png", image.Rectangle{}, shape, 48, "truncated.png: truncated or corrupt PNG image"},
-		{"not an image", "text.png", image.Rectangle{}, shape, 48, "text.png: not an image (12 bytes"},
-		{"empty file", "empty.jpg", image.Rectangle{}, shape, 48, "empty.jpg: not an image (0 bytes"},
-		{"crop outside", "good.png", image.Rect(8, 0, 20, 6), shape, 48, "good.png: crop (8,0)-(20,6) lies outside the 8×6 image"},
-		{"two channels", "good.png", image.Rectangle{}, ImageShape{2, 4, 4}, 32, "good.png: image shape 2×4×4: channels must be 1 (grey) or 3 (RGB)"},
-		{"zero width", "good.png", image.Rectangle{}, ImageShape{1, 4, 0}, 0, "height and width must be positive"},
-		{"short destination", "good.png", image.Rectangle{}, shape, 47, "good.png: destination holds 47 values, image shape 3×4×4 needs 48"},
+		{"missing", "nothere.jpg", image.Rectangle{}, shape, 48, 0, "nothere.jpg: missing image file"},
+		{"truncated JPEG", "truncated.jpg", image.Rectangle{}, shape, 48, 0, "truncated.jpg: truncated or corrupt JPEG image: unexpected EOF"},
+		{"truncated PNG", "truncated.png", image.Rectangle{}, shape, 48, 0, "truncated.png: truncated or corrupt PNG image"},
+		{"not an image", "text.png", image.Rectangle{}, shape, 48, 0, "text.png: not an image (12 bytes"},
+		{"empty file", "empty.jpg", image.Rectangle{}, shape, 48, 0, "empty.jpg: not an image (0 bytes"},
+		{"crop outside", "good.png", image.Rect(8, 0, 20, 6), shape, 48, 0, "good.png: crop (8,0)-(20,6) lies outside the 8×6 image"},
+		{"two channels", "good.png", image.Rectangle{}, ImageShape{2, 4, 4}, 32, 0, "good.png: image shape 2×4×4: channels must be 1 (grey) or 3 (RGB)"},
+		{"zero width", "good.png", image.Rectangle{}, ImageShape{1, 4, 0}, 0, 0, "height and width must be positive"},
+		{"short destination", "good.png", image.Rectangle{}, shape, 47, 0, "good.png: destination holds 47 values, image shape 3×4×4 needs 48"},
+		{"larger than the limit", "huge.png", image.Rectangle{}, shape, 48, 0, "huge.png: 50000×50000 PNG image (2500.0 megapixels), larger than max_pixels = 100000000"},
+		{"larger than a set limit", "good.png", image.Rectangle{}, shape, 48, 47, "good.png: 8×6 PNG image (0.0 megapixels), larger than max_pixels = 47"},
+		{"truncated header", "cut-header.png", image.Rectangle{}, shape, 48, 0, "cut-header.png: truncated or corrupt PNG image: unexpected EOF"},
+		{"header lies about the width", "lying.png", image.Rectangle{}, shape, 48, 0, "lying.png: truncated or corrupt PNG image"},
+		{"zero width in the header", "zero.png", image.Rectangle{}, shape, 48, 0, "zero.png: truncated or corrupt PNG image"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := DecodeImage(filepath.Join(dir, tt.file), tt.crop, tt.shape, make([]float32, tt.dst))
+			err := DecodeImage(filepath.Join(dir, tt.file), tt.crop, tt.shape, tt.max, make([]float32, tt.dst))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error %v, want one saying %q", err, tt.want)
 			}
 		})
 	}
+	if err := DecodeImage(filepath.Join(dir, "good.png"), image.Rectangle{}, shape, 48, make([]float32, 48)); err != nil {
+		t.Errorf("an image of exactly max_pixels is refused: %v", err)
+	}
+}
+
+// pngHeader is the start of a grey 8-bit PNG whose header says w×h pixels: the signature and
+// a valid IHDR chunk, then nothing (decoding it fails, reading its header does not).
+func pngHeader(w, h uint32) []byte {
+	ihdr := binary.BigEndian.AppendUint32(nil, w)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
+	return pngChunk([]byte("\x89PNG\r\n\x1a\n"), "IHDR", append(ihdr, 8, 0, 0, 0, 0))
+}
+
+// pngChunk appends a PNG chunk of the given type and data, with its length and CRC.
+func pngChunk(dst []byte, kind string, data []byte) []byte {
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(data)))
+	body := append([]byte(kind), data...)
+	return binary.BigEndian.AppendUint32(append(dst, body...), crc32.ChecksumIEEE(body))
+}
+
+// lieAboutWidth returns the PNG file with the width in its header set to w (its CRC mended),
+// so that the header is valid and disagrees with the pixel data.
+func lieAboutWidth(t *testing.T, file []byte, w uint32) []byte {
+	out := slices.Clone(file)
+	if string(out[12:16]) != "IHDR" {
+		t.Fatal("no IHDR chunk first")
+	}
+	binary.BigEndian.PutUint32(out[16:20], w)
+	binary.BigEndian.PutUint32(out[29:33], crc32.ChecksumIEEE(out[12:29]))
+	return out
 }
 
 // writeNoiseSet writes n random-noise images (alternately PNG and JPEG, 16×12) and a seed CSV
@@ -292,10 +334,10 @@ func TestDecodeAllReportsEveryFailure(t *testing.T) {
 	job := func(name string) decodeJob { return decodeJob{image: name, path: filepath.Join(dir, name)} }
 	for _, workers := range []int{0, 1, 2, 16} {
 		pixels := make([]float32, 4*shape.Size())
-		if errs := decodeAll([]decodeJob{job("red.png"), job("red.png")}, shape, pixels[:2*shape.Size()], workers); errs != nil {
+		if errs := decodeAll([]decodeJob{job("red.png"), job("red.png")}, shape, pixels[:2*shape.Size()], LoadOptions{Workers: workers}); errs != nil {
 			t.Fatalf("%d workers: all decode, yet errors %v", workers, errs)
 		}
-		errs := decodeAll([]decodeJob{job("gone.png"), job("red.png"), job("text.png"), job("red.png")}, shape, pixels, workers)
+		errs := decodeAll([]decodeJob{job("gone.png"), job("red.png"), job("text.png"), job("red.png")}, shape, pixels, LoadOptions{Workers: workers})
 		if len(errs) != 4 || errs[1] != nil || errs[3] != nil || errs[0] == nil || errs[2] == nil ||
 			!strings.HasPrefix(errs[0].Error(), "image gone.png: ") || !strings.Contains(errs[2].Error(), "text.png: not an image") {
 			t.Fatalf("%d workers: errors %v, want jobs 0 and 2 to fail", workers, errs)
@@ -304,4 +346,30 @@ func TestDecodeAllReportsEveryFailure(t *testing.T) {
 			t.Errorf("%d workers: the images after a failure are not decoded", workers)
 		}
 	}
+}
+
+// FuzzDecodeImage: any file is decoded or refused with an error naming it; never a panic,
+// and never an image above the limit: with max_pixels = 4096 the fuzzer cannot make the
+// decoder allocate more than a 64×64 image, whatever size a header claims.
+func FuzzDecodeImage(f *testing.F) {
+	f.Add(encodeImage(f, "a.png", solid(8, 6, red)))
+	f.Add(encodeImage(f, "a.jpg", twoTone(16, 16, red, blue, false)))
+	f.Add(pngHeader(50000, 50000))
+	f.Add(pngHeader(64, 64))
+	f.Add(pngHeader(0, 1))
+	f.Add([]byte("\xff\xd8\xff\xc0\x00\x11\x08\xff\xff\xff\xff\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01"))
+	dir := f.TempDir()
+	shape := ImageShape{3, 4, 4}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(dir, "fuzzed.img")
+		writeFile(t, path, data)
+		cfg, _, cfgErr := image.DecodeConfig(bytes.NewReader(data))
+		err := DecodeImage(path, image.Rectangle{}, shape, 4096, make([]float32, shape.Size()))
+		switch {
+		case err != nil && !strings.Contains(err.Error(), path):
+			t.Fatalf("error does not name the file: %v", err)
+		case err == nil && (cfgErr != nil || cfg.Width*cfg.Height > 4096 || cfg.Width < 1 || cfg.Height < 1):
+			t.Fatalf("decoded an image whose header says %d×%d (%v)", cfg.Width, cfg.Height, cfgErr)
+		}
+	})
 }

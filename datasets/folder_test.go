@@ -85,12 +85,14 @@ func TestReadFolderBadImages(t *testing.T) {
 	writePNG(t, filepath.Join(root, "b", "good.png"), 2, 2, 1)
 	writeFile(t, filepath.Join(root, "a", "broken.png"), []byte("garbage"))
 	writeFile(t, filepath.Join(root, "b", "empty.jpg"), nil)
+	writeFile(t, filepath.Join(root, "b", "bomb.png"), pngHeader(50000, 50000))
 	_, _, err := ReadFolder(root, 1, GroupSpec{}, ImageShape{1, 2, 2}, LoadOptions{})
 	var bad *BadLinesError
-	if !errors.As(err, &bad) || len(bad.Lines) != 2 {
-		t.Fatalf("error %v, want a BadLinesError with 2 images", err)
+	if !errors.As(err, &bad) || len(bad.Lines) != 3 {
+		t.Fatalf("error %v, want a BadLinesError with 3 images", err)
 	}
-	for _, want := range []string{filepath.Join(root, "a", "broken.png"), filepath.Join(root, "b", "empty.jpg")} {
+	for _, want := range []string{filepath.Join(root, "a", "broken.png"), filepath.Join(root, "b", "empty.jpg"),
+		filepath.Join(root, "b", "bomb.png") + ": 50000×50000 PNG image (2500.0 megapixels), larger than max_pixels = 100000000"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not name %s:\n%v", want, err)
 		}
@@ -99,7 +101,7 @@ func TestReadFolderBadImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Len() != 2 || r.Kept != 2 || len(r.Skipped) != 2 {
+	if a.Len() != 2 || r.Kept != 2 || len(r.Skipped) != 3 {
 		t.Errorf("skip mode kept %d images, report %+v", a.Len(), r)
 	}
 }
@@ -128,6 +130,8 @@ func TestReadFolderErrors(t *testing.T) {
 func FuzzReadFolder(f *testing.F) {
 	f.Add("a/1.png\nb/2.png\nb/c/3.png\n.hidden/4.png", []byte("garbage"), uint8(1))
 	f.Add("x/y/1.jpg\nx/z/2.jpeg", []byte{}, uint8(2))
+	f.Add("a/1.png\nb/2.png", append(pngHeader(50000, 50000), 0), uint8(101)) // a header claiming 2.5 gigapixels, skipped
+	f.Add("a/1.png\nb/2.png", append(pngHeader(3, 0), 0), uint8(1))
 	f.Fuzz(func(t *testing.T, paths string, content []byte, depth uint8) {
 		root := t.TempDir()
 		for _, p := range strings.Split(paths, "\n") {

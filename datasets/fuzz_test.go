@@ -21,8 +21,10 @@ func FuzzReadSeedCSV(f *testing.F) {
 	f.Add("red.png\n\"unterminated,\n")
 	f.Add("red.png,colour_red\n")
 	f.Add("red.png,major_color_red colour_red hat\nred.png,major_color_\nnone.png,major_color_red\n,x\na,b,c\n")
+	f.Add("huge.png,clothing_category_dress\nred.png,clothing_category_dress major_color_red\n")
 	dir := f.TempDir()
 	writeImage(f, filepath.Join(dir, "red.png"), image.NewRGBA(image.Rect(0, 0, 4, 4)))
+	writeFile(f, filepath.Join(dir, "huge.png"), pngHeader(50000, 50000)) // too large: a bad line, never decoded
 	groups := []GroupSpec{{Name: "clothing_category"}, {Name: "major_color"}}
 	f.Fuzz(func(t *testing.T, text string) {
 		path := filepath.Join(t.TempDir(), "styles.csv")

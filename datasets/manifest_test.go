@@ -135,6 +135,8 @@ func TestStreetStyleFile(t *testing.T) {
 func TestReadStreetStyleManifestErrors(t *testing.T) {
 	dir, header, row := manifestFixture(t)
 	good := header + row("http://example.invalid/x/abc123.jpg", "0,0,8,12", "Red,Short sleeve,T-shirt,No")
+	os.MkdirAll(filepath.Join(dir, "h", "u", "g"), 0o755)
+	writeFile(t, filepath.Join(dir, "h", "u", "g", "huge.jpg"), pngHeader(40000, 40000)) // by content, not extension
 	groups := []GroupSpec{{Name: "clothing_category"}, {Name: "wearing_hat"}}
 	tests := []struct {
 		name    string
@@ -164,6 +166,8 @@ func TestReadStreetStyleManifestErrors(t *testing.T) {
 			[]string{"streetstyle27k.manifest:4: image z/z/z/zzz999.jpg: ", filepath.Join(dir, "z", "z", "z", "zzz999.jpg") + ": missing image file"}},
 		{"truncated image", good + row("http://example.invalid/x/truncated.jpg", "0,0,8,12", "Red,,T-shirt,No"), nil,
 			[]string{"streetstyle27k.manifest:3: image t/r/u/truncated.jpg: ", "truncated.jpg: truncated or corrupt JPEG image"}},
+		{"larger than max_pixels", good + row("http://example.invalid/x/huge.jpg", "0,0,8,12", "Red,,T-shirt,No"), nil,
+			[]string{"streetstyle27k.manifest:3: image h/u/g/huge.jpg: ", "huge.jpg: 40000×40000 PNG image (1600.0 megapixels), larger than max_pixels = 100000000"}},
 		{"group without labels", header + row("http://example.invalid/x/abc123.jpg", "0,0,8,12", "Red, ,T-shirt,No"), []GroupSpec{{Name: "clothing_category"}, {Name: "sleeve_length"}, {Name: "major_color"}},
 			[]string{`streetstyle27k.manifest: no image has a label in group "sleeve_length" (selected by "sleeve_length")`}},
 		{"no rows", header, nil, []string{"streetstyle27k.manifest: no images left"}},

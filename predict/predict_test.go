@@ -229,6 +229,9 @@ func TestPredictBadInput(t *testing.T) {
 	}
 	writeFile(t, filepath.Join(dir, "empty-class", "b", "1.png"), png0)
 	writeFile(t, filepath.Join(dir, "one-class", "a", "1.png"), png0)
+	// A support image larger than max_pixels (here any image: the limit is one pixel).
+	writeFile(t, filepath.Join(dir, "too-large", "a", "1.png"), png0)
+	writeFile(t, filepath.Join(dir, "too-large", "b", "1.png"), png0)
 
 	err = tensors.Run(func() error {
 		m, err := Open(filepath.Join(cfg.RunDir(), results.BestFile), "")
@@ -244,6 +247,10 @@ func TestPredictBadInput(t *testing.T) {
 			if _, _, err := ReadSupport(filepath.Join(dir, name), m, "", opts); err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("support %s: %v, want %q", name, err, want)
 			}
+		}
+		tooLarge := filepath.Join(dir, "too-large", "a", "1.png") + ": 8×8 PNG image (0.0 megapixels), larger than max_pixels = 1"
+		if _, _, err := ReadSupport(filepath.Join(dir, "too-large"), m, "", datasets.LoadOptions{MaxPixels: 1}); err == nil || !strings.Contains(err.Error(), tooLarge) {
+			t.Errorf("support images above max_pixels: %v, want %q", err, tooLarge)
 		}
 		if _, _, err := ReadSupport(filepath.Join(dir, "support"), m, "colour", opts); err == nil || !strings.Contains(err.Error(), `no group "colour"`) {
 			t.Errorf("--group colour: %v", err)

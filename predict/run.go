@@ -27,6 +27,9 @@ type Options struct {
 	Logits  bool   // write each head's logits instead of its scores
 	Batch   int    // queries per forward pass; default 256
 	Workers int    // decoding goroutines; default one per CPU
+	// MaxPixels is the largest query image, width × height from its header; default
+	// datasets.DefaultMaxPixels. A larger one is skipped like an unreadable one.
+	MaxPixels int
 }
 
 // Summary is what a Run did.
@@ -172,7 +175,7 @@ func decodeAhead(ctx context.Context, queries []Query, shape datasets.ImageShape
 			for range min(opts.Workers, len(part)) {
 				wg.Go(func() {
 					for i := int(next.Add(1) - 1); i < len(part); i = int(next.Add(1) - 1) {
-						b.errs[i] = datasets.DecodeImage(part[i].Path, image.Rectangle{}, shape, b.pixels[i*size:(i+1)*size])
+						b.errs[i] = datasets.DecodeImage(part[i].Path, image.Rectangle{}, shape, opts.MaxPixels, b.pixels[i*size:(i+1)*size])
 					}
 				})
 			}

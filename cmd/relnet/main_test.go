@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -27,18 +28,31 @@ func TestMain(m *testing.M) {
 // run executes a command and returns its exit code and stderr.
 func run(t *testing.T, env []string, name string, args ...string) (int, string) {
 	t.Helper()
+	r := execute(t, env, name, args...)
+	return r.code, r.stderr
+}
+
+// executed is what a command did.
+type executed struct {
+	code           int
+	stdout, stderr string
+	peakMB         float64 // peak resident set size
+}
+
+// execute runs a command to its end; only a command that could not start fails the test.
+func execute(t *testing.T, env []string, name string, args ...string) executed {
+	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Env = append(os.Environ(), env...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		return ee.ExitCode(), stderr.String()
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			t.Fatal(err)
+		}
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return 0, stderr.String()
+	peak := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024 // kB on Linux
+	return executed{cmd.ProcessState.ExitCode(), stdout.String(), stderr.String(), peak}
 }
 
 func writeFile(t *testing.T, path, text string) string {

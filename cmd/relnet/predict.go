@@ -36,11 +36,15 @@ var predictCommand = &cli.Command{
 		&cli.BoolFlag{Name: "logits", Usage: "write each head's logits instead of its scores"},
 		&cli.BoolFlag{Name: "skip-bad", Usage: "exit 0 although query images could not be read (they are still reported and left out)"},
 		&cli.IntFlag{Name: "batch", Value: 256, Usage: "queries per forward pass"},
+		&cli.IntFlag{Name: "max-pixels", Value: datasets.DefaultMaxPixels, Usage: "largest support or query image, width × height from its header; a larger one is skipped unread"},
 		&cli.StringFlag{Name: "device", Value: "cpu", Usage: "cpu, cuda or auto (CUDA when libtorch sees a device)"},
 	},
 	Action: func(c *cli.Context) error {
 		if f := c.String("format"); f != "csv" && f != "jsonl" {
 			return fmt.Errorf("--format %q: want csv or jsonl", f)
+		}
+		if n := c.Int("max-pixels"); n < 1 {
+			return fmt.Errorf("--max-pixels %d: want at least 1 (width × height of the largest image read)", n)
 		}
 		ckpt, runConfig, err := predictPaths(c)
 		if err != nil {
@@ -61,7 +65,7 @@ var predictCommand = &cli.Command{
 				return err
 			}
 			defer m.Free()
-			opts := datasets.LoadOptions{Workers: tensors.Threads(), SkipBadLines: c.Bool("skip-bad")}
+			opts := datasets.LoadOptions{Workers: tensors.Threads(), SkipBadLines: c.Bool("skip-bad"), MaxPixels: c.Int("max-pixels")}
 			set, report, err := predict.ReadSupport(c.String("support"), m, c.String("group"), opts)
 			if err != nil {
 				return err
@@ -82,7 +86,7 @@ var predictCommand = &cli.Command{
 				return err
 			}
 			sum, err = predict.Run(c.Context, m, sup, queries, out, os.Stderr,
-				predict.Options{Format: c.String("format"), Logits: c.Bool("logits"), Batch: c.Int("batch")})
+				predict.Options{Format: c.String("format"), Logits: c.Bool("logits"), Batch: c.Int("batch"), MaxPixels: c.Int("max-pixels")})
 			return err
 		})
 		if cerr := closeOut(); err == nil {

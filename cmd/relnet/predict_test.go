@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"hash/crc32"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,14 +41,22 @@ query = 2
 		}
 	}
 	broken := writeFile(t, filepath.Join(queries, "Bag", "broken.png"), "not a png")
+	bomb := filepath.Join(queries, "Bag", "bomb.png")
+	writePNGBomb(t, bomb, 50000)
 	out := filepath.Join(dir, "predictions.csv")
 	predict := []string{"predict", "--threads", "1", "--support", support, "--query", queries, "--out", out, runDir}
-	code, stderr := run(t, nil, relnetBin, predict...)
+	r := execute(t, nil, relnetBin, predict...)
+	code, stderr := r.code, r.stderr
 	for _, want := range []string{"support " + support + ": group class, 10 classes × 2 images", "skipped " + broken,
-		"30 images classified", "images/s", "accuracy class:", "over 30 labelled queries", "1 query images could not be read"} {
+		"skipped " + bomb + ": " + bomb + ": 50000×50000 PNG image (2500.0 megapixels), larger than max_pixels = 100000000",
+		"30 images classified", "images/s", "accuracy class:", "over 30 labelled queries", "2 query images could not be read"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("predict stderr lacks %q:\n%s", want, stderr)
 		}
+	}
+	t.Logf("predict skipping a 50000×50000 PNG query: peak RSS %.0f MB", r.peakMB)
+	if r.peakMB > 1024 {
+		t.Errorf("predict skipping a 50000×50000 PNG query: peak RSS %.0f MB, want under 1 GB", r.peakMB)
 	}
 	if code != 1 {
 		t.Errorf("predict with a corrupt query: exit %d, want 1", code)
@@ -65,4 +77,35 @@ query = 2
 	if info, err := os.Stat(model); err != nil || info.Size() < 100_000 {
 		t.Errorf("export wrote %v (%v)", info, err)
 	}
+}
+
+// writePNGBomb writes a side×side 8-bit grey PNG of zeros to path, streamed row by row: about
+// 3 MB on disk for side 50000, 2.5 GB once decoded.
+func writePNGBomb(t *testing.T, path string, side uint32) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := func(kind string, data []byte) {
+		body := append([]byte(kind), data...)
+		binary.Write(f, binary.BigEndian, uint32(len(data)))
+		f.Write(body)
+		binary.Write(f, binary.BigEndian, crc32.ChecksumIEEE(body))
+	}
+	f.WriteString("\x89PNG\r\n\x1a\n")
+	ihdr := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, side), side)
+	chunk("IHDR", append(ihdr, 8, 0, 0, 0, 0))
+	var idat bytes.Buffer
+	z, _ := zlib.NewWriterLevel(&idat, zlib.BestSpeed)
+	row := make([]byte, side+1) // filter byte 0, then the row
+	for range side {
+		z.Write(row)
+	}
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	chunk("IDAT", idat.Bytes())
+	chunk("IEND", nil)
 }

@@ -64,6 +64,7 @@ type dataKey struct {
 	Height     int                   `json:",omitempty"`
 	Width      int                   `json:",omitempty"`
 	BadLines   spec.BadLines         `json:",omitempty"`
+	MaxPixels  int                   `json:",omitempty"`
 	Undeclared spec.UndeclaredLabels `json:",omitempty"`
 }
 
@@ -76,7 +77,7 @@ func keyOf(d spec.DatasetConfig) dataKey {
 		groups[i].TrainClasses, groups[i].ValClasses, groups[i].TestClasses = nil, nil, nil
 	}
 	k := dataKey{Source: d.Source, Path: d.Path, Images: d.Images, Groups: groups, Channels: d.Channels, Height: d.Height,
-		Width: d.Width, BadLines: d.BadLines, Undeclared: d.Undeclared}
+		Width: d.Width, BadLines: d.BadLines, MaxPixels: d.MaxPixels, Undeclared: d.Undeclared}
 	if d.Source == spec.Folder {
 		k.Depth, k.Images = d.Depth, ""
 	}
@@ -232,7 +233,7 @@ func (l *Loader) listBadLines(cfg spec.Config, err error) error {
 func readAttributes(d spec.DatasetConfig) (*datasets.Attributes, *datasets.LoadReport, error) {
 	shape := datasets.ImageShape{Channels: d.Channels, Height: d.Height, Width: d.Width}
 	opts := datasets.LoadOptions{Workers: runtime.NumCPU(), SkipBadLines: d.BadLines == spec.BadLinesSkip,
-		StrictLabels: d.Undeclared == spec.RejectUndeclared}
+		StrictLabels: d.Undeclared == spec.RejectUndeclared, MaxPixels: d.MaxPixels}
 	switch d.Source {
 	case spec.StreetStyle:
 		return datasets.ReadStreetStyleManifest(d.Path, imageDir(d), d.Groups, shape, opts)

@@ -48,6 +48,7 @@ type DatasetConfig struct {
 	Path            string                 `toml:"path"`              // csv / streetstyle: the labels file; folder: its root; synth: its TOML (relative paths: to the config file)
 	Depth           int                    `toml:"depth"`             // folder: 1 (root/class/image, default) or 2 (root/a/b/image, class "a/b")
 	BadLines        BadLines               `toml:"bad_lines"`         // "error" (default): fail listing every bad line; "skip": load the rest and list them
+	MaxPixels       int                    `toml:"max_pixels"`        // csv / streetstyle / folder: the largest image read, width × height from its header (default 100,000,000); a larger one is a bad line
 	Undeclared      UndeclaredLabels       `toml:"undeclared_labels"` // csv: "ignore" (default) labels no group declares, or "error"
 	Images          string                 `toml:"images"`            // csv / streetstyle: image directory; default the labels file's directory
 	Channels        int                    `toml:"channels"`          // csv / streetstyle: decode to 1 (grey) or 3 (RGB) channels; default 3
@@ -140,7 +141,7 @@ func Default() Config {
 		Dataset: DatasetConfig{
 			Source: FashionMNIST, Split: ImageSplit, ValFraction: 0.1, TestFraction: 0.2,
 			Channels: 3, Height: 84, Width: 84,
-			Normalize: NormalizeTrain, SplitSeed: 1, Depth: 1, BadLines: BadLinesError, Undeclared: IgnoreUndeclared,
+			Normalize: NormalizeTrain, SplitSeed: 1, Depth: 1, BadLines: BadLinesError, MaxPixels: datasets.DefaultMaxPixels, Undeclared: IgnoreUndeclared,
 		},
 		Backbone: arch.Backbone{}.WithDefaults(),
 		Heads:    HeadsConfig{Head: arch.Head{}.WithDefaults(), Kind: RelationHeads, Interaction: arch.Interaction{}.WithDefaults()},
@@ -233,6 +234,8 @@ func (d DatasetConfig) validate() error {
 		return bad("dataset.channels", "%d: want 1 (grey) or 3 (RGB)", d.Channels)
 	case d.Height < 1 || d.Width < 1:
 		return bad("dataset.height", "%d×%d: must be positive", d.Height, d.Width)
+	case d.MaxPixels < 1:
+		return bad("dataset.max_pixels", "%d: must be at least 1 (width × height of the largest image read)", d.MaxPixels)
 	case d.ValFraction < 0 || d.ValFraction >= 1:
 		return bad("dataset.val_fraction", "%g: must be in [0, 1)", d.ValFraction)
 	case d.Normalize == NormalizeGiven && (len(d.Mean) == 0 || len(d.Mean) != len(d.Std)):

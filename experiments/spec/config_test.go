@@ -77,6 +77,7 @@ func TestErrorsCarryTheirPlaceAsData(t *testing.T) {
 		{"unknown kind", "[dataset]\n\nsource = \"imagenet\"\n", 3, "dataset.source"},
 		{"bad loss", "[loss]\nkind = \"hinge\"\n", 2, "loss.kind"},
 		{"range", "[train]\nway = 1\n", 2, "train.way"},
+		{"image limit", "[dataset]\nsource = \"folder\"\npath = \"x\"\nmax_pixels = 0\n", 4, "dataset.max_pixels"},
 		{"part", "[heads]\nhidden = -2\n", 2, "heads.hidden"},
 		{"optimiser", "[train]\nlr_gamma = 3.0\n", 2, "train.lr_gamma"},
 		{"rule between keys", "[heads]\nkind = \"classifier\"\n", 2, "heads.kind"},

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/png"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestImageBombIsRefusedUnread: an image folder holding one PNG whose 3 MB decode to
+// 50000×50000 pixels (2.5 GB). Strict loading fails naming it and its size, skip mode loads
+// the rest and lists it; either way it is refused by its header, and `relnet data inspect`
+// stays under 1 GB of peak RSS. (predict's side is in TestTrainPredictExport.)
+func TestImageBombIsRefusedUnread(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "images")
+	for _, class := range []string{"dress", "shirt"} {
+		for i := range 3 {
+			writeTinyPNG(t, filepath.Join(root, class, fmt.Sprintf("%d.png", i)), uint8(40*i))
+		}
+	}
+	bomb := filepath.Join(root, "shirt", "bomb.png")
+	writePNGBomb(t, bomb, 50000)
+	config := func(badLines string) string {
+		return writeFile(t, filepath.Join(dir, badLines+".toml"), fmt.Sprintf(`[experiment]
+results = %q
+[dataset]
+source = "folder"
+path = %q
+channels = 1
+height = 8
+width = 8
+bad_lines = %q
+`, filepath.Join(dir, "results-"+badLines), root, badLines))
+	}
+	size := "50000×50000 PNG image (2500.0 megapixels), larger than max_pixels = 100000000"
+	for _, mode := range []string{"error", "skip"} {
+		r := execute(t, nil, relnetBin, "data", "inspect", config(mode))
+		t.Logf("bad_lines = %q: exit %d, peak RSS %.0f MB", mode, r.code, r.peakMB)
+		if r.peakMB > 1024 {
+			t.Errorf("bad_lines = %q: peak RSS %.0f MB, want under 1 GB", mode, r.peakMB)
+		}
+		switch {
+		case mode == "error" && (r.code == 0 || !strings.Contains(r.stderr, "1 bad line") || !strings.Contains(r.stderr, bomb+": "+size)):
+			t.Errorf("strict loading: exit %d, want a failure naming %s and its size:\n%s", r.code, bomb, r.stderr)
+		case mode == "skip" && (r.code != 0 || !strings.Contains(r.stdout, "shirt/bomb.png") || !strings.Contains(r.stdout, size) || !strings.Contains(r.stdout, "6 images")):
+			t.Errorf("skip mode: exit %d, want the 6 small images loaded and bomb.png listed with its size:\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+// writeTinyPNG writes a 4×4 grey PNG of one level to path, making its directory.
+func writeTinyPNG(t *testing.T, path string, level uint8) {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, 4, 4))
+	for i := range img.Pix {
+		img.Pix[i] = level
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path, b.String())
+}
