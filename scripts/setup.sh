@@ -135,10 +135,18 @@ else
     # PyPI's wheel is a CUDA build: libtorch_cpu.so names libcudart.so.12 and libcupti.so.12 as
     # needed libraries even on the CPU path, so their two small wheels come along.
     dl=$(mktemp -d "$cache/download.XXXXXX")
-    python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 \
-      --platform manylinux1_x86_64 -d "$dl" "torch==$torch_version" \
-      nvidia-cuda-runtime-cu12==12.1.105 nvidia-cuda-cupti-cu12==12.1.105 \
-      || die "pip could not download torch==$torch_version from PyPI; set LIBTORCH to a libtorch 2.1 directory"
+    start=$SECONDS
+    # pip's whole output goes to pip.log; the terminal gets a line per wheel, with its size,
+    # and pip's last lines when it fails.
+    if ! python3 -m pip download --no-deps --only-binary=:all: --python-version 3.11 --progress-bar off \
+        --platform manylinux1_x86_64 -d "$dl" "torch==$torch_version" \
+        nvidia-cuda-runtime-cu12==12.1.105 nvidia-cuda-cupti-cu12==12.1.105 2>&1 | tee "$dl/pip.log" \
+        | { grep --line-buffered -E '^ *(Downloading |File was already downloaded)' | sed -u 's/^ */setup:   /' >&2 || true; } \
+        || [ "$(ls "$dl"/*.whl 2>/dev/null | wc -l)" != 3 ]; then
+      tail -n 15 "$dl/pip.log" | sed 's/^/  pip: /' >&2
+      die "pip could not download torch==$torch_version from PyPI (its last lines above); set LIBTORCH to a libtorch 2.1 directory"
+    fi
+    say "downloaded in $((SECONDS - start)) s; unpacking the CPU libraries and headers"
     unpack=$dl/unpacked
     unzip -q "$dl"/torch-*.whl 'torch/include/*' 'torch/lib/libtorch_cpu.so' 'torch/lib/libc10.so' \
       'torch/lib/libgomp*' -d "$unpack" \
@@ -240,10 +248,25 @@ if [ ! -f "$fmnist/train-images-idx3-ubyte.gz" ] && [ ! -f "$fmnist/train-images
   if [ -n "${FASHION_MNIST_DIR:-}" ]; then
     die "FASHION_MNIST_DIR=$FASHION_MNIST_DIR has no train-images-idx3-ubyte(.gz)"
   fi
-  say "installing Debian's dataset-fashion-mnist"
-  { apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 \
-    || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1; }; } \
-    || die "could not install dataset-fashion-mnist (as root: apt-get install dataset-fashion-mnist), or set FASHION_MNIST_DIR"
+  say "installing Debian's dataset-fashion-mnist (~30 MB) with apt"
+  log=$(mktemp)
+  if ! { apt-get install -y -q dataset-fashion-mnist >>"$log" 2>&1 \
+         || { apt-get update -q >>"$log" 2>&1 && apt-get install -y -q dataset-fashion-mnist >>"$log" 2>&1; }; }; then
+    tail -n 15 "$log" | sed 's/^/  apt: /' >&2
+    rm -f "$log"
+    die "could not install dataset-fashion-mnist (apt's last lines above; as root: apt-get install dataset-fashion-mnist), or set FASHION_MNIST_DIR"
+  fi
+  rm -f "$log"
+fi
+
+# --- the one-time compile --------------------------------------------------------------------
+# Go compiles gotch's generated C++ wrappers of libtorch once (Go's build cache keeps them):
+# minutes in which nothing else is printed, so say so first.
+if [ "$(cd "$repo" && GOWORK="$repo/$workfile" go list -f '{{.Stale}}' github.com/sugarme/gotch/ts 2>/dev/null)" != false ]; then
+  say "compiling gotch's libtorch wrappers and relnet's shim once (about 4 minutes on 2 cores; Go's build cache keeps them)"
+  start=$SECONDS
+  (cd "$repo" && GOWORK="$repo/$workfile" go build github.com/sugarme/gotch/ts ./tensors) || die "go could not compile gotch $gotch_version against libtorch at $libtorch"
+  say "compiled in $((SECONDS - start)) s"
 fi
 
 say "ready: ${cuda:+CUDA }libtorch $(libtorch_version "$libtorch") at $libtorch, gotch $gotch_version at $gotch, Fashion-MNIST at $fmnist"
