@@ -42,11 +42,17 @@ fewshot: build
 	./bin/relnet run experiments/fewshot-glyphs.toml
 	./bin/relnet report results/fewshot-glyphs
 
+# The tests that need a CPU feature skip where it is missing, naming it; `go test` hides
+# skips, so their verdicts on this CPU are printed again at the end. RELNET_TEST_CPU_WITHOUT=
+# avx512_bf16,amx_bf16 make test runs the suite as on a CPU without bf16.
+CPU_FEATURE_TESTS := '^TestBF16'
 test: setup
 	@bash scripts/setup-slurm.sh
 	go vet ./...
 	go test -count=1 -timeout 60m ./...
 	$(MAKE) --no-print-directory fuzz
+	@echo "make test: the tests that depend on CPU features, on this CPU$${RELNET_TEST_CPU_WITHOUT:+ less $$RELNET_TEST_CPU_WITHOUT}:"
+	@set -o pipefail; go test -count=1 -v -run $(CPU_FEATURE_TESTS) ./model | grep -E -- '^ *(--- |model_test.go:[0-9]+: this CPU)'
 
 # The CUDA-linked build's CPU path, on a machine with or without a GPU: sets it up
 # (RELNET_CUDA=1) and runs the test suite against it, with tensors' TestCUDALinkedBuild,
