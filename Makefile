@@ -35,7 +35,7 @@ heads-ablation: build
 	./bin/relnet run experiments/heads-ablation.toml
 	./bin/relnet report results/heads-ablation
 
-# True few-shot on unseen classes of an Omniglot-like set (README): generates the set, trains
+# True few-shot on unseen classes of an Omniglot-like set (docs/data.md): generates the set, trains
 # the Conv-4 relation network on 210 characters, tests on 75 of five held-out alphabets.
 fewshot: build
 	./bin/relnet glyphs --out results/data/glyphs
@@ -107,7 +107,7 @@ bench-relnet: build
 bench-predict: build
 	./bin/relnet bench predict
 
-# The README's walkthrough on the quick-start run (`make run` first): Fashion-MNIST test
+# The walkthrough of docs/predict-export.md on the quick-start run (`make run` first): Fashion-MNIST test
 # images as a support folder and queries, `relnet predict`, `relnet export`, and the check
 # that PyTorch, loading the export into bench/peer.py's modules, gives the same logits.
 RELNET_CACHE ?= $(HOME)/.cache/relnet

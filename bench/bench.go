@@ -46,7 +46,7 @@ func (c BenchCase) Label() string {
 	return label
 }
 
-// BenchCases are the shapes the README reports: Omniglot-like and miniImageNet-like.
+// BenchCases are the shapes docs/speed.md reports: Omniglot-like and miniImageNet-like.
 var BenchCases = []BenchCase{
 	{Name: "28×28×1 5-way 1-shot 19 queries", C: 1, H: 28, W: 28, Way: 5, Shot: 1, Query: 19},
 	{Name: "84×84×3 5-way 5-shot 10 queries", C: 3, H: 84, W: 84, Way: 5, Shot: 5, Query: 10},

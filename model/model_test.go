@@ -287,7 +287,7 @@ func TestBF16RefusedWithoutCPUSupport(t *testing.T) {
 // runs. With the parent's own run, both paths are tested on a CPU that has bf16.
 func TestBF16BothWays(t *testing.T) {
 	if os.Getenv(cpu.WithoutEnv) != "" {
-		t.Skip("already the child")
+		t.Skipf("%s is set: this process already sees the CPU without those flags", cpu.WithoutEnv)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run", "^TestBF16(RefusedWithoutCPUSupport)?$", "-test.v")
 	cmd.Env = append(os.Environ(), cpu.WithoutEnv+"="+strings.Join(cpu.BF16Flags, ","))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Wall time of a four-run experiment (experiments/jobs.toml) with `relnet run --jobs 1` (one
 # process on all cores) and `--jobs 2` (two processes, cores divided), alternating, each into
-# a fresh results directory: the measurement behind the README's --jobs numbers.
+# a fresh results directory: the measurement behind docs/speed.md's --jobs numbers.
 #
 #   bash scripts/jobs-wall-time.sh [REPEATS]     # after make build; default 1 repeat
 set -euo pipefail

@@ -361,7 +361,7 @@ func memTotalMB(t *testing.T) int {
 }
 
 // sbatch submits scripts/slurm-array.sh as an array of two tasks from the clone's top
-// directory, as the README does, with options for this small node on the command line (they
+// directory, as docs/cluster.md does, with options for this small node on the command line (they
 // override the script's #SBATCH defaults of 4 CPUs, 8 GB and 12 hours per task; Slurm kills a
 // task still running after 10 minutes, so a hung run fails the test instead of stalling it). It returns the job id
 // and sbatch's exit error (with --wait: non-nil when any task failed or was cancelled).

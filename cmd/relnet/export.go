@@ -15,7 +15,7 @@ var exportCommand = &cli.Command{
 	Usage: "write a trained run's weights for PyTorch (safetensors, with a JSON sidecar describing the architecture)",
 	Description: "Every parameter and buffer goes under the state_dict names of bench/peer.py's modules:\n" +
 		"encoder.* (CNNEncoder) and relation.* (RelationNetwork; relation.<group>.* with a head per group).\n" +
-		"The README shows the Python that loads them; bench/export_check.py checks the logits.",
+		"docs/predict-export.md shows the Python that loads them; bench/export_check.py checks the logits.",
 	ArgsUsage: "RUN_DIR",
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "format", Value: "safetensors", Usage: "safetensors (the only one)"},

@@ -12,7 +12,7 @@ import (
 	"testing"
 )
 
-// TestTrainPredictExport goes through the README's walkthrough on a tiny Fashion-MNIST run:
+// TestTrainPredictExport goes through the walkthrough of docs/predict-export.md on a tiny Fashion-MNIST run:
 // train, write test images as a support folder and labelled queries, predict (a corrupt query
 // is reported and fails the command unless --skip-bad), and export.
 func TestTrainPredictExport(t *testing.T) {

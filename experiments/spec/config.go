@@ -78,7 +78,7 @@ type DatasetConfig struct {
 // HeadsConfig sizes the relation heads and says how they share work.
 type HeadsConfig struct {
 	arch.Head
-	Kind   HeadKind `toml:"kind"`   // "relation" (default); baselines (need loss.kind = "ce"): "prototype" (Snell et al.'s parameter-free head) or "classifier" (supervised softmax per group, see the README)
+	Kind   HeadKind `toml:"kind"`   // "relation" (default); baselines (need loss.kind = "ce"): "prototype" (Snell et al.'s parameter-free head) or "classifier" (supervised softmax per group, see docs/multi-head.md)
 	Shared bool     `toml:"shared"` // one relation head for every attribute group (the single-head baseline)
 	// The interaction loss linking the heads (image split only): interaction (λ, 0 = off),
 	// interaction_form, interaction_confidence and interaction_warmup; see arch.Interaction.

@@ -57,7 +57,7 @@ func DecodeTOML(path string, data []byte, v any, freeTables ...string) error {
 	for _, k := range md.Undecoded() {
 		if !slices.Contains(freeTables, k[0]) {
 			return &FieldError{File: path, Line: keyLine(data, k.String(), -1), Key: k.String(),
-				Msg: "unknown key (see the README's configuration reference)"}
+				Msg: "unknown key (see docs/configuration.md)"}
 		}
 	}
 	return nil

@@ -245,7 +245,7 @@ func setKey(cfg *Config, s setting) error {
 		return fe
 	}
 	if len(md.Undecoded()) > 0 {
-		return &FieldError{Key: s.key, Msg: "unknown key (see the README's configuration reference)"}
+		return &FieldError{Key: s.key, Msg: "unknown key (see docs/configuration.md)"}
 	}
 	return nil
 }
