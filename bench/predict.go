@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/experiments/build"
 	"github.com/relnet/relnet/experiments/checkpoint"
 	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/predict"
@@ -61,34 +62,28 @@ func Predict(ctx context.Context, c BenchCase, threads, queries, repeats int, di
 	}
 	ckpt := filepath.Join(dir, "bench.ckpt")
 	err = tensors.Run(func() error {
-		if err := tensors.Setup(tensors.Options{Threads: threads, ChannelsLast: spec.Default().Train.MemoryFormat == spec.ChannelsLast}); err != nil {
+		cfg := spec.Default()
+		opts := build.Tensors(cfg)
+		opts.Threads = threads
+		if err := tensors.Setup(opts); err != nil {
 			return err
 		}
+		if err := saveBenchCheckpoint(c, cfg, ckpt); err != nil {
+			return err
+		}
+		s, err := predict.OpenSession(predict.SessionOptions{Checkpoint: ckpt, Runtime: predict.Runtime{Threads: threads}, Support: supportDir})
+		if err != nil {
+			return err
+		}
+		defer s.Free()
 		r.Threads = tensors.Threads()
-		if err := saveBenchCheckpoint(c, ckpt); err != nil {
-			return err
-		}
-		m, err := predict.Open(ckpt, "")
+		list, err := s.Queries([]string{queryDir})
 		if err != nil {
 			return err
 		}
-		defer m.Free()
-		opts := datasets.LoadOptions{Workers: r.Threads}
-		set, _, err := predict.ReadSupport(supportDir, m, "", opts)
-		if err != nil {
-			return err
-		}
-		sup, err := m.Embed(set)
-		if err != nil {
-			return err
-		}
-		defer sup.Free()
-		list, err := predict.ListQueries([]string{queryDir}, m, sup, opts)
-		if err != nil {
-			return err
-		}
+		m := s.Model
 		run := func(qs []predict.Query) (predict.Summary, error) {
-			return predict.Run(ctx, m, sup, qs, io.Discard, io.Discard, predict.Options{Workers: r.Threads})
+			return s.Run(ctx, qs, io.Discard, io.Discard, predict.Options{Workers: r.Threads})
 		}
 		if _, err := run(list[:min(256, len(list))]); err != nil { // warm-up
 			return err
@@ -114,25 +109,24 @@ func Predict(ctx context.Context, c BenchCase, threads, queries, repeats int, di
 	return r, err
 }
 
-// saveBenchCheckpoint writes the checkpoint of a fresh default relation network for case c,
+// saveBenchCheckpoint writes the checkpoint of a fresh relation network of cfg for case c,
 // evaluated at c.Shot shots, with a normalisation, as training would have written it.
-func saveBenchCheckpoint(c BenchCase, path string) error {
-	cfg := spec.Default()
+func saveBenchCheckpoint(c BenchCase, cfg spec.Config, path string) error {
 	cfg.Eval.Shot = c.Shot
 	text, err := cfg.Encode()
 	if err != nil {
 		return err
 	}
-	l, err := benchLearner(c)
-	if err != nil {
-		return err
-	}
-	defer l.Free()
 	mean, std := make([]float64, c.C), make([]float64, c.C)
 	for i := range mean {
 		mean[i], std[i] = 0.5, 0.29
 	}
 	h := checkpoint.Header{Config: string(text), Model: checkpoint.Model{Channels: c.C, Height: c.H, Width: c.W,
 		Mean: mean, Std: std, Groups: []string{"class"}, Classes: []int{c.Way}}}
+	l, err := build.Learner(cfg, h.Model)
+	if err != nil {
+		return err
+	}
+	defer l.Free()
 	return checkpoint.Save(path, h, l.State())
 }

@@ -8,9 +8,9 @@ import (
 
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/datasets/sampling"
+	"github.com/relnet/relnet/experiments/build"
 	"github.com/relnet/relnet/experiments/checkpoint"
 	"github.com/relnet/relnet/experiments/spec"
-	"github.com/relnet/relnet/layers"
 	"github.com/relnet/relnet/model"
 	"github.com/relnet/relnet/model/arch"
 	"github.com/relnet/relnet/tensors"
@@ -26,11 +26,20 @@ type Model struct {
 	learner    *model.Learner
 }
 
-// Open builds the network the checkpoint at path was trained as and loads its weights; it
-// needs no training data. When runConfig names a file (a run's config.toml), the checkpoint
-// must hold the same model. Call it, and every method, on the tensor goroutine
-// (tensors.Run); Free releases the model.
-func Open(path, runConfig string) (*Model, error) {
+// Runtime is where predict runs: libtorch's intra-op threads (0 = one per CPU) and the device
+// ("cpu", "cuda" or "auto"). Everything else (the memory format, the precision) is the run's
+// own setting, read from its checkpoint.
+type Runtime struct {
+	Threads int
+	Device  string
+}
+
+// Open sets libtorch up as the run in the checkpoint at path was trained (its memory format;
+// rt's threads and device), builds its network and loads its weights; it needs no training
+// data. When runConfig names a file (a run's config.toml), the checkpoint must hold the same
+// model. Call it, and every method, on the tensor goroutine (tensors.Run); Free releases the
+// model.
+func Open(path, runConfig string, rt Runtime) (*Model, error) {
 	h, err := checkpoint.ReadHeader(path)
 	if err == checkpoint.ErrNone {
 		return nil, fmt.Errorf("no checkpoint at %s: train the run first, or name one with --checkpoint", path)
@@ -54,11 +63,13 @@ func Open(path, runConfig string) (*Model, error) {
 			return nil, fmt.Errorf("checkpoint %s holds another architecture than %s ([backbone] or [heads] differ)", path, runConfig)
 		}
 	}
+	opts := build.Tensors(cfg)
+	opts.Threads, opts.Device = rt.Threads, rt.Device
+	if err := tensors.Setup(opts); err != nil {
+		return nil, err
+	}
 	mh := h.Model
-	mc := model.Config{Backbone: cfg.Backbone, Head: cfg.Heads.Head, Kind: cfg.Heads.Arch(), Loss: cfg.Loss.Kind,
-		Groups: mh.Groups, Classes: mh.Classes, Interaction: cfg.Heads.Interaction, BF16: cfg.Train.Precision == spec.BF16}
-	in := layers.Shape{C: int64(mh.Channels), H: int64(mh.Height), W: int64(mh.Width)}
-	l, err := model.NewLearner(mc, in, cfg.Train.Seed, cfg.Train.Optim)
+	l, err := build.Learner(cfg, mh)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}

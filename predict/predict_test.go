@@ -136,14 +136,14 @@ func TestPredictMatchesEvaluation(t *testing.T) {
 	}
 
 	err = tensors.Run(func() error {
-		if err := tensors.Setup(tensors.Options{Threads: 1}); err != nil {
-			return err
-		}
-		m, err := Open(filepath.Join(cfg.RunDir(), results.BestFile), filepath.Join(cfg.RunDir(), "config.toml"))
+		session, err := OpenSession(SessionOptions{Checkpoint: filepath.Join(cfg.RunDir(), results.BestFile),
+			RunConfig: filepath.Join(cfg.RunDir(), "config.toml"), Runtime: Runtime{Threads: 1},
+			Support: filepath.Join(dir, "support"), Load: datasets.LoadOptions{Workers: 2}})
 		if err != nil {
 			return err
 		}
-		defer m.Free()
+		defer session.Free()
+		m := session.Model
 		var s tensors.Scope
 		defer s.Drop()
 		prev := tensors.SetGrad(false)
@@ -151,22 +151,12 @@ func TestPredictMatchesEvaluation(t *testing.T) {
 		right := m.Net.RightQueries(0, []*sampling.Episode{ep}, layers.Eval)[0]
 		tensors.SetGrad(prev)
 
-		opts := datasets.LoadOptions{Workers: 2}
-		supSet, _, err := ReadSupport(filepath.Join(dir, "support"), m, "", opts)
-		if err != nil {
-			return err
-		}
-		sup, err := m.Embed(supSet)
-		if err != nil {
-			return err
-		}
-		defer sup.Free()
-		queries, err := ListQueries([]string{filepath.Join(dir, "queries")}, m, sup, opts)
+		queries, err := session.Queries([]string{filepath.Join(dir, "queries")})
 		if err != nil {
 			return err
 		}
 		var out bytes.Buffer
-		sum, err := Run(context.Background(), m, sup, queries, &out, io.Discard, Options{Format: "jsonl", Logits: true, Batch: 3})
+		sum, err := session.Run(context.Background(), queries, &out, io.Discard, Options{Format: "jsonl", Logits: true, Batch: 3})
 		if err != nil {
 			return err
 		}
@@ -234,7 +224,7 @@ func TestPredictBadInput(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "too-large", "b", "1.png"), png0)
 
 	err = tensors.Run(func() error {
-		m, err := Open(filepath.Join(cfg.RunDir(), results.BestFile), "")
+		m, err := Open(filepath.Join(cfg.RunDir(), results.BestFile), "", Runtime{})
 		if err != nil {
 			return err
 		}
@@ -289,7 +279,7 @@ func TestPredictBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(filepath.Join(t.TempDir(), "none.ckpt"), ""); err == nil || !strings.Contains(err.Error(), "no checkpoint at") {
+	if _, err := Open(filepath.Join(t.TempDir(), "none.ckpt"), "", Runtime{}); err == nil || !strings.Contains(err.Error(), "no checkpoint at") {
 		t.Errorf("missing checkpoint: %v", err)
 	}
 	other := cfg
@@ -297,7 +287,7 @@ func TestPredictBadInput(t *testing.T) {
 	text, _ := other.Encode()
 	conf := filepath.Join(t.TempDir(), "config.toml")
 	writeFile(t, conf, text)
-	if _, err := Open(filepath.Join(cfg.RunDir(), results.BestFile), conf); err == nil || !strings.Contains(err.Error(), "another architecture") {
+	if _, err := Open(filepath.Join(cfg.RunDir(), results.BestFile), conf, Runtime{}); err == nil || !strings.Contains(err.Error(), "another architecture") {
 		t.Errorf("checkpoint of another architecture: %v", err)
 	}
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/experiments/results"
-	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/predict"
 	"github.com/relnet/relnet/tensors"
 )
@@ -39,68 +38,60 @@ var predictCommand = &cli.Command{
 		&cli.IntFlag{Name: "max-pixels", Value: datasets.DefaultMaxPixels, Usage: "largest support or query image, width × height from its header; a larger one is skipped unread"},
 		&cli.StringFlag{Name: "device", Value: "cpu", Usage: "cpu, cuda or auto (CUDA when libtorch sees a device)"},
 	},
-	Action: func(c *cli.Context) error {
-		if f := c.String("format"); f != "csv" && f != "jsonl" {
-			return fmt.Errorf("--format %q: want csv or jsonl", f)
-		}
-		if n := c.Int("max-pixels"); n < 1 {
-			return fmt.Errorf("--max-pixels %d: want at least 1 (width × height of the largest image read)", n)
-		}
-		ckpt, runConfig, err := predictPaths(c)
+	Action: predictAction,
+}
+
+// predictAction opens a predict.Session on the run and its support set, classifies the
+// queries and prints the summary.
+func predictAction(c *cli.Context) error {
+	if f := c.String("format"); f != "csv" && f != "jsonl" {
+		return fmt.Errorf("--format %q: want csv or jsonl", f)
+	}
+	if n := c.Int("max-pixels"); n < 1 {
+		return fmt.Errorf("--max-pixels %d: want at least 1 (width × height of the largest image read)", n)
+	}
+	ckpt, runConfig, err := predictPaths(c)
+	if err != nil {
+		return err
+	}
+	out, closeOut, err := outputFile(c.String("out"))
+	if err != nil {
+		return err
+	}
+	var sum predict.Summary
+	err = tensors.Run(func() error {
+		s, err := predict.OpenSession(predict.SessionOptions{Checkpoint: ckpt, RunConfig: runConfig,
+			Runtime: predict.Runtime{Threads: c.Int(threadsFlag.Name), Device: c.String("device")},
+			Support: c.String("support"), Group: c.String("group"),
+			Load: datasets.LoadOptions{SkipBadLines: c.Bool("skip-bad"), MaxPixels: c.Int("max-pixels")}})
 		if err != nil {
 			return err
 		}
-		out, closeOut, err := outputFile(c.String("out"))
+		defer s.Free()
+		for _, sg := range s.Support.Groups {
+			fmt.Fprintf(os.Stderr, "support %s: group %s, %d classes × %s images\n", c.String("support"), sg.Name, len(sg.Classes), shots(sg.Shots))
+		}
+		for _, skip := range s.Report.Skipped {
+			fmt.Fprintf(os.Stderr, "support image left out: %s: %s\n", skip.Where(s.Report.Source), skip.Reason)
+		}
+		queries, err := s.Queries(c.StringSlice("query"))
 		if err != nil {
 			return err
 		}
-		var sum predict.Summary
-		err = tensors.Run(func() error {
-			if err := tensors.Setup(tensors.Options{Threads: c.Int(threadsFlag.Name), Device: c.String("device"),
-				ChannelsLast: spec.Default().Train.MemoryFormat == spec.ChannelsLast}); err != nil {
-				return err
-			}
-			m, err := predict.Open(ckpt, runConfig)
-			if err != nil {
-				return err
-			}
-			defer m.Free()
-			opts := datasets.LoadOptions{Workers: tensors.Threads(), SkipBadLines: c.Bool("skip-bad"), MaxPixels: c.Int("max-pixels")}
-			set, report, err := predict.ReadSupport(c.String("support"), m, c.String("group"), opts)
-			if err != nil {
-				return err
-			}
-			sup, err := m.Embed(set)
-			if err != nil {
-				return err
-			}
-			defer sup.Free()
-			for _, sg := range sup.Groups {
-				fmt.Fprintf(os.Stderr, "support %s: group %s, %d classes × %s images\n", c.String("support"), sg.Name, len(sg.Classes), shots(sg.Shots))
-			}
-			for _, skip := range report.Skipped {
-				fmt.Fprintf(os.Stderr, "support image left out: %s: %s\n", skip.Where(report.Source), skip.Reason)
-			}
-			queries, err := predict.ListQueries(c.StringSlice("query"), m, sup, opts)
-			if err != nil {
-				return err
-			}
-			sum, err = predict.Run(c.Context, m, sup, queries, out, os.Stderr,
-				predict.Options{Format: c.String("format"), Logits: c.Bool("logits"), Batch: c.Int("batch"), MaxPixels: c.Int("max-pixels")})
-			return err
-		})
-		if cerr := closeOut(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return err
-		}
-		printPredictSummary(sum)
-		if sum.Skipped > 0 && !c.Bool("skip-bad") {
-			return fmt.Errorf("%d query images could not be read (listed above) and were left out; --skip-bad exits 0 all the same", sum.Skipped)
-		}
-		return nil
-	},
+		sum, err = s.Run(c.Context, queries, out, os.Stderr, predict.Options{Format: c.String("format"), Logits: c.Bool("logits"), Batch: c.Int("batch")})
+		return err
+	})
+	if cerr := closeOut(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	printPredictSummary(sum)
+	if sum.Skipped > 0 && !c.Bool("skip-bad") {
+		return fmt.Errorf("%d query images could not be read (listed above) and were left out; --skip-bad exits 0 all the same", sum.Skipped)
+	}
+	return nil
 }
 
 // predictPaths is the checkpoint to load and the run's config.toml to check it against

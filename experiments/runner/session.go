@@ -3,9 +3,10 @@ package runner
 import (
 	"fmt"
 
+	"github.com/relnet/relnet/experiments/build"
+	"github.com/relnet/relnet/experiments/checkpoint"
 	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/spec"
-	"github.com/relnet/relnet/layers"
 	"github.com/relnet/relnet/losses"
 	"github.com/relnet/relnet/model"
 	"github.com/relnet/relnet/tensors"
@@ -19,6 +20,7 @@ type session struct {
 	dir     string
 	set     *rundata.Decoded // the experiment's decoded data set
 	run     *rundata.Run     // the run's samplers over it
+	model   checkpoint.Model // what the network is built for, as its checkpoints record it
 	cooc    *losses.Cooccurrence
 	learner *model.Learner
 }
@@ -47,25 +49,20 @@ func withSession(cfg spec.Config, loader *rundata.Loader, fn func(*session) erro
 	if run.TrainLabels != nil {
 		cooc = losses.NewCooccurrence(run.TrainLabels, run.Values, 1)
 	}
+	m := checkpoint.Model{Channels: run.Shape.Channels, Height: run.Shape.Height, Width: run.Shape.Width,
+		Mean: run.Mean, Std: run.Std, Groups: run.Groups, Classes: run.Classes}
 	return tensors.Run(func() error {
 		if _, err := tensors.Device(string(cfg.Train.Device)); err != nil {
 			return fmt.Errorf("train.device: %w", err)
 		}
-		if err := tensors.Setup(tensors.Options{Threads: cfg.Train.Threads, Seed: cfg.Train.Seed, Device: string(cfg.Train.Device),
-			ChannelsLast: cfg.Train.MemoryFormat == spec.ChannelsLast}); err != nil {
+		if err := tensors.Setup(build.Tensors(cfg)); err != nil {
 			return err
 		}
-		mc := model.Config{Backbone: cfg.Backbone, Head: cfg.Heads.Head, Kind: cfg.Heads.Arch(), Loss: cfg.Loss.Kind,
-			Groups: run.Groups, Classes: run.Classes, Interaction: cfg.Heads.Interaction, BF16: cfg.Train.Precision == spec.BF16}
-		in := layers.Shape{C: int64(run.Shape.Channels), H: int64(run.Shape.Height), W: int64(run.Shape.Width)}
-		l, err := model.NewLearner(mc, in, cfg.Train.Seed, cfg.Train.Optim)
+		l, err := build.Learner(cfg, m)
 		if err != nil {
 			return err
 		}
 		defer l.Free()
-		if cfg.Dataset.Split == spec.ClassSplit {
-			l.Model.Scoring = model.NearestMean // the test classes have no unit in the classifier
-		}
-		return fn(&session{cfg: cfg, text: string(text), dir: cfg.RunDir(), set: set, run: run, cooc: cooc, learner: l})
+		return fn(&session{cfg: cfg, text: string(text), dir: cfg.RunDir(), set: set, run: run, model: m, cooc: cooc, learner: l})
 	})
 }

@@ -186,9 +186,7 @@ func (s *session) resume(log io.Writer) (*trainer, error) {
 		s.learner.Adam.Steps = h.AdamSteps
 		fmt.Fprintf(log, "resuming %s from episode %d\n", s.dir, h.Episode)
 	}
-	r := s.run
-	tr.state.Model = checkpoint.Model{Channels: r.Shape.Channels, Height: r.Shape.Height, Width: r.Shape.Width,
-		Mean: r.Mean, Std: r.Std, Groups: r.Groups, Classes: r.Classes}
+	tr.state.Model = s.model
 	// Only now, with the checkpoint (if any) known to be this run's, is anything written.
 	if err := atomicfile.Write(filepath.Join(s.dir, results.ConfigFile), []byte(s.text)); err != nil {
 		return nil, err
