@@ -51,7 +51,9 @@ type stage struct {
 }
 
 // hook is called after a training episode: every `every` episodes and after the last one.
+// Its name says in an error which hook failed.
 type hook struct {
+	name   string
 	every  int64
 	onStep func(step) error
 }
@@ -102,7 +104,7 @@ func (s *session) loop(ctx context.Context, from int64, hooks []hook) (int64, er
 		for _, h := range hooks {
 			if done%h.every == 0 || done == t.Episodes {
 				if err := h.onStep(step{done: done, loss: loss, trainAcc: acc}); err != nil {
-					return done, err
+					return done, fmt.Errorf("%s after episode %d: %w", h.name, done, err)
 				}
 			}
 		}
@@ -141,7 +143,7 @@ func (s *session) train(ctx context.Context, log io.Writer, st stage) error {
 	bar := progress.New(log, st.label, tr.state.Episode, t.Episodes)
 	bar.Later = st.later
 	hooks := append(tr.logHooks(), tr.validateHook(), tr.checkpointHook(),
-		hook{every: 1, onStep: func(x step) error { bar.Update(x.done, fmt.Sprintf("loss %.4f", x.loss)); return nil }})
+		hook{name: "progress", every: 1, onStep: func(x step) error { bar.Update(x.done, fmt.Sprintf("loss %.4f", x.loss)); return nil }})
 	done, err := s.loop(ctx, tr.state.Episode, hooks)
 	var nan *nonFiniteLoss
 	switch {
@@ -257,7 +259,7 @@ func (tr *trainer) logHooks() []hook {
 		}
 		return nil
 	}
-	return []hook{{every: 1, onStep: add}, {every: tr.s.cfg.Train.LogEvery, onStep: write}}
+	return []hook{{name: "metrics", every: 1, onStep: add}, {name: "log", every: tr.s.cfg.Train.LogEvery, onStep: write}}
 }
 
 // validateHook scores every group's head on its fixed validation bank, logs and records the
@@ -270,7 +272,7 @@ func (tr *trainer) validateHook() hook {
 			banks[g] = append(banks[g], s.run.Val[g].Episode(int64(i)))
 		}
 	}
-	return hook{every: s.cfg.Train.ValEvery, onStep: func(x step) error {
+	return hook{name: "validation", every: s.cfg.Train.ValEvery, onStep: func(x step) error {
 		rec := results.Record{Episode: x.done, Kind: "val", ValGroups: map[string]float64{}, ValCI95: map[string]float64{}}
 		for g, bank := range banks {
 			acc := s.accuracy(g, bank)
@@ -299,7 +301,7 @@ func (tr *trainer) validateHook() hook {
 
 // checkpointHook saves checkpoint.ckpt.
 func (tr *trainer) checkpointHook() hook {
-	return hook{every: tr.s.cfg.Train.CheckpointEvery, onStep: func(x step) error {
+	return hook{name: "checkpoint", every: tr.s.cfg.Train.CheckpointEvery, onStep: func(x step) error {
 		if err := tr.save(tr.checkpoint(), x.done); err != nil {
 			return tr.writeFailed(err)
 		}

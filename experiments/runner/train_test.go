@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -314,4 +315,24 @@ func loadRunData(cfg spec.Config) (*rundata.Run, error) {
 		return nil, err
 	}
 	return rundata.New(cfg, set)
+}
+
+// TestHookErrorNamesTheHook: a hook that fails stops the loop with an error naming the hook
+// and the episode, wrapping the hook's own error.
+func TestHookErrorNamesTheHook(t *testing.T) {
+	cfg := smallConfig(t, t.TempDir(), 4)
+	boom := errors.New("disk full")
+	err := withSession(cfg, rundata.NewLoader(io.Discard), func(s *session) error {
+		done, err := s.loop(context.Background(), 0, []hook{
+			{name: "counting", every: 1, onStep: func(step) error { return nil }},
+			{name: "failing", every: 2, onStep: func(step) error { return boom }},
+		})
+		if done != 2 {
+			t.Errorf("the loop stopped after %d episodes, want 2", done)
+		}
+		return err
+	})
+	if !errors.Is(err, boom) || err.Error() != "failing after episode 2: disk full" {
+		t.Fatalf("error %q, want %q wrapping the hook's", err, "failing after episode 2: disk full")
+	}
 }
