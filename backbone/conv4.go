@@ -35,7 +35,7 @@ func New(p *layers.Params, in layers.Shape, cfg arch.Backbone) (Backbone, error)
 		return nil, fmt.Errorf("backbone.%w", err)
 	}
 	cfg = cfg.WithDefaults()
-	if cfg.Name == "resnet12" {
+	if cfg.Name == arch.ResNet12 {
 		return newResNet12(p, in, cfg)
 	}
 	f := cfg.Filters

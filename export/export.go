@@ -122,8 +122,8 @@ func describe(ckpt string, h checkpoint.Header, cfg spec.Config) (*Sidecar, erro
 	if s.Loss == "" {
 		s.Loss = string(arch.MSE)
 	}
-	s.Backbone.Name, s.Backbone.Filters = bb.Name, bb.Filters
-	s.Heads.Kind, s.Heads.Filters, s.Heads.Hidden, s.Heads.Padding = kind.String(), head.Filters, head.Hidden, head.Padding
+	s.Backbone.Name, s.Backbone.Filters = string(bb.Name), bb.Filters
+	s.Heads.Kind, s.Heads.Filters, s.Heads.Hidden, s.Heads.Padding = kind.String(), head.Filters, head.Hidden, string(head.Padding)
 	s.Score = "softmax"
 	if kind.HasRelationHeads() && s.Loss == string(arch.MSE) {
 		s.Score = "sigmoid"

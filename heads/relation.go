@@ -82,9 +82,9 @@ func NewRelation(p *layers.Params, name string, feat layers.Shape, cfg arch.Head
 	cfg = cfg.WithDefaults()
 	pads := []int64{0, 1}
 	switch cfg.Padding {
-	case "0":
+	case arch.Pad0:
 		pads = []int64{0}
-	case "1":
+	case arch.Pad1:
 		pads = []int64{1}
 	}
 	for _, pad := range pads {

@@ -174,7 +174,7 @@ func TestFirstConvMACs(t *testing.T) {
 func TestRelationPadding(t *testing.T) {
 	cases := []struct {
 		feat    layers.Shape
-		padding string
+		padding arch.Padding
 		wantPad int64
 		wantErr bool
 	}{

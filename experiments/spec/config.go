@@ -377,10 +377,9 @@ func (c Config) SameModel(text string) bool {
 	return err == nil && prev.Backbone == c.Backbone && prev.Heads == c.Heads
 }
 
-// inSection turns a part's *arch.FieldError into a *FieldError under section.
+// inSection puts a part's *FieldError, keyed within its table, under section.
 func inSection(section string, err error) error {
-	var fe *arch.FieldError
-	if errors.As(err, &fe) {
+	if fe, ok := errors.AsType[*FieldError](err); ok {
 		return &FieldError{Key: section + "." + fe.Key, Msg: fe.Msg}
 	}
 	return err

@@ -9,37 +9,13 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/relnet/relnet/model/arch"
 )
 
-// FieldError is a bad value in an experiment file: the file, the line that sets the key (0
-// when unknown), the dotted key, and what is wrong with it. Run names the run of a plan whose
-// resolved value is bad, when only some runs are.
-type FieldError struct {
-	File string
-	Line int
-	Key  string
-	Msg  string
-	Run  string
-}
-
-func (e *FieldError) Error() string {
-	var b strings.Builder
-	if e.File != "" {
-		b.WriteString(e.File)
-		if e.Line > 0 {
-			fmt.Fprintf(&b, ":%d", e.Line)
-		}
-		b.WriteString(": ")
-	}
-	if e.Key != "" {
-		b.WriteString(e.Key + ": ")
-	}
-	b.WriteString(e.Msg)
-	if e.Run != "" {
-		fmt.Fprintf(&b, " (run %s)", e.Run)
-	}
-	return b.String()
-}
+// FieldError is a bad value in an experiment file: the file, the line that sets the key, the
+// dotted key, what is wrong, and the run; one type with the parts' errors (arch.FieldError).
+type FieldError = arch.FieldError
 
 func bad(key, format string, args ...any) error {
 	return &FieldError{Key: key, Msg: fmt.Sprintf(format, args...)}

@@ -1,25 +1,6 @@
 package spec
 
-import (
-	"fmt"
-	"strings"
-)
-
-// oneOf decodes text into *dst when it is one of the allowed words.
-func oneOf[T ~string](dst *T, text []byte, allowed ...T) error {
-	for _, a := range allowed {
-		if string(text) == string(a) {
-			*dst = a
-			return nil
-		}
-	}
-	quoted := make([]string, len(allowed))
-	for i, a := range allowed {
-		quoted[i] = fmt.Sprintf("%q", string(a))
-	}
-	last := len(quoted) - 1
-	return fmt.Errorf("%q: want %s or %s", string(text), strings.Join(quoted[:last], ", "), quoted[last])
-}
+import "github.com/relnet/relnet/model/arch"
 
 // Source is where a data set comes from.
 type Source string
@@ -33,7 +14,7 @@ const (
 )
 
 func (s *Source) UnmarshalText(text []byte) error {
-	return oneOf(s, text, FashionMNIST, SeedCSV, StreetStyle, Synthetic, Folder)
+	return arch.OneOf(s, text, FashionMNIST, SeedCSV, StreetStyle, Synthetic, Folder)
 }
 
 // Attributes reports whether the source is a multi-attribute labels file.
@@ -47,7 +28,7 @@ const (
 	ClassSplit Split = "class" // test classes unseen in training (true few-shot)
 )
 
-func (s *Split) UnmarshalText(text []byte) error { return oneOf(s, text, ImageSplit, ClassSplit) }
+func (s *Split) UnmarshalText(text []byte) error { return arch.OneOf(s, text, ImageSplit, ClassSplit) }
 
 // Normalize is where the per-channel mean and standard deviation come from.
 type Normalize string
@@ -59,7 +40,7 @@ const (
 )
 
 func (n *Normalize) UnmarshalText(text []byte) error {
-	return oneOf(n, text, NormalizeTrain, NormalizeNone, NormalizeGiven)
+	return arch.OneOf(n, text, NormalizeTrain, NormalizeNone, NormalizeGiven)
 }
 
 // HeadKind is the [heads] kind as written in a file; with heads.shared it gives the model's
@@ -73,7 +54,7 @@ const (
 )
 
 func (k *HeadKind) UnmarshalText(text []byte) error {
-	return oneOf(k, text, RelationHeads, PrototypeHeads, ClassifierHeads)
+	return arch.OneOf(k, text, RelationHeads, PrototypeHeads, ClassifierHeads)
 }
 
 // BN is how BatchNorm normalises at test time.
@@ -84,7 +65,7 @@ const (
 	BNBatch BN = "batch" // the test batch's statistics (the paper's code; inflates accuracy)
 )
 
-func (b *BN) UnmarshalText(text []byte) error { return oneOf(b, text, BNEval, BNBatch) }
+func (b *BN) UnmarshalText(text []byte) error { return arch.OneOf(b, text, BNEval, BNBatch) }
 
 // Device is where tensors live.
 type Device string
@@ -95,7 +76,7 @@ const (
 	Auto Device = "auto" // CUDA when libtorch sees a device, else the CPU
 )
 
-func (d *Device) UnmarshalText(text []byte) error { return oneOf(d, text, CPU, CUDA, Auto) }
+func (d *Device) UnmarshalText(text []byte) error { return arch.OneOf(d, text, CPU, CUDA, Auto) }
 
 // Precision is the number format of convolutions, linear layers and matrix products.
 type Precision string
@@ -107,7 +88,7 @@ const (
 	BF16 Precision = "bf16"
 )
 
-func (p *Precision) UnmarshalText(text []byte) error { return oneOf(p, text, FP32, BF16) }
+func (p *Precision) UnmarshalText(text []byte) error { return arch.OneOf(p, text, FP32, BF16) }
 
 // MemoryFormat is how images, feature maps and convolution weights are laid out in memory.
 // Both give the same values up to float rounding.
@@ -121,7 +102,9 @@ const (
 	NCHW MemoryFormat = "nchw"
 )
 
-func (f *MemoryFormat) UnmarshalText(text []byte) error { return oneOf(f, text, ChannelsLast, NCHW) }
+func (f *MemoryFormat) UnmarshalText(text []byte) error {
+	return arch.OneOf(f, text, ChannelsLast, NCHW)
+}
 
 // BadLines is what a load does with the bad lines of a file (and undecodable images).
 type BadLines string
@@ -132,7 +115,7 @@ const (
 )
 
 func (b *BadLines) UnmarshalText(text []byte) error {
-	return oneOf(b, text, BadLinesError, BadLinesSkip)
+	return arch.OneOf(b, text, BadLinesError, BadLinesSkip)
 }
 
 // UndeclaredLabels is what a seed-CSV load does with labels that no declared group selects.
@@ -144,5 +127,5 @@ const (
 )
 
 func (u *UndeclaredLabels) UnmarshalText(text []byte) error {
-	return oneOf(u, text, IgnoreUndeclared, RejectUndeclared)
+	return arch.OneOf(u, text, IgnoreUndeclared, RejectUndeclared)
 }

@@ -3,34 +3,92 @@ package arch
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 )
 
-// FieldError is an invalid value of one setting. Key is the setting's TOML name within its
-// table (e.g. "filters" of [backbone]); callers that know the table add its name.
+// FieldError is a bad value of one setting, the one error type of relnet's configuration:
+// the file and the line that set it (0 when unknown), its dotted key (a part's Validate
+// gives the key within its table, e.g. "filters" of [backbone], and the experiment file's
+// reader adds the table, file and line), what is wrong with it, and the run of a plan whose
+// resolved value is bad when only some runs are.
 type FieldError struct {
-	Key string
-	Msg string
+	File string
+	Line int
+	Key  string
+	Msg  string
+	Run  string
 }
 
-func (e *FieldError) Error() string { return e.Key + ": " + e.Msg }
+func (e *FieldError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		if e.Line > 0 {
+			fmt.Fprintf(&b, ":%d", e.Line)
+		}
+		b.WriteString(": ")
+	}
+	if e.Key != "" {
+		b.WriteString(e.Key + ": ")
+	}
+	b.WriteString(e.Msg)
+	if e.Run != "" {
+		fmt.Fprintf(&b, " (run %s)", e.Run)
+	}
+	return b.String()
+}
 
 func bad(key, format string, args ...any) error {
 	return &FieldError{Key: key, Msg: fmt.Sprintf(format, args...)}
 }
 
+// OneOf decodes a kind: text must be one of the allowed names, else the error lists them
+// ("x": want "a", "b" or "c"). Every named kind of relnet's configuration decodes with it.
+func OneOf[T ~string](dst *T, text []byte, allowed ...T) error {
+	if slices.Contains(allowed, T(text)) {
+		*dst = T(text)
+		return nil
+	}
+	return fmt.Errorf("%q: want %s", string(text), Names(allowed...))
+}
+
+// Names lists a kind's names for messages: "a", "b" or "c".
+func Names[T ~string](names ...T) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = fmt.Sprintf("%q", string(n))
+	}
+	if len(quoted) < 2 {
+		return strings.Join(quoted, "")
+	}
+	last := len(quoted) - 1
+	return strings.Join(quoted[:last], ", ") + " or " + quoted[last]
+}
+
 // Backbone chooses and sizes the embedding CNN. The zero value means Conv-4 with 64 filters
 // and BatchNorm momentum 0.1.
 type Backbone struct {
-	Name       string   `toml:"name"`        // "conv4" or "resnet12"
-	Filters    int64    `toml:"filters"`     // conv4: channels of every block; default 64
-	Widths     [4]int64 `toml:"widths"`      // resnet12: channels of the four residual blocks; default [64, 160, 320, 640]
-	BNMomentum float64  `toml:"bn_momentum"` // running-statistics momentum; default 0.1 (the paper used 1)
+	Name       BackboneName `toml:"name"`        // "conv4" or "resnet12"
+	Filters    int64        `toml:"filters"`     // conv4: channels of every block; default 64
+	Widths     [4]int64     `toml:"widths"`      // resnet12: channels of the four residual blocks; default [64, 160, 320, 640]
+	BNMomentum float64      `toml:"bn_momentum"` // running-statistics momentum; default 0.1 (the paper used 1)
 }
+
+// BackboneName names an embedding CNN.
+type BackboneName string
+
+const (
+	Conv4    BackboneName = "conv4"    // four conv blocks, the paper's embedding
+	ResNet12 BackboneName = "resnet12" // four residual blocks (Oreshkin et al.'s widths)
+)
+
+func (n *BackboneName) UnmarshalText(text []byte) error { return OneOf(n, text, Conv4, ResNet12) }
 
 // WithDefaults fills zero fields.
 func (c Backbone) WithDefaults() Backbone {
 	if c.Name == "" {
-		c.Name = "conv4"
+		c.Name = Conv4
 	}
 	if c.Filters == 0 {
 		c.Filters = 64
@@ -47,8 +105,8 @@ func (c Backbone) WithDefaults() Backbone {
 // Validate reports the first bad field as a *FieldError.
 func (c Backbone) Validate() error {
 	c = c.WithDefaults()
-	if c.Name != "conv4" && c.Name != "resnet12" {
-		return bad("name", "%q: want \"conv4\" or \"resnet12\"", c.Name)
+	if err := OneOf(&c.Name, []byte(c.Name), Conv4, ResNet12); err != nil {
+		return bad("name", "%v", err)
 	}
 	if c.Filters < 1 {
 		return bad("filters", "%d: must be ≥ 1", c.Filters)
@@ -72,8 +130,19 @@ type Head struct {
 	// Padding of the two 3×3 convs: "auto" (default) picks 0 (the paper's miniImageNet
 	// setting) when the feature map survives two unpadded conv + pool blocks, else 1 (its
 	// Omniglot setting); or "0" / "1".
-	Padding string `toml:"padding"`
+	Padding Padding `toml:"padding"`
 }
+
+// Padding is the relation head's conv padding.
+type Padding string
+
+const (
+	PadAuto Padding = "auto" // 0 when the feature map survives two unpadded conv + pool blocks, else 1
+	Pad0    Padding = "0"
+	Pad1    Padding = "1"
+)
+
+func (p *Padding) UnmarshalText(text []byte) error { return OneOf(p, text, PadAuto, Pad0, Pad1) }
 
 // WithDefaults fills zero fields.
 func (c Head) WithDefaults() Head {
@@ -84,7 +153,7 @@ func (c Head) WithDefaults() Head {
 		c.Hidden = 8
 	}
 	if c.Padding == "" {
-		c.Padding = "auto"
+		c.Padding = PadAuto
 	}
 	return c
 }
@@ -98,11 +167,10 @@ func (c Head) Validate() error {
 	if c.Hidden < 1 {
 		return bad("hidden", "%d: must be ≥ 1", c.Hidden)
 	}
-	switch c.Padding {
-	case "auto", "0", "1":
-		return nil
+	if err := OneOf(&c.Padding, []byte(c.Padding), PadAuto, Pad0, Pad1); err != nil {
+		return bad("padding", "%v", err)
 	}
-	return bad("padding", "%q: want \"auto\", \"0\" or \"1\"", c.Padding)
+	return nil
 }
 
 // HeadKind is how a model scores each attribute group's episodes.
@@ -143,15 +211,7 @@ const (
 	CrossEntropy Loss = "ce"
 )
 
-// UnmarshalText accepts "mse" and "ce".
-func (l *Loss) UnmarshalText(text []byte) error {
-	switch v := Loss(text); v {
-	case MSE, CrossEntropy:
-		*l = v
-		return nil
-	}
-	return fmt.Errorf("%q: want \"mse\" or \"ce\"", string(text))
-}
+func (l *Loss) UnmarshalText(text []byte) error { return OneOf(l, text, MSE, CrossEntropy) }
 
 // Optim is Adam with step decay and optional gradient-norm clipping. Zero fields take the
 // paper's values.
@@ -212,14 +272,8 @@ const (
 	Teacher InteractionForm = "teacher"
 )
 
-// UnmarshalText accepts "symmetric" and "teacher".
 func (f *InteractionForm) UnmarshalText(text []byte) error {
-	switch v := InteractionForm(text); v {
-	case Symmetric, Teacher:
-		*f = v
-		return nil
-	}
-	return fmt.Errorf("%q: want \"symmetric\" or \"teacher\"", string(text))
+	return OneOf(f, text, Symmetric, Teacher)
 }
 
 // Interaction weights and shapes the loss that links the relation heads (losses.Interaction).
