@@ -51,12 +51,13 @@ const (
 type Model struct {
 	Params      *layers.Params
 	Backbone    backbone.Backbone
+	Kind        arch.HeadKind
 	Heads       []heads.Head // per group; all the same head with SharedRelation
 	Groups      []string
 	Loss        arch.Loss
 	Interaction arch.Interaction
 	Input       layers.Shape
-	Classifiers []*layers.Linear // per group, with the Classifier kind
+	Classifiers []*layers.Linear // per group, with the Classifier kind only
 	BF16        bool             // see Config.BF16
 	// Scoring is how the Classifier scores episodes; the caller sets it (NearestMean when the
 	// test classes are unseen in training).
@@ -90,7 +91,7 @@ func New(cfg Config, in layers.Shape, seed uint64) (m *Model, err error) {
 	if err != nil {
 		return nil, err
 	}
-	m = &Model{Params: p, Backbone: bb, Groups: cfg.Groups, Loss: cfg.Loss, Interaction: cfg.Interaction.WithDefaults(), Input: in, BF16: cfg.BF16}
+	m = &Model{Params: p, Backbone: bb, Kind: cfg.Kind, Groups: cfg.Groups, Loss: cfg.Loss, Interaction: cfg.Interaction.WithDefaults(), Input: in, BF16: cfg.BF16}
 	momentum := cfg.Backbone.WithDefaults().BNMomentum
 	out := bb.OutShape()
 	for i, g := range cfg.Groups {
@@ -216,7 +217,7 @@ func (m *Model) forward(s *tensors.Scope, eps []*sampling.Episode, mode layers.M
 		panic(&tensors.Error{Op: "forward", Err: fmt.Errorf("%d episodes for %d groups", len(eps), len(m.Groups))})
 	}
 	supports, queries := m.encode(s, eps, mode)
-	if m.Classifiers != nil {
+	if m.Kind == arch.Classifier {
 		out := Output{}
 		for g, ep := range eps {
 			all := s.T(ts.Cat([]*ts.Tensor{supports[g], queries[g]}, 0))
@@ -267,7 +268,7 @@ func (m *Model) groupLogits(s *tensors.Scope, g int, eps []*sampling.Episode, mo
 	}
 	out := make([]*ts.Tensor, len(eps))
 	for i, ep := range eps {
-		if m.Classifiers != nil {
+		if m.Kind == arch.Classifier {
 			out[i] = m.classify(s, g, ep, supports[i], queries[i], mode)
 		} else {
 			out[i] = m.Heads[g].Logits(s, supports[i], int64(ep.Spec.Way), int64(ep.Spec.Shot), queries[i], mode)

@@ -106,7 +106,7 @@ func (m *Model) Normalize(pixels []float32) {
 // Probabilities says how logits become scores: the relation score (sigmoid) for relation
 // heads trained with MSE, else the softmax over the support's classes.
 func (m *Model) Probabilities(s *tensors.Scope, logits *ts.Tensor) *ts.Tensor {
-	if m.Config.Heads.Arch().HasRelationHeads() && m.Net.Loss == arch.MSE {
+	if m.Net.Kind.HasRelationHeads() && m.Net.Loss == arch.MSE {
 		return s.T(logits.Sigmoid(false))
 	}
 	return s.T(logits.Softmax(1, logits.DType(), false))
