@@ -123,7 +123,7 @@ func describe(ckpt string, h checkpoint.Header, cfg spec.Config) (*Sidecar, erro
 		s.Loss = string(arch.MSE)
 	}
 	s.Backbone.Name, s.Backbone.Filters = string(bb.Name), bb.Filters
-	s.Heads.Kind, s.Heads.Filters, s.Heads.Hidden, s.Heads.Padding = kind.String(), head.Filters, head.Hidden, string(head.Padding)
+	s.Heads.Kind, s.Heads.Filters, s.Heads.Hidden, s.Heads.Padding = string(kind), head.Filters, head.Hidden, string(head.Padding)
 	s.Score = "softmax"
 	if kind.HasRelationHeads() && s.Loss == string(arch.MSE) {
 		s.Score = "sigmoid"

@@ -75,6 +75,9 @@ func New(cfg Config, in layers.Shape, seed uint64) (m *Model, err error) {
 	if cfg.Loss == "" {
 		cfg.Loss = arch.MSE
 	}
+	if cfg.Kind == "" {
+		cfg.Kind = arch.Relation
+	}
 	if len(cfg.Groups) == 0 {
 		cfg.Groups = []string{"class"}
 	}

@@ -309,7 +309,7 @@ func TestBF16BothWays(t *testing.T) {
 // training and evaluation.
 func TestChannelsLastMatchesNCHW(t *testing.T) {
 	for _, kind := range []arch.HeadKind{arch.Relation, arch.Prototype, arch.Classifier} {
-		t.Run(kind.String(), func(t *testing.T) { channelsLastMatchesNCHW(t, Config{Kind: kind, Classes: []int{3}}) })
+		t.Run(string(kind), func(t *testing.T) { channelsLastMatchesNCHW(t, Config{Kind: kind, Classes: []int{3}}) })
 	}
 }
 

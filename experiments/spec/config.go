@@ -78,24 +78,20 @@ type DatasetConfig struct {
 // HeadsConfig sizes the relation heads and says how they share work.
 type HeadsConfig struct {
 	arch.Head
-	Kind   HeadKind `toml:"kind"`   // "relation" (default); baselines (need loss.kind = "ce"): "prototype" (Snell et al.'s parameter-free head) or "classifier" (supervised softmax per group, see docs/multi-head.md)
-	Shared bool     `toml:"shared"` // one relation head for every attribute group (the single-head baseline)
+	Kind   arch.HeadKind `toml:"kind"`   // "relation" (default); baselines (need loss.kind = "ce"): "prototype" (Snell et al.'s parameter-free head) or "classifier" (supervised softmax per group, see docs/multi-head.md)
+	Shared bool          `toml:"shared"` // one relation head for every attribute group (the single-head baseline)
 	// The interaction loss linking the heads (image split only): interaction (λ, 0 = off),
 	// interaction_form, interaction_confidence and interaction_warmup; see arch.Interaction.
 	arch.Interaction
 }
 
-// Arch is the model's head kind.
+// Arch is the model's head kind: heads.kind, or one relation head for every group with
+// heads.shared.
 func (h HeadsConfig) Arch() arch.HeadKind {
-	switch {
-	case h.Kind == PrototypeHeads:
-		return arch.Prototype
-	case h.Kind == ClassifierHeads:
-		return arch.Classifier
-	case h.Shared:
+	if h.Shared && h.Kind == arch.Relation {
 		return arch.SharedRelation
 	}
-	return arch.Relation
+	return h.Kind
 }
 
 // LossConfig chooses the training loss.
@@ -144,7 +140,7 @@ func Default() Config {
 			Normalize: NormalizeTrain, SplitSeed: 1, Depth: 1, BadLines: BadLinesError, MaxPixels: datasets.DefaultMaxPixels, Undeclared: IgnoreUndeclared,
 		},
 		Backbone: arch.Backbone{}.WithDefaults(),
-		Heads:    HeadsConfig{Head: arch.Head{}.WithDefaults(), Kind: RelationHeads, Interaction: arch.Interaction{}.WithDefaults()},
+		Heads:    HeadsConfig{Head: arch.Head{}.WithDefaults(), Kind: arch.Relation, Interaction: arch.Interaction{}.WithDefaults()},
 		Loss:     LossConfig{Kind: arch.MSE},
 		Train: TrainConfig{
 			Way: 5, Shot: 1, Query: 19, Episodes: 2500, Optim: arch.Optim{}.WithDefaults(),
@@ -315,11 +311,11 @@ func (c Config) validateModel() error {
 	h := c.Heads
 	on := h.Interaction.Weight > 0
 	switch {
-	case h.Kind != RelationHeads && c.Loss.Kind != arch.CrossEntropy:
+	case h.Kind != arch.Relation && c.Loss.Kind != arch.CrossEntropy:
 		return bad("heads.kind", "the %s baseline is trained with cross-entropy; set loss.kind = \"ce\"", h.Kind)
-	case h.Kind != RelationHeads && h.Shared:
+	case h.Kind != arch.Relation && h.Shared:
 		return bad("heads.shared", "a shared head is a relation-head setting; the %s baseline has none to share", h.Kind)
-	case h.Kind != RelationHeads && on:
+	case h.Kind != arch.Relation && on:
 		return bad("heads.interaction", "the interaction loss links relation heads; the %s baseline has none", h.Kind)
 	case on && !c.Dataset.Source.Attributes():
 		return bad("heads.interaction", "Fashion-MNIST has a single attribute group; the interaction loss links two or more")

@@ -43,20 +43,6 @@ func (n *Normalize) UnmarshalText(text []byte) error {
 	return arch.OneOf(n, text, NormalizeTrain, NormalizeNone, NormalizeGiven)
 }
 
-// HeadKind is the [heads] kind as written in a file; with heads.shared it gives the model's
-// arch.HeadKind.
-type HeadKind string
-
-const (
-	RelationHeads   HeadKind = "relation"
-	PrototypeHeads  HeadKind = "prototype"
-	ClassifierHeads HeadKind = "classifier"
-)
-
-func (k *HeadKind) UnmarshalText(text []byte) error {
-	return arch.OneOf(k, text, RelationHeads, PrototypeHeads, ClassifierHeads)
-}
-
 // BN is how BatchNorm normalises at test time.
 type BN string
 

@@ -174,32 +174,30 @@ func (c Head) Validate() error {
 }
 
 // HeadKind is how a model scores each attribute group's episodes.
-type HeadKind int
+type HeadKind string
 
 const (
-	// Relation gives every group its own relation head on the shared backbone.
-	Relation HeadKind = iota
-	// SharedRelation makes one relation head serve every group (the single-head baseline).
-	SharedRelation
+	// Relation gives every group its own relation head on the shared backbone (the default,
+	// also the zero value "").
+	Relation HeadKind = "relation"
+	// SharedRelation makes one relation head serve every group (the single-head baseline);
+	// an experiment file asks for it with heads.shared = true.
+	SharedRelation HeadKind = "shared relation"
 	// Prototype is Snell et al.'s parameter-free head: negative squared distance to each
 	// class's mean feature map (a baseline; train it with cross-entropy).
-	Prototype
+	Prototype HeadKind = "prototype"
 	// Classifier is the supervised baseline: one softmax layer per group over the flattened
 	// backbone features, trained with cross-entropy over all the group's classes.
-	Classifier
+	Classifier HeadKind = "classifier"
 )
 
-var headKindNames = [...]string{"relation", "shared relation", "prototype", "classifier"}
-
-func (k HeadKind) String() string {
-	if k < 0 || int(k) >= len(headKindNames) {
-		return fmt.Sprintf("HeadKind(%d)", int(k))
-	}
-	return headKindNames[k]
+// UnmarshalText accepts the kinds an experiment file's heads.kind names.
+func (k *HeadKind) UnmarshalText(text []byte) error {
+	return OneOf(k, text, Relation, Prototype, Classifier)
 }
 
 // HasRelationHeads reports whether the kind has trained relation heads.
-func (k HeadKind) HasRelationHeads() bool { return k == Relation || k == SharedRelation }
+func (k HeadKind) HasRelationHeads() bool { return k == Relation || k == SharedRelation || k == "" }
 
 // Loss names a training loss.
 type Loss string

@@ -67,8 +67,9 @@ func TestHeadKind(t *testing.T) {
 	if !Relation.HasRelationHeads() || !SharedRelation.HasRelationHeads() || Prototype.HasRelationHeads() || Classifier.HasRelationHeads() {
 		t.Error("HasRelationHeads")
 	}
-	if Classifier.String() != "classifier" || HeadKind(9).String() != "HeadKind(9)" {
-		t.Errorf("String: %s %s", Classifier, HeadKind(9))
+	var k HeadKind
+	if err := k.UnmarshalText([]byte("shared relation")); err == nil || err.Error() != `"shared relation": want "relation", "prototype" or "classifier"` {
+		t.Errorf("heads.kind \"shared relation\": %v, want the kinds a file may name", err)
 	}
 }
 
