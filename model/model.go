@@ -57,8 +57,7 @@ type Model struct {
 	Loss        arch.Loss
 	Interaction arch.Interaction
 	Input       layers.Shape
-	Classifiers []*layers.Linear // per group, with the Classifier kind only
-	BF16        bool             // see Config.BF16
+	BF16        bool // see Config.BF16
 	// Scoring is how the Classifier scores episodes; the caller sets it (NearestMean when the
 	// test classes are unseen in training).
 	Scoring Scoring
@@ -103,8 +102,7 @@ func New(cfg Config, in layers.Shape, seed uint64) (m *Model, err error) {
 			if len(cfg.Classes) != len(cfg.Groups) || cfg.Classes[i] < 2 {
 				return nil, fmt.Errorf("the classifier baseline needs the class count of every group, got %v for %v", cfg.Classes, cfg.Groups)
 			}
-			m.Classifiers = append(m.Classifiers, layers.NewLinear(p, "classifier."+g, out.C*out.H*out.W, int64(cfg.Classes[i])))
-			m.Heads = append(m.Heads, heads.Prototype{})
+			m.Heads = append(m.Heads, heads.NewClassifier(p, "classifier."+g, out, int64(cfg.Classes[i])))
 		case arch.Prototype:
 			m.Heads = append(m.Heads, heads.Prototype{})
 		case arch.SharedRelation, arch.Relation:
@@ -224,7 +222,7 @@ func (m *Model) forward(s *tensors.Scope, eps []*sampling.Episode, mode layers.M
 		out := Output{}
 		for g, ep := range eps {
 			all := s.T(ts.Cat([]*ts.Tensor{supports[g], queries[g]}, 0))
-			out.Full = append(out.Full, m.Classifiers[g].Forward(s, flat(s, all)))
+			out.Full = append(out.Full, m.Heads[g].(*heads.Classifier).Full(s, all))
 			out.Logits = append(out.Logits, m.classify(s, g, ep, supports[g], queries[g], mode))
 		}
 		return out
@@ -283,20 +281,11 @@ func (m *Model) groupLogits(s *tensors.Scope, g int, eps []*sampling.Episode, mo
 // classify scores an episode with group g's softmax layer restricted to the episode's
 // classes, or by nearest mean feature with NearestMean scoring: [M,N].
 func (m *Model) classify(s *tensors.Scope, g int, ep *sampling.Episode, support, queries *ts.Tensor, mode layers.Mode) *ts.Tensor {
+	c := m.Heads[g].(*heads.Classifier)
 	if m.Scoring == NearestMean {
-		return heads.Prototype{}.Logits(s, support, int64(ep.Spec.Way), int64(ep.Spec.Shot), queries, mode)
+		return c.Logits(s, support, int64(ep.Spec.Way), int64(ep.Spec.Shot), queries, mode)
 	}
-	classes := make([]int64, len(ep.Classes))
-	for i, c := range ep.Classes {
-		classes[i] = int64(c)
-	}
-	logits := m.Classifiers[g].Forward(s, flat(s, queries))
-	return s.T(logits.IndexSelect(1, s.Int64(classes, int64(len(classes))), false))
-}
-
-// flat reshapes feature maps [B,C,H,W] to [B,C·H·W].
-func flat(s *tensors.Scope, x *ts.Tensor) *ts.Tensor {
-	return s.T(x.Flatten(1, -1, false))
+	return c.Restricted(s, queries, ep.Classes)
 }
 
 // Objective is the training loss of training episode i: Σ_g L_g + λ_i·interaction, with λ_i
