@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"os"
 	"path/filepath"
@@ -86,9 +87,8 @@ func parseSeedCSV(path, imageDir string, groups []GroupSpec, shape ImageShape, o
 		return nil, nil, nil, nil, err
 	}
 	defer f.Close()
-	report = &LoadReport{Source: path}
-	seen := map[string]int{}    // image -> line of its first listing
-	ignored := map[string]int{} // undeclared prefix -> lines carrying it
+	s := &seedLines{specs: specs, imageDir: imageDir, strict: opts.StrictLabels, report: &LoadReport{Source: path},
+		seen: map[string]int{}, ignored: map[string]int{}}
 	for first := true; ; first = false {
 		rec, line, err := readRecord(r, path)
 		if err == io.EOF {
@@ -100,77 +100,117 @@ func parseSeedCSV(path, imageDir string, groups []GroupSpec, shape ImageShape, o
 		if first && !IsImageFile(rec[0]) {
 			continue // header
 		}
-		report.Lines++
-		img := strings.TrimSpace(rec[0])
-		badLine := func(reason string) { bad = append(bad, Skip{Line: line, Image: img, Reason: reason}) }
-		if len(rec) == 1 {
-			badLine("no comma between image and labels, want `image,label label ...`")
-			continue
-		}
-		if len(rec) != 2 {
-			badLine(fmt.Sprintf("%d fields, want 2: `image,label label ...`", len(rec)))
-			continue
-		}
-		if img == "" {
-			badLine("empty image field")
-			continue
-		}
-		values := make([][]string, len(specs)) // per group, distinct values in line order
-		var unknown, problems, prefixes []string
-		for _, label := range strings.Fields(rec[1]) {
-			g := matchPrefix(specs, label)
-			switch {
-			case g >= 0 && label == specs[g].Prefix:
-				if p := fmt.Sprintf("label %q has no value after the prefix of group %s", label, specs[g].Name); !slices.Contains(problems, p) {
-					problems = append(problems, p)
-				}
-			case g >= 0:
-				if v := label[len(specs[g].Prefix):]; !slices.Contains(values[g], v) {
-					values[g] = append(values[g], v)
-				}
-			case opts.StrictLabels:
-				if !slices.Contains(unknown, label) {
-					unknown = append(unknown, label)
-				}
-			default:
-				if p := undeclaredPrefix(label); !slices.Contains(prefixes, p) {
-					prefixes = append(prefixes, p)
-				}
-			}
-		}
-		for _, p := range prefixes {
-			ignored[p]++
-		}
-		if len(unknown) > 0 {
-			problems = append([]string{unknownLabels(specs, unknown)}, problems...)
-		}
-		if len(problems) > 0 {
-			badLine(strings.Join(problems, "; "))
-			continue
-		}
-		if reason := conflicts(specs, values); reason != "" {
-			report.Skipped = append(report.Skipped, Skip{Line: line, Image: img, Reason: reason})
-			continue
-		}
-		if prev, ok := seen[img]; ok {
-			report.Skipped = append(report.Skipped, Skip{Line: line, Image: img, Reason: fmt.Sprintf("image already listed on line %d", prev)})
-			continue
-		}
-		seen[img] = line
-		row := labelledRow{job: decodeJob{line: line, image: img, path: filepath.Join(imageDir, filepath.FromSlash(img))},
-			values: make([]string, len(specs))}
-		for g, vs := range values {
-			if len(vs) == 1 {
-				row.values[g] = vs[0]
-			}
-		}
-		rows = append(rows, row)
+		s.add(rec, line)
 	}
+	s.report.Ignored = ignoredCounts(s.ignored)
+	return specs, s.rows, s.bad, s.report, nil
+}
+
+// seedLines collects what the data lines of a seed-notebook CSV hold, line by line.
+type seedLines struct {
+	specs    []GroupSpec
+	imageDir string
+	strict   bool // LoadOptions.StrictLabels
+	report   *LoadReport
+	rows     []labelledRow  // of the good lines kept
+	bad      []Skip         // the bad lines
+	seen     map[string]int // image -> line of its first listing
+	ignored  map[string]int // undeclared prefix -> lines carrying it
+}
+
+// add checks the data line `line`, record rec, and files it: as a row to load, a bad line, or a
+// line skipped for two labels in one group or an image already listed. It counts the line and,
+// when it has two fields and an image, the undeclared prefixes it carries.
+func (s *seedLines) add(rec []string, line int) {
+	s.report.Lines++
+	img := strings.TrimSpace(rec[0])
+	if reason := seedFieldsProblem(rec, img); reason != "" {
+		s.bad = append(s.bad, Skip{Line: line, Image: img, Reason: reason})
+		return
+	}
+	values, prefixes, problem := seedLabels(s.specs, rec[1], s.strict)
+	for _, p := range prefixes {
+		s.ignored[p]++
+	}
+	if problem != "" {
+		s.bad = append(s.bad, Skip{Line: line, Image: img, Reason: problem})
+		return
+	}
+	if reason := conflicts(s.specs, values); reason != "" {
+		s.report.Skipped = append(s.report.Skipped, Skip{Line: line, Image: img, Reason: reason})
+		return
+	}
+	if prev, ok := s.seen[img]; ok {
+		s.report.Skipped = append(s.report.Skipped, Skip{Line: line, Image: img, Reason: fmt.Sprintf("image already listed on line %d", prev)})
+		return
+	}
+	s.seen[img] = line
+	row := newLabelledRow(s.imageDir, line, img, image.Rectangle{}, len(s.specs))
+	for g, vs := range values {
+		if len(vs) == 1 {
+			row.values[g] = vs[0]
+		}
+	}
+	s.rows = append(s.rows, row)
+}
+
+// seedFieldsProblem says what is wrong with the fields of a seed-notebook line, record rec with
+// image field img (trimmed), or returns "": it needs exactly two fields and a non-empty image.
+func seedFieldsProblem(rec []string, img string) string {
+	switch {
+	case len(rec) == 1:
+		return "no comma between image and labels, want `image,label label ...`"
+	case len(rec) != 2:
+		return fmt.Sprintf("%d fields, want 2: `image,label label ...`", len(rec))
+	case img == "":
+		return "empty image field"
+	}
+	return ""
+}
+
+// seedLabels sorts out the labels field of one seed-notebook line: per group, its distinct values
+// in line order; the distinct undeclared prefixes of the labels no group selects (none when strict);
+// and what makes the line bad, or "": the labels of no group (strict only), then each label that
+// has nothing after its group's prefix. A label repeated on the line counts once.
+func seedLabels(specs []GroupSpec, field string, strict bool) (values [][]string, prefixes []string, problem string) {
+	values = make([][]string, len(specs))
+	var unknown, problems []string
+	for _, label := range strings.Fields(field) {
+		g := matchPrefix(specs, label)
+		switch {
+		case g >= 0 && label == specs[g].Prefix:
+			if p := fmt.Sprintf("label %q has no value after the prefix of group %s", label, specs[g].Name); !slices.Contains(problems, p) {
+				problems = append(problems, p)
+			}
+		case g >= 0:
+			if v := label[len(specs[g].Prefix):]; !slices.Contains(values[g], v) {
+				values[g] = append(values[g], v)
+			}
+		case strict:
+			if !slices.Contains(unknown, label) {
+				unknown = append(unknown, label)
+			}
+		default:
+			if p := undeclaredPrefix(label); !slices.Contains(prefixes, p) {
+				prefixes = append(prefixes, p)
+			}
+		}
+	}
+	if len(unknown) > 0 {
+		problems = append([]string{unknownLabels(specs, unknown)}, problems...)
+	}
+	return values, prefixes, strings.Join(problems, "; ")
+}
+
+// ignoredCounts lists the ignored labels, prefix -> lines carrying it, sorted by prefix; nil when
+// there are none.
+func ignoredCounts(ignored map[string]int) []IgnoredLabels {
+	var out []IgnoredLabels
 	for p, n := range ignored {
-		report.Ignored = append(report.Ignored, IgnoredLabels{Prefix: p, Lines: n})
+		out = append(out, IgnoredLabels{Prefix: p, Lines: n})
 	}
-	slices.SortFunc(report.Ignored, func(a, b IgnoredLabels) int { return strings.Compare(a.Prefix, b.Prefix) })
-	return specs, rows, bad, report, nil
+	slices.SortFunc(out, func(a, b IgnoredLabels) int { return strings.Compare(a.Prefix, b.Prefix) })
+	return out
 }
 
 // undeclaredPrefix is the prefix an ignored label is counted under: the label up to and including
@@ -199,6 +239,13 @@ func unknownLabels(specs []GroupSpec, labels []string) string {
 type labelledRow struct {
 	job    decodeJob
 	values []string
+}
+
+// newLabelledRow is the row of image img, named on line `line` relative to imageDir, cropped to crop
+// (an empty one: the whole image), and the value of each of its groups unlabelled ("").
+func newLabelledRow(imageDir string, line int, img string, crop image.Rectangle, groups int) labelledRow {
+	return labelledRow{job: decodeJob{line: line, image: img, path: filepath.Join(imageDir, filepath.FromSlash(img)), crop: crop},
+		values: make([]string, groups)}
 }
 
 // resolveGroups checks the declared groups of the file at source and fills in default prefixes

@@ -30,18 +30,9 @@ func (a *Attributes) Cooccurrence(g, h int) [][]int {
 // text/tabwriter). r may be nil (no line counts, no ignored labels, no skipped lines). Naming only one of g1,
 // g2, or a group a does not have, is an error.
 func WriteInspection(w io.Writer, a *Attributes, r *LoadReport, g1, g2 string) error {
-	gi, hi := -1, -1
-	if (g1 == "") != (g2 == "") {
-		return fmt.Errorf("%s: a co-occurrence table needs two groups, got %q and %q", a.Name, g1, g2)
-	}
-	if g1 != "" {
-		var err error
-		if gi, err = a.GroupIndex(g1); err != nil {
-			return err
-		}
-		if hi, err = a.GroupIndex(g2); err != nil {
-			return err
-		}
+	gi, hi, err := inspectionPair(a, g1, g2)
+	if err != nil {
+		return err
 	}
 	var b bytes.Buffer
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -50,58 +41,92 @@ func WriteInspection(w io.Writer, a *Attributes, r *LoadReport, g1, g2 string) e
 		fmt.Fprintf(tw, "%s\n", r.Summary("\n"))
 	}
 	for _, g := range a.Groups {
-		counts := make([]int, len(g.Values))
-		unlabelled := 0
-		for _, l := range g.Labels {
-			if l == Unlabelled {
-				unlabelled++
-			} else {
-				counts[l]++
-			}
-		}
-		fmt.Fprintf(tw, "\ngroup %s: %d values, %d images labelled, %d unlabelled\n", g.Name, len(g.Values), len(g.Labels)-unlabelled, unlabelled)
-		fmt.Fprintf(tw, "  value\timages\n")
-		for v, name := range g.Values {
-			fmt.Fprintf(tw, "  %s\t%d\n", name, counts[v])
-		}
-		fmt.Fprintf(tw, "  (unlabelled)\t%d\n", unlabelled)
+		writeGroupCounts(tw, g)
 	}
 	if r != nil {
-		fmt.Fprintf(tw, "\nskipped lines: %d\n", len(r.Skipped))
-		for _, s := range r.Skipped {
-			if s.Line > 0 {
-				fmt.Fprintf(tw, "  line %d: %s: %s\n", s.Line, s.Image, s.Reason)
-			} else { // a source without lines (an image folder)
-				fmt.Fprintf(tw, "  %s: %s\n", s.Image, s.Reason)
-			}
-		}
+		writeSkipped(tw, r.Skipped)
 	}
 	if gi >= 0 {
-		g, h := a.Groups[gi], a.Groups[hi]
-		counts := a.Cooccurrence(gi, hi)
-		both := 0
-		for _, row := range counts {
-			for _, n := range row {
-				both += n
-			}
-		}
-		fmt.Fprintf(tw, "\nco-occurrence: %s (rows) × %s (columns), %d images labelled in both\n", g.Name, h.Name, both)
-		fmt.Fprintf(tw, "  %s \\ %s", g.Name, h.Name)
-		for _, v := range h.Values {
-			fmt.Fprintf(tw, "\t%s", v)
-		}
-		fmt.Fprintln(tw)
-		for i, v := range g.Values {
-			fmt.Fprintf(tw, "  %s", v)
-			for _, n := range counts[i] {
-				fmt.Fprintf(tw, "\t%d", n)
-			}
-			fmt.Fprintln(tw)
-		}
+		writeCooccurrence(tw, a, gi, hi)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := w.Write(b.Bytes())
+	_, err = w.Write(b.Bytes())
 	return err
+}
+
+// inspectionPair resolves the groups named for WriteInspection's co-occurrence table: their
+// indices in a, or -1, -1 when both names are empty.
+func inspectionPair(a *Attributes, g1, g2 string) (gi, hi int, err error) {
+	if (g1 == "") != (g2 == "") {
+		return -1, -1, fmt.Errorf("%s: a co-occurrence table needs two groups, got %q and %q", a.Name, g1, g2)
+	}
+	if g1 == "" {
+		return -1, -1, nil
+	}
+	if gi, err = a.GroupIndex(g1); err != nil {
+		return -1, -1, err
+	}
+	if hi, err = a.GroupIndex(g2); err != nil {
+		return -1, -1, err
+	}
+	return gi, hi, nil
+}
+
+// writeGroupCounts writes the report's section on group g: images per value and the unlabelled count.
+func writeGroupCounts(tw io.Writer, g Group) {
+	counts := make([]int, len(g.Values))
+	unlabelled := 0
+	for _, l := range g.Labels {
+		if l == Unlabelled {
+			unlabelled++
+		} else {
+			counts[l]++
+		}
+	}
+	fmt.Fprintf(tw, "\ngroup %s: %d values, %d images labelled, %d unlabelled\n", g.Name, len(g.Values), len(g.Labels)-unlabelled, unlabelled)
+	fmt.Fprintf(tw, "  value\timages\n")
+	for v, name := range g.Values {
+		fmt.Fprintf(tw, "  %s\t%d\n", name, counts[v])
+	}
+	fmt.Fprintf(tw, "  (unlabelled)\t%d\n", unlabelled)
+}
+
+// writeSkipped writes the report's section on the skipped lines: each with its reason.
+func writeSkipped(tw io.Writer, skipped []Skip) {
+	fmt.Fprintf(tw, "\nskipped lines: %d\n", len(skipped))
+	for _, s := range skipped {
+		if s.Line > 0 {
+			fmt.Fprintf(tw, "  line %d: %s: %s\n", s.Line, s.Image, s.Reason)
+		} else { // a source without lines (an image folder)
+			fmt.Fprintf(tw, "  %s: %s\n", s.Image, s.Reason)
+		}
+	}
+}
+
+// writeCooccurrence writes the report's co-occurrence table of groups gi (rows) and hi (columns)
+// of a, tab-separated for a tabwriter to align.
+func writeCooccurrence(tw io.Writer, a *Attributes, gi, hi int) {
+	g, h := a.Groups[gi], a.Groups[hi]
+	counts := a.Cooccurrence(gi, hi)
+	both := 0
+	for _, row := range counts {
+		for _, n := range row {
+			both += n
+		}
+	}
+	fmt.Fprintf(tw, "\nco-occurrence: %s (rows) × %s (columns), %d images labelled in both\n", g.Name, h.Name, both)
+	fmt.Fprintf(tw, "  %s \\ %s", g.Name, h.Name)
+	for _, v := range h.Values {
+		fmt.Fprintf(tw, "\t%s", v)
+	}
+	fmt.Fprintln(tw)
+	for i, v := range g.Values {
+		fmt.Fprintf(tw, "  %s", v)
+		for _, n := range counts[i] {
+			fmt.Fprintf(tw, "\t%d", n)
+		}
+		fmt.Fprintln(tw)
+	}
 }

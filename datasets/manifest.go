@@ -1,13 +1,13 @@
 package datasets
 
 import (
+	"encoding/csv"
 	"fmt"
 	"image"
 	"io"
 	"math"
 	"net/url"
 	"path"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,42 +45,10 @@ func ReadStreetStyleManifest(path, imageDir string, groups []GroupSpec, shape Im
 		return nil, nil, err
 	}
 	defer f.Close()
-	header, headerLine, err := readRecord(r, path)
-	if err == io.EOF {
-		return nil, nil, fmt.Errorf("%s: empty file, want a header `%s,...`", path, strings.Join(streetStyleColumns, ","))
-	}
+	layout, err := readStreetStyleHeader(path, r, specs)
 	if err != nil {
 		return nil, nil, err
 	}
-	col := map[string]int{}
-	for i, name := range header {
-		name = strings.TrimSpace(name)
-		if _, dup := col[name]; dup {
-			return nil, nil, fmt.Errorf("%s:%d: column %q appears twice in the header", path, headerLine, name)
-		}
-		col[name] = i
-	}
-	for _, name := range []string{"url", "x1", "y1", "x2", "y2"} {
-		if _, ok := col[name]; !ok {
-			return nil, nil, fmt.Errorf("%s:%d: the header has no column %q", path, headerLine, name)
-		}
-	}
-	groupCol := make([]int, len(specs))
-	for g, s := range specs {
-		i, ok := col[s.Prefix]
-		if !ok {
-			var attrs []string
-			for _, name := range header {
-				if !slices.Contains(streetStyleColumns, strings.TrimSpace(name)) {
-					attrs = append(attrs, strings.TrimSpace(name))
-				}
-			}
-			return nil, nil, fmt.Errorf("%s:%d: no column %q for attribute group %q; attribute columns: %s",
-				path, headerLine, s.Prefix, s.Name, strings.Join(attrs, ", "))
-		}
-		groupCol[g] = i
-	}
-
 	report := &LoadReport{Source: path}
 	var rows []labelledRow
 	var bad []Skip
@@ -93,50 +61,123 @@ func ReadStreetStyleManifest(path, imageDir string, groups []GroupSpec, shape Im
 			return nil, nil, err
 		}
 		report.Lines++
-		if len(rec) != len(header) {
-			img := ""
-			if i := col["url"]; i < len(rec) {
-				img = strings.TrimSpace(rec[i])
-			}
-			bad = append(bad, Skip{Line: line, Image: img, Reason: fmt.Sprintf("%d fields, the header has %d", len(rec), len(header))})
+		row, skip := layout.row(rec, line, imageDir)
+		if skip != nil {
+			bad = append(bad, *skip)
 			continue
-		}
-		img := strings.TrimSpace(rec[col["url"]])
-		var problems []string
-		rel, err := streetStyleFile(img)
-		if err != nil {
-			problems = append(problems, err.Error())
-		} else {
-			img = rel
-		}
-		var box [4]float64
-		numbers := true
-		for k, name := range []string{"x1", "y1", "x2", "y2"} {
-			cell := strings.TrimSpace(rec[col[name]])
-			v, err := strconv.ParseFloat(cell, 64)
-			if err != nil || math.IsNaN(v) || math.Abs(v) > 1<<30 {
-				problems = append(problems, fmt.Sprintf("%s = %q is not a pixel coordinate", name, cell))
-				numbers = false
-			}
-			box[k] = v
-		}
-		if numbers && (box[2] <= box[0] || box[3] <= box[1]) {
-			problems = append(problems, fmt.Sprintf("empty crop x1,y1,x2,y2 = %g,%g,%g,%g (needs x1 < x2 and y1 < y2)",
-				box[0], box[1], box[2], box[3]))
-		}
-		if len(problems) > 0 {
-			bad = append(bad, Skip{Line: line, Image: img, Reason: strings.Join(problems, "; ")})
-			continue
-		}
-		crop := image.Rect(int(math.Floor(box[0])), int(math.Floor(box[1])), int(math.Ceil(box[2])), int(math.Ceil(box[3])))
-		row := labelledRow{job: decodeJob{line: line, image: rel, path: filepath.Join(imageDir, filepath.FromSlash(rel)), crop: crop},
-			values: make([]string, len(specs))}
-		for g, i := range groupCol {
-			row.values[g] = strings.TrimSpace(rec[i])
 		}
 		rows = append(rows, row)
 	}
 	return assemble(path, rows, bad, specs, shape, opts, report)
+}
+
+// streetStyleLayout is where a manifest's header puts the columns the reader uses.
+type streetStyleLayout struct {
+	fields   int            // the header's field count, which every row must have
+	col      map[string]int // column by header name (trimmed)
+	groupCol []int          // per declared group, its column
+}
+
+// readStreetStyleHeader reads the manifest's header line and finds in it the url and x1,y1,x2,y2
+// columns and each declared group's column.
+func readStreetStyleHeader(path string, r *csv.Reader, specs []GroupSpec) (*streetStyleLayout, error) {
+	header, headerLine, err := readRecord(r, path)
+	if err == io.EOF {
+		return nil, fmt.Errorf("%s: empty file, want a header `%s,...`", path, strings.Join(streetStyleColumns, ","))
+	}
+	if err != nil {
+		return nil, err
+	}
+	col := map[string]int{}
+	for i, name := range header {
+		name = strings.TrimSpace(name)
+		if _, dup := col[name]; dup {
+			return nil, fmt.Errorf("%s:%d: column %q appears twice in the header", path, headerLine, name)
+		}
+		col[name] = i
+	}
+	for _, name := range []string{"url", "x1", "y1", "x2", "y2"} {
+		if _, ok := col[name]; !ok {
+			return nil, fmt.Errorf("%s:%d: the header has no column %q", path, headerLine, name)
+		}
+	}
+	groupCol := make([]int, len(specs))
+	for g, s := range specs {
+		i, ok := col[s.Prefix]
+		if !ok {
+			return nil, fmt.Errorf("%s:%d: no column %q for attribute group %q; attribute columns: %s",
+				path, headerLine, s.Prefix, s.Name, strings.Join(attributeColumns(header), ", "))
+		}
+		groupCol[g] = i
+	}
+	return &streetStyleLayout{fields: len(header), col: col, groupCol: groupCol}, nil
+}
+
+// attributeColumns are the header's column names (trimmed), in order, other than streetStyleColumns.
+func attributeColumns(header []string) []string {
+	var attrs []string
+	for _, name := range header {
+		if !slices.Contains(streetStyleColumns, strings.TrimSpace(name)) {
+			attrs = append(attrs, strings.TrimSpace(name))
+		}
+	}
+	return attrs
+}
+
+// row checks the data line `line`, record rec, and returns the row to load, or else the bad line
+// it is: a field count other than the header's, or the problems of its URL and its crop, in
+// that order.
+func (l *streetStyleLayout) row(rec []string, line int, imageDir string) (labelledRow, *Skip) {
+	if len(rec) != l.fields {
+		img := ""
+		if i := l.col["url"]; i < len(rec) {
+			img = strings.TrimSpace(rec[i])
+		}
+		return labelledRow{}, &Skip{Line: line, Image: img, Reason: fmt.Sprintf("%d fields, the header has %d", len(rec), l.fields)}
+	}
+	img := strings.TrimSpace(rec[l.col["url"]])
+	var problems []string
+	rel, err := streetStyleFile(img)
+	if err != nil {
+		problems = append(problems, err.Error())
+	} else {
+		img = rel
+	}
+	crop, cropProblems := l.crop(rec)
+	problems = append(problems, cropProblems...)
+	if len(problems) > 0 {
+		return labelledRow{}, &Skip{Line: line, Image: img, Reason: strings.Join(problems, "; ")}
+	}
+	row := newLabelledRow(imageDir, line, rel, crop, len(l.groupCol))
+	for g, i := range l.groupCol {
+		row.values[g] = strings.TrimSpace(rec[i])
+	}
+	return row, nil
+}
+
+// crop reads the x1,y1,x2,y2 box of record rec, grown to whole pixels, or says what is wrong with
+// it: each coordinate that is not a number, or else an empty box.
+func (l *streetStyleLayout) crop(rec []string) (image.Rectangle, []string) {
+	var box [4]float64
+	var problems []string
+	numbers := true
+	for k, name := range []string{"x1", "y1", "x2", "y2"} {
+		cell := strings.TrimSpace(rec[l.col[name]])
+		v, err := strconv.ParseFloat(cell, 64)
+		if err != nil || math.IsNaN(v) || math.Abs(v) > 1<<30 {
+			problems = append(problems, fmt.Sprintf("%s = %q is not a pixel coordinate", name, cell))
+			numbers = false
+		}
+		box[k] = v
+	}
+	if numbers && (box[2] <= box[0] || box[3] <= box[1]) {
+		problems = append(problems, fmt.Sprintf("empty crop x1,y1,x2,y2 = %g,%g,%g,%g (needs x1 < x2 and y1 < y2)",
+			box[0], box[1], box[2], box[3]))
+	}
+	if len(problems) > 0 {
+		return image.Rectangle{}, problems
+	}
+	return image.Rect(int(math.Floor(box[0])), int(math.Floor(box[1])), int(math.Ceil(box[2])), int(math.Ceil(box[3]))), nil
 }
 
 // streetStyleFile maps an image URL `…/ABCxxx.jpg` to its stored path `A/B/C/ABCxxx.jpg`.

@@ -49,10 +49,27 @@ func generate(cfg Config, train *datasets.Images, outDir string, workers int) (*
 	if err := os.MkdirAll(imagesDir, 0o755); err != nil {
 		return nil, err
 	}
+	labels, err := writeImages(p, cfg.Images, imagesDir, workers)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeConfig(cfg, outDir); err != nil {
+		return nil, err
+	}
+	if err := writeLabels(labels, outDir); err != nil {
+		return nil, err
+	}
+	return newStats(cfg, labels), nil
+}
+
+// writeImages draws images 0..n-1 of plan p and writes each as a PNG into imagesDir, with
+// workers goroutines (≤ 0: one per CPU), and returns their labels. After the first failure no
+// worker starts another image, and that failure is the error.
+func writeImages(p *plan, n int, imagesDir string, workers int) ([][3]Label, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	labels := make([][3]Label, cfg.Images)
+	labels := make([][3]Label, n)
 	var (
 		next     atomic.Int64
 		failed   atomic.Bool
@@ -60,13 +77,13 @@ func generate(cfg Config, train *datasets.Images, outDir string, workers int) (*
 		firstErr error
 		wg       sync.WaitGroup
 	)
-	for range min(workers, cfg.Images) {
+	for range min(workers, n) {
 		wg.Go(func() {
 			var buf bytes.Buffer
 			enc := png.Encoder{BufferPool: &reuseBuffer{}}
 			for !failed.Load() {
 				i := int(next.Add(1) - 1)
-				if i >= cfg.Images {
+				if i >= n {
 					return
 				}
 				s, img, _ := p.draw(i)
@@ -85,27 +102,28 @@ func generate(cfg Config, train *datasets.Images, outDir string, workers int) (*
 		})
 	}
 	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
+	return labels, firstErr
+}
 
+// writeConfig writes cfg as TOML, under a one-line comment, to ConfigFile in outDir.
+func writeConfig(cfg Config, outDir string) error {
 	var conf bytes.Buffer
 	conf.WriteString("# Resolved configuration of this synthetic set, written by relnet's synth package.\n")
 	if err := toml.NewEncoder(&conf).Encode(cfg); err != nil {
-		return nil, fmt.Errorf("synth: encoding %s: %w", ConfigFile, err)
+		return fmt.Errorf("synth: encoding %s: %w", ConfigFile, err)
 	}
-	if err := atomicfile.Write(filepath.Join(outDir, ConfigFile), conf.Bytes()); err != nil {
-		return nil, err
-	}
+	return atomicfile.Write(filepath.Join(outDir, ConfigFile), conf.Bytes())
+}
+
+// writeLabels writes LabelsFile in outDir: a header, then per image its name and its category,
+// colour and pattern labels, in the seed notebook's `image,label label ...` format.
+func writeLabels(labels [][3]Label, outDir string) error {
 	var csv bytes.Buffer
 	csv.WriteString("image,labels\n")
 	for i, ls := range labels {
 		fmt.Fprintf(&csv, "%s,%s %s %s\n", imageName(i), ls[0], ls[1], ls[2])
 	}
-	if err := atomicfile.Write(filepath.Join(outDir, LabelsFile), csv.Bytes()); err != nil {
-		return nil, err
-	}
-	return newStats(cfg, labels), nil
+	return atomicfile.Write(filepath.Join(outDir, LabelsFile), csv.Bytes())
 }
 
 // reuseBuffer lets one worker's PNG encoder keep its compressor from image to image.

@@ -200,83 +200,114 @@ func cacheFloat32Bytes(px []float32) []byte {
 // ErrCorrupt. Never returns a partially trusted set. The whole file is checked before its
 // header is trusted, so a damaged cache is reported corrupt, never stale.
 func Read(path string, key Key) (*datasets.Attributes, *datasets.LoadReport, error) {
+	js, px, err := readCacheFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	set, hdr, err := decodeCacheHeader(path, js, px)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkCacheSources(hdr, key); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w: %s", path, ErrStale, err)
+	}
+	return set, hdr.Report, nil
+}
+
+// corruptCache is the error for the cache file at path when it is not one Write wrote: it wraps
+// ErrCorrupt and says what is wrong.
+func corruptCache(path, format string, args ...any) error {
+	return fmt.Errorf("%s: %w: %s", path, ErrCorrupt, fmt.Sprintf(format, args...))
+}
+
+// readCacheFile reads the whole cache file at path and checks its framing and checksum. It returns
+// the JSON header, not yet decoded, and the pixels (nil when there are none).
+func readCacheFile(path string) (js []byte, px []float32, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading cache: %w", err)
 	}
 	defer f.Close()
-	corrupt := func(format string, args ...any) error {
-		return fmt.Errorf("%s: %w: %s", path, ErrCorrupt, fmt.Sprintf(format, args...))
-	}
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading cache: %w", err)
 	}
 	size := fi.Size()
 	if size < int64(cachePreamble+sha256.Size) {
-		return nil, nil, corrupt("%d bytes, too short (truncated?)", size)
+		return nil, nil, corruptCache(path, "%d bytes, too short (truncated?)", size)
 	}
 	h := sha256.New()
 	r := io.TeeReader(f, h)
-	pre := make([]byte, cachePreamble)
-	if _, err := io.ReadFull(r, pre); err != nil {
-		return nil, nil, corrupt("reading preamble: %v", err)
+	hdrLen, payload, err := readCachePreamble(path, r, size)
+	if err != nil {
+		return nil, nil, err
 	}
-	if string(pre[:len(cacheMagic)]) != cacheMagic {
-		return nil, nil, corrupt("bad magic %q", pre[:len(cacheMagic)])
-	}
-	if v := binary.LittleEndian.Uint32(pre[len(cacheMagic):]); v != cacheVersion {
-		return nil, nil, corrupt("format version %d, want %d", v, cacheVersion)
-	}
-	hdrLen := int64(binary.LittleEndian.Uint32(pre[len(cacheMagic)+4:]))
-	payload := size - int64(cachePreamble) - hdrLen - sha256.Size
-	if payload < 0 || payload%4 != 0 {
-		return nil, nil, corrupt("%d bytes do not fit a %d-byte header, whole float32 pixels and a checksum (truncated?)", size, hdrLen)
-	}
-	js := make([]byte, hdrLen)
+	js = make([]byte, hdrLen)
 	if _, err := io.ReadFull(r, js); err != nil {
-		return nil, nil, corrupt("reading header: %v", err)
+		return nil, nil, corruptCache(path, "reading header: %v", err)
 	}
-	var px []float32
 	if payload > 0 {
 		px = make([]float32, payload/4)
 	}
 	if err := readCachePixels(r, px); err != nil {
-		return nil, nil, corrupt("reading pixels: %v", err)
+		return nil, nil, corruptCache(path, "reading pixels: %v", err)
 	}
 	sum := make([]byte, sha256.Size)
 	if _, err := io.ReadFull(f, sum); err != nil {
-		return nil, nil, corrupt("reading checksum: %v", err)
+		return nil, nil, corruptCache(path, "reading checksum: %v", err)
 	}
 	if !bytes.Equal(sum, h.Sum(nil)) {
-		return nil, nil, corrupt("checksum mismatch")
+		return nil, nil, corruptCache(path, "checksum mismatch")
 	}
+	return js, px, nil
+}
 
+// readCachePreamble reads the magic, format version and header length of the cache file at path,
+// size bytes long, from r, and returns the header's length and the payload's (the pixels' bytes),
+// checking that they fit the file.
+func readCachePreamble(path string, r io.Reader, size int64) (hdrLen, payload int64, err error) {
+	pre := make([]byte, cachePreamble)
+	if _, err := io.ReadFull(r, pre); err != nil {
+		return 0, 0, corruptCache(path, "reading preamble: %v", err)
+	}
+	if string(pre[:len(cacheMagic)]) != cacheMagic {
+		return 0, 0, corruptCache(path, "bad magic %q", pre[:len(cacheMagic)])
+	}
+	if v := binary.LittleEndian.Uint32(pre[len(cacheMagic):]); v != cacheVersion {
+		return 0, 0, corruptCache(path, "format version %d, want %d", v, cacheVersion)
+	}
+	hdrLen = int64(binary.LittleEndian.Uint32(pre[len(cacheMagic)+4:]))
+	payload = size - int64(cachePreamble) - hdrLen - sha256.Size
+	if payload < 0 || payload%4 != 0 {
+		return 0, 0, corruptCache(path, "%d bytes do not fit a %d-byte header, whole float32 pixels and a checksum (truncated?)", size, hdrLen)
+	}
+	return hdrLen, payload, nil
+}
+
+// decodeCacheHeader decodes js, the JSON header of the cache file at path, and checks it against
+// px, the file's pixels: it returns the cached set and the header, or an error wrapping ErrCorrupt.
+func decodeCacheHeader(path string, js []byte, px []float32) (*datasets.Attributes, cacheHeader, error) {
 	var hdr cacheHeader
 	dec := json.NewDecoder(bytes.NewReader(js))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&hdr); err != nil {
-		return nil, nil, corrupt("header: %v", err)
+		return nil, hdr, corruptCache(path, "header: %v", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, nil, corrupt("header: data after the JSON object")
+		return nil, hdr, corruptCache(path, "header: data after the JSON object")
 	}
 	if hdr.Pixels != len(px) {
-		return nil, nil, corrupt("header says %d pixel values, payload holds %d", hdr.Pixels, len(px))
+		return nil, hdr, corruptCache(path, "header says %d pixel values, payload holds %d", hdr.Pixels, len(px))
 	}
 	set := &datasets.Attributes{Name: hdr.Name, Channels: hdr.Channels, Height: hdr.Height, Width: hdr.Width,
 		Pixels: px, Files: hdr.Files, Groups: hdr.Groups}
 	if hdr.Report == nil {
-		return nil, nil, corrupt("header: no report")
+		return nil, hdr, corruptCache(path, "header: no report")
 	}
 	if err := checkCacheable(set, hdr.Report); err != nil {
-		return nil, nil, corrupt("header: %v", err)
+		return nil, hdr, corruptCache(path, "header: %v", err)
 	}
-
-	if err := checkCacheSources(hdr, key); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w: %s", path, ErrStale, err)
-	}
-	return set, hdr.Report, nil
+	return set, hdr, nil
 }
 
 // checkCacheSources says what differs between the configuration and files a cache was written for

@@ -180,10 +180,7 @@ func attributeData(cfg spec.Config, set *datasets.Attributes) (*Run, error) {
 	nVal := int(d.ValFraction * float64(n))
 	test, val, train := order[:nTest], order[nTest:nTest+nVal], order[nTest+nVal:]
 
-	// Normalisation statistics over the training images, whatever their labels.
-	all := &datasets.Images{Name: set.Name, Channels: set.Channels, Height: set.Height, Width: set.Width,
-		Pixels: set.Pixels, Labels: make([]int, n), ClassNames: []string{"any"}}
-	norm, trainAug, err := augmentations(d, sampling.NewPool(all, train), set.Channels, set.Height, set.Width)
+	norm, trainAug, err := attributeAugmentations(d, set, train)
 	if err != nil {
 		return nil, err
 	}
@@ -227,19 +224,53 @@ const (
 // attributeClassData splits every attribute group by class, each by its own lists. An image
 // takes the most held-out role of its values (test, then validation, then training), so it
 // is in one split for every group; an image whose role is not training but that has a
-// training-class value in some group is kept out of training, and runData.keptOut counts
+// training-class value in some group is kept out of training, and Run.KeptOut counts
 // them.
 func attributeClassData(cfg spec.Config, set *datasets.Attributes) (*Run, error) {
 	d := cfg.Dataset
-	n := set.Len()
-	role := make([]int, n)
-	ids := make([][3][]int, len(set.Groups)) // per group: train, val and test class ids
-	var drawn [][3]datasets.ClassPatterns    // with class_split
+	ids, drawn, role, err := classRoles(d, set)
+	if err != nil {
+		return nil, err
+	}
+	var trainImages []int
+	for i, r := range role {
+		if r == roleTrain {
+			trainImages = append(trainImages, i)
+		}
+	}
+	norm, trainAug, err := attributeAugmentations(d, set, trainImages)
+	if err != nil {
+		return nil, err
+	}
+	out := &Run{Shape: datasets.ImageShape{Channels: set.Channels, Height: set.Height, Width: set.Width}, Drawn: drawn}
+	lost := make([]bool, set.Len())
+	for g, grp := range set.Groups {
+		trainP, valP, testP, err := classPools(d, set.Images(g), ids[g], rolePools(grp.Labels, ids[g], role, lost))
+		if err != nil {
+			return nil, fmt.Errorf("group %s: %w", grp.Name, err)
+		}
+		if err := out.addGroup(cfg, grp.Name, trainP, valP, testP, trainAug, norm); err != nil {
+			return nil, err
+		}
+	}
+	for _, l := range lost {
+		if l {
+			out.KeptOut++
+		}
+	}
+	return out, nil
+}
+
+// classRoles splits every attribute group of set by class, each by its own lists: per group, its
+// train, validation and test class ids and, with dataset.class_split, its drawn lists; and per
+// image, its role, the most held-out role of its values.
+func classRoles(d spec.DatasetConfig, set *datasets.Attributes) (ids [][3][]int, drawn [][3]datasets.ClassPatterns, role []int, err error) {
+	role = make([]int, set.Len())
+	ids = make([][3][]int, len(set.Groups))
 	for g, grp := range set.Groups {
 		var lists [3]datasets.ClassPatterns
-		var err error
 		if ids[g], lists, err = splitClasses(d, g, grp.Values); err != nil {
-			return nil, fmt.Errorf("group %s: %w", grp.Name, err)
+			return nil, nil, nil, fmt.Errorf("group %s: %w", grp.Name, err)
 		}
 		if d.ClassSplit != nil {
 			drawn = append(drawn, lists)
@@ -254,52 +285,47 @@ func attributeClassData(cfg spec.Config, set *datasets.Attributes) (*Run, error)
 			}
 		}
 	}
-	var trainImages []int
-	for i, r := range role {
-		if r == roleTrain {
-			trainImages = append(trainImages, i)
-		}
-	}
-	all := &datasets.Images{Name: set.Name, Channels: set.Channels, Height: set.Height, Width: set.Width,
-		Pixels: set.Pixels, Labels: make([]int, n), ClassNames: []string{"any"}}
-	norm, trainAug, err := augmentations(d, sampling.NewPool(all, trainImages), set.Channels, set.Height, set.Width)
-	if err != nil {
-		return nil, err
-	}
-	out := &Run{Shape: datasets.ImageShape{Channels: set.Channels, Height: set.Height, Width: set.Width}, Drawn: drawn}
-	lost := make([]bool, n)
-	for g, grp := range set.Groups {
-		var pools [3][]int
-		for i, v := range grp.Labels {
-			for r, classes := range ids[g] {
-				if v != datasets.Unlabelled && slices.Contains(classes, v) {
-					if role[i] == r {
-						pools[r] = append(pools[r], i)
-					} else if r == roleTrain {
-						lost[i] = true
-					}
+	return ids, drawn, role, nil
+}
+
+// rolePools sorts one group's labelled images by role: pools[r] holds the images of role r
+// whose value is one of the group's role-r classes, ids[r]. An image with a training-class value
+// but another role is marked in lost.
+func rolePools(labels []int, ids [3][]int, role []int, lost []bool) (pools [3][]int) {
+	for i, v := range labels {
+		for r, classes := range ids {
+			if v != datasets.Unlabelled && slices.Contains(classes, v) {
+				if role[i] == r {
+					pools[r] = append(pools[r], i)
+				} else if r == roleTrain {
+					lost[i] = true
 				}
 			}
 		}
-		view := set.Images(g)
-		trainP, testP := sampling.NewPool(view, pools[roleTrain]), sampling.NewPool(view, pools[roleTest])
-		var valP *sampling.Pool
-		if len(ids[g][roleVal]) > 0 {
-			valP = sampling.NewPool(view, pools[roleVal])
-		}
-		if trainP, valP, err = withValidation(d, trainP, valP); err != nil {
-			return nil, fmt.Errorf("group %s: %w", grp.Name, err)
-		}
-		if err := out.addGroup(cfg, grp.Name, trainP, valP, testP, trainAug, norm); err != nil {
-			return nil, err
-		}
 	}
-	for _, l := range lost {
-		if l {
-			out.KeptOut++
-		}
+	return pools
+}
+
+// classPools makes one group's train, validation and test pools of view, its images, from the
+// images rolePools sorted by role, completing training as withValidation does. There is no
+// validation pool of its own when the group has no validation classes (ids[roleVal]).
+func classPools(d spec.DatasetConfig, view *datasets.Images, ids [3][]int, pools [3][]int) (trainP, valP, testP *sampling.Pool, err error) {
+	trainP, testP = sampling.NewPool(view, pools[roleTrain]), sampling.NewPool(view, pools[roleTest])
+	if len(ids[roleVal]) > 0 {
+		valP = sampling.NewPool(view, pools[roleVal])
 	}
-	return out, nil
+	if trainP, valP, err = withValidation(d, trainP, valP); err != nil {
+		return nil, nil, nil, err
+	}
+	return trainP, valP, testP, nil
+}
+
+// attributeAugmentations returns augmentations of set, with the normalisation statistics of
+// its training images, the images train, whatever their labels.
+func attributeAugmentations(d spec.DatasetConfig, set *datasets.Attributes, train []int) (norm, trainAug sampling.Augment, err error) {
+	all := &datasets.Images{Name: set.Name, Channels: set.Channels, Height: set.Height, Width: set.Width,
+		Pixels: set.Pixels, Labels: make([]int, set.Len()), ClassNames: []string{"any"}}
+	return augmentations(d, sampling.NewPool(all, train), set.Channels, set.Height, set.Width)
 }
 
 // augmentations returns the normalisation every split gets and the training augmentation
