@@ -90,45 +90,7 @@ func Run(ctx context.Context, m *Model, sup *Support, queries []Query, out, errs
 		}
 	}()
 	for b := range batches {
-		var ok []int
-		size := m.Shape.Size()
-		for i, e := range b.errs {
-			if e != nil {
-				fmt.Fprintf(errs, "skipped %s: %v\n", queries[b.start+i].Image, e)
-				sum.Skipped++
-				continue
-			}
-			copy(b.pixels[len(ok)*size:], b.pixels[i*size:(i+1)*size])
-			ok = append(ok, b.start+i)
-		}
-		if len(ok) == 0 {
-			continue
-		}
-		pixels := b.pixels[:len(ok)*size]
-		m.Normalize(pixels)
-		scores := m.score(sup, pixels, len(ok), opts.Logits)
-		for k, qi := range ok {
-			q := queries[qi]
-			predicted := make([]string, len(sup.Groups))
-			rows := make([][]float32, len(sup.Groups))
-			for j, sg := range sup.Groups {
-				n := len(sg.Classes)
-				rows[j] = scores[j][k*n : (k+1)*n]
-				predicted[j] = sg.Classes[argmax(rows[j])]
-				switch label := q.Labels[j]; {
-				case label == "":
-				case slices.Contains(sg.Classes, label):
-					right[j] = append(right[j], b2f(label == predicted[j]))
-				default:
-					sum.Accuracy[j].Unknown++
-				}
-			}
-			if err := w.row(q, predicted, rows); err != nil {
-				return sum, err
-			}
-			sum.Images++
-		}
-		if err := w.flush(); err != nil {
+		if err := m.scoreBatch(b, sup, queries, w, errs, opts.Logits, &sum, right); err != nil {
 			return sum, err
 		}
 	}
@@ -141,6 +103,51 @@ func Run(ctx context.Context, m *Model, sup *Support, queries []Query, out, errs
 		return sum, fmt.Errorf("interrupted after %d of %d queries; the lines written are complete", sum.Images+sum.Skipped, len(queries))
 	}
 	return sum, nil
+}
+
+// scoreBatch scores the queries of batch b that decoded (reporting the others to errs and
+// counting them as skipped), writes a line for each and adds it to sum; right collects, per
+// support group, 1 or 0 for each query labelled with one of the support's classes.
+func (m *Model) scoreBatch(b decoded, sup *Support, queries []Query, w writer, errs io.Writer, logits bool, sum *Summary, right [][]float64) error {
+	var ok []int
+	size := m.Shape.Size()
+	for i, e := range b.errs {
+		if e != nil {
+			fmt.Fprintf(errs, "skipped %s: %v\n", queries[b.start+i].Image, e)
+			sum.Skipped++
+			continue
+		}
+		copy(b.pixels[len(ok)*size:], b.pixels[i*size:(i+1)*size])
+		ok = append(ok, b.start+i)
+	}
+	if len(ok) == 0 {
+		return nil
+	}
+	pixels := b.pixels[:len(ok)*size]
+	m.Normalize(pixels)
+	scores := m.score(sup, pixels, len(ok), logits)
+	for k, qi := range ok {
+		q := queries[qi]
+		predicted := make([]string, len(sup.Groups))
+		rows := make([][]float32, len(sup.Groups))
+		for j, sg := range sup.Groups {
+			n := len(sg.Classes)
+			rows[j] = scores[j][k*n : (k+1)*n]
+			predicted[j] = sg.Classes[argmax(rows[j])]
+			switch label := q.Labels[j]; {
+			case label == "":
+			case slices.Contains(sg.Classes, label):
+				right[j] = append(right[j], b2f(label == predicted[j]))
+			default:
+				sum.Accuracy[j].Unknown++
+			}
+		}
+		if err := w.row(q, predicted, rows); err != nil {
+			return err
+		}
+		sum.Images++
+	}
+	return w.flush()
 }
 
 // score embeds n normalised query images and returns, per support group, their scores
