@@ -5,6 +5,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -16,45 +17,49 @@ import (
 	"github.com/sugarme/gotch"
 
 	"github.com/relnet/relnet/datasets/sampling"
+	"github.com/relnet/relnet/experiments/build"
+	"github.com/relnet/relnet/experiments/checkpoint"
+	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/heads"
 	"github.com/relnet/relnet/internal/procstat"
 	"github.com/relnet/relnet/internal/progress"
 	"github.com/relnet/relnet/layers"
 	"github.com/relnet/relnet/model"
-	"github.com/relnet/relnet/model/arch"
 	"github.com/relnet/relnet/tensors"
 )
 
-// BenchCase is one episode shape to time.
-type BenchCase struct {
+// Case is one episode shape to time, in one precision and memory format (train.precision and
+// train.memory_format); their zero values mean spec.FP32 and spec.ChannelsLast, the defaults.
+type Case struct {
 	Name             string
 	C, H, W          int
 	Way, Shot, Query int
-	BF16             bool // train.precision = "bf16"
-	NCHW             bool // train.memory_format = "nchw" (default channels_last)
+	Precision        spec.Precision
+	MemoryFormat     spec.MemoryFormat
 }
 
-// Label is the case's name with its precision and, when NCHW, its memory format.
-func (c BenchCase) Label() string {
+// Label is the case's name followed by its precision when bf16 and its memory format when
+// nchw, e.g. "28×28×1 5-way 1-shot 19 queries bf16 nchw".
+func (c Case) Label() string {
 	label := c.Name
-	if c.BF16 {
-		label += " bf16"
+	if c.Precision == spec.BF16 {
+		label += " " + string(spec.BF16)
 	}
-	if c.NCHW {
-		label += " nchw"
+	if c.MemoryFormat == spec.NCHW {
+		label += " " + string(spec.NCHW)
 	}
 	return label
 }
 
-// BenchCases are the shapes docs/speed.md reports: Omniglot-like and miniImageNet-like.
-var BenchCases = []BenchCase{
+// Cases are the shapes docs/speed.md reports: Omniglot-like and miniImageNet-like.
+var Cases = []Case{
 	{Name: "28×28×1 5-way 1-shot 19 queries", C: 1, H: 28, W: 28, Way: 5, Shot: 1, Query: 19},
 	{Name: "84×84×3 5-way 5-shot 10 queries", C: 3, H: 84, W: 84, Way: 5, Shot: 5, Query: 10},
 }
 
-// BenchResult is the measured throughput of one case.
-type BenchResult struct {
-	Case        BenchCase
+// Result is the measured throughput of one case.
+type Result struct {
+	Case        Case
 	Threads     int
 	TrainPerSec float64 // training episodes (forward, backward, clipped Adam step) per second
 	EvalPerSec  float64 // evaluation episodes (no-grad forward) per second
@@ -64,7 +69,7 @@ type BenchResult struct {
 // episode; the value at a mark is the median of the MemoryWindow readings up to it, because
 // single readings jitter by about ±1% from one episode to the next.
 type MemoryResult struct {
-	Case          BenchCase
+	Case          Case
 	Episodes      []int64
 	RSSMB         []float64 // median over the window ending at each mark
 	LowMB, HighMB []float64 // the window's smallest and largest reading
@@ -84,7 +89,7 @@ func (m *MemoryResult) Growth() float64 {
 
 // randomEpisodes makes a bank of n synthetic episodes (Gaussian pixels) of one case's shape,
 // so that the benchmark times the network, not a dataset.
-func randomEpisodes(c BenchCase, n int) []*sampling.Episode {
+func randomEpisodes(c Case, n int) []*sampling.Episode {
 	rng := rand.New(rand.NewPCG(1, 2))
 	size := c.C * c.H * c.W
 	bank := make([]*sampling.Episode, n)
@@ -114,23 +119,40 @@ func trainStep(l *model.Learner, ep *sampling.Episode, i int64) {
 	l.Step(&s, []*sampling.Episode{ep}, nil, i)
 }
 
-// benchLearner is a default single-group learner (seed 1) for one case's image shape.
-func benchLearner(c BenchCase) (*model.Learner, error) {
-	return model.NewLearner(model.Config{BF16: c.BF16}, c.shape(), 1, arch.Optim{})
+// config is the run configuration case c stands for: the defaults (train.seed 1), evaluated
+// at c.Shot shots, in c's precision and memory format when it names them.
+func (c Case) config() spec.Config {
+	cfg := spec.Default()
+	cfg.Eval.Shot = c.Shot
+	cfg.Train.Precision = cmp.Or(c.Precision, cfg.Train.Precision)
+	cfg.Train.MemoryFormat = cmp.Or(c.MemoryFormat, cfg.Train.MemoryFormat)
+	return cfg
 }
 
-func (c BenchCase) shape() layers.Shape {
+// record is what a checkpoint of case c records of its data: the image shape and one group
+// of c.Way classes (no normalisation).
+func (c Case) record() checkpoint.Model {
+	return checkpoint.Model{Channels: c.C, Height: c.H, Width: c.W, Groups: []string{"class"}, Classes: []int{c.Way}}
+}
+
+// newLearner is the learner of case c's configuration, built as a run's is.
+func newLearner(c Case) (*model.Learner, error) { return build.Learner(c.config(), c.record()) }
+
+func (c Case) shape() layers.Shape {
 	return layers.Shape{C: int64(c.C), H: int64(c.H), W: int64(c.W)}
 }
 
-// withBenchLearner runs fn on the tensor goroutine, with libtorch on threads intra-op threads
-// (0 = all cores) and a fresh benchLearner for case c that is freed afterwards.
-func withBenchLearner(c BenchCase, threads int, fn func(l *model.Learner) error) error {
+// withLearner runs fn on the tensor goroutine, with libtorch on threads intra-op threads
+// (0 = all cores) in case c's memory format and a fresh newLearner for c that is freed
+// afterwards.
+func withLearner(c Case, threads int, fn func(l *model.Learner) error) error {
 	return tensors.Run(func() error {
-		if err := tensors.Setup(tensors.Options{Threads: threads, ChannelsLast: !c.NCHW}); err != nil {
+		opts := build.Tensors(c.config())
+		opts.Threads = threads
+		if err := tensors.Setup(opts); err != nil {
 			return err
 		}
-		l, err := benchLearner(c)
+		l, err := newLearner(c)
 		if err != nil {
 			return err
 		}
@@ -142,8 +164,8 @@ func withBenchLearner(c BenchCase, threads int, fn func(l *model.Learner) error)
 // ForwardMACs counts the multiply-accumulates of the convolutions and linear layers in one
 // forward pass over an episode of case c, as relnet runs it, and with the relation module's
 // first convolution on the concatenated (class, query) pairs instead, as in the paper's code.
-func ForwardMACs(c BenchCase) (asRun, concatenated int64, err error) {
-	err = withBenchLearner(c, 0, func(l *model.Learner) error {
+func ForwardMACs(c Case) (asRun, concatenated int64, err error) {
+	err = withLearner(c, 0, func(l *model.Learner) error {
 		defer tensors.SetGrad(tensors.SetGrad(false))
 		var s tensors.Scope
 		defer s.Drop()
@@ -156,13 +178,13 @@ func ForwardMACs(c BenchCase) (asRun, concatenated int64, err error) {
 	return asRun, concatenated, err
 }
 
-// Bench times training and evaluation episodes for each case at the given thread count
-// (after warm-up episodes that are not timed). Evaluation scores evalBatch episodes per
-// backbone call, as runs do with eval.batch.
-func Bench(ctx context.Context, cases []BenchCase, threads, trainEpisodes, evalEpisodes, evalBatch int, log io.Writer) ([]BenchResult, error) {
-	var out []BenchResult
+// Time times training and evaluation episodes for each case at the given thread count
+// (after warm-up episodes that are not timed), logging a line per case. Evaluation scores
+// evalBatch episodes per backbone call, as runs do with eval.batch.
+func Time(ctx context.Context, cases []Case, threads, trainEpisodes, evalEpisodes, evalBatch int, log io.Writer) ([]Result, error) {
+	var out []Result
 	for _, c := range cases {
-		err := withBenchLearner(c, threads, func(l *model.Learner) error {
+		err := withLearner(c, threads, func(l *model.Learner) error {
 			bank := randomEpisodes(c, max(8, evalBatch))
 			for i := 0; i < 5; i++ { // warm-up
 				trainStep(l, bank[i%len(bank)], int64(i))
@@ -184,7 +206,7 @@ func Bench(ctx context.Context, cases []BenchCase, threads, trainEpisodes, evalE
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			r := BenchResult{Case: c, Threads: tensors.Threads(), TrainPerSec: train, EvalPerSec: eval}
+			r := Result{Case: c, Threads: tensors.Threads(), TrainPerSec: train, EvalPerSec: eval}
 			fmt.Fprintf(log, "%-39s %d threads: train %.2f episodes/s, eval %.2f episodes/s\n", c.Label(), r.Threads, train, eval)
 			out = append(out, r)
 			return nil
@@ -196,15 +218,15 @@ func Bench(ctx context.Context, cases []BenchCase, threads, trainEpisodes, evalE
 	return out, nil
 }
 
-// BenchMemory trains one case for the last of marks episodes and records RSS at each mark.
-func BenchMemory(ctx context.Context, c BenchCase, threads int, marks []int64, log io.Writer) (*MemoryResult, error) {
+// Memory trains one case for the last of marks episodes and records RSS at each mark.
+func Memory(ctx context.Context, c Case, threads int, marks []int64, log io.Writer) (*MemoryResult, error) {
 	for i, m := range marks {
 		if m < 1 || i > 0 && m <= marks[i-1] {
 			return nil, fmt.Errorf("memory marks %v: want increasing episode numbers ≥ 1", marks)
 		}
 	}
 	res := &MemoryResult{Case: c}
-	err := withBenchLearner(c, threads, func(l *model.Learner) error {
+	err := withLearner(c, threads, func(l *model.Learner) error {
 		bank := randomEpisodes(c, 8)
 		last := marks[len(marks)-1]
 		bar := progress.New(log, "memory", 0, last)

@@ -18,7 +18,7 @@ import (
 //
 //	go test -run '^$' -bench HeadsStep -benchtime 40x ./bench
 func BenchmarkHeadsStep(b *testing.B) {
-	c := BenchCase{C: 3, H: 32, W: 32, Way: 4, Shot: 1, Query: 10}
+	c := Case{C: 3, H: 32, W: 32, Way: 4, Shot: 1, Query: 10}
 	groups := []string{"category", "color", "pattern"}
 	variants := []struct {
 		name   string
@@ -80,8 +80,8 @@ func BenchmarkHeadsStep(b *testing.B) {
 // episode here) unless scripts/setup.sh has patched it. Patched, about 10–90 bytes per
 // training episode remain over the first few hundred, then about 15, and none in evaluation.
 func TestStepsLeakNoCMemory(t *testing.T) {
-	c := BenchCase{C: 1, H: 28, W: 28, Way: 5, Shot: 1, Query: 3}
-	err := withBenchLearner(c, 1, func(l *model.Learner) error {
+	c := Case{C: 1, H: 28, W: 28, Way: 5, Shot: 1, Query: 3}
+	err := withLearner(c, 1, func(l *model.Learner) error {
 		bank := randomEpisodes(c, 4)
 		steps := func(from, to int64) {
 			for i := from; i < to; i++ {

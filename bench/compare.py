@@ -32,7 +32,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-CASES = ["28×28×1 5-way 1-shot 19 queries", "84×84×3 5-way 5-shot 10 queries"]  # experiments.BenchCases
+CASES = ["28×28×1 5-way 1-shot 19 queries", "84×84×3 5-way 5-shot 10 queries"]  # bench.Cases
 PEERS = {"paper": [], "paper-cl": ["--channels-last"], "relnet-cl": ["--formulation", "relnet", "--channels-last"]}
 
 # relnet's tensors/shim.cpp: mallopt(M_MMAP_MAX, 0), (M_ARENA_MAX, 1), (M_TRIM_THRESHOLD, INT_MAX),

@@ -54,7 +54,7 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-# experiments.BenchCases: (name, C, H, W, way, shot, query per class)
+# bench.Cases: (name, C, H, W, way, shot, query per class)
 CASES = [
     ("28×28×1 5-way 1-shot 19 queries", 1, 28, 28, 5, 1, 19),
     ("84×84×3 5-way 5-shot 10 queries", 3, 84, 84, 5, 5, 10),

@@ -12,13 +12,12 @@ import (
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/experiments/build"
 	"github.com/relnet/relnet/experiments/checkpoint"
-	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/predict"
 	"github.com/relnet/relnet/tensors"
 )
 
 // PredictCases are the image shapes of predict's benchmark: a 5-way 5-shot support at each.
-var PredictCases = []BenchCase{
+var PredictCases = []Case{
 	{Name: "28×28×1 5-way 5-shot", C: 1, H: 28, W: 28, Way: 5, Shot: 5},
 	{Name: "84×84×3 5-way 5-shot", C: 3, H: 84, W: 84, Way: 5, Shot: 5},
 }
@@ -26,7 +25,7 @@ var PredictCases = []BenchCase{
 // PredictResult is predict's measured rate for one case: images per second per repeat, with
 // decoding, scoring and writing the output included, and the rate of decoding alone.
 type PredictResult struct {
-	Case       BenchCase
+	Case       Case
 	Threads    int
 	Queries    int
 	PerSec     []float64 // per repeat, in order
@@ -38,7 +37,7 @@ type PredictResult struct {
 // initialised default relation network for the shape, then classifies the queries repeats
 // times, after one untimed warm-up pass, with libtorch and the decoders on threads cores. Speed
 // does not depend on the weights, so none are trained.
-func Predict(ctx context.Context, c BenchCase, threads, queries, repeats int, dir string, log io.Writer) (r PredictResult, err error) {
+func Predict(ctx context.Context, c Case, threads, queries, repeats int, dir string, log io.Writer) (r PredictResult, err error) {
 	r = PredictResult{Case: c, Threads: threads, Queries: queries}
 	perClass := c.Shot + (queries+c.Way-1)/c.Way
 	im := datasets.RandomImages(c.Way, perClass, c.C, c.H, c.W, 1)
@@ -62,13 +61,12 @@ func Predict(ctx context.Context, c BenchCase, threads, queries, repeats int, di
 	}
 	ckpt := filepath.Join(dir, "bench.ckpt")
 	err = tensors.Run(func() error {
-		cfg := spec.Default()
-		opts := build.Tensors(cfg)
+		opts := build.Tensors(c.config())
 		opts.Threads = threads
 		if err := tensors.Setup(opts); err != nil {
 			return err
 		}
-		if err := saveBenchCheckpoint(c, cfg, ckpt); err != nil {
+		if err := saveBenchCheckpoint(c, ckpt); err != nil {
 			return err
 		}
 		s, err := predict.OpenSession(predict.SessionOptions{Checkpoint: ckpt, Runtime: predict.Runtime{Threads: threads}, Support: supportDir})
@@ -109,20 +107,19 @@ func Predict(ctx context.Context, c BenchCase, threads, queries, repeats int, di
 	return r, err
 }
 
-// saveBenchCheckpoint writes the checkpoint of a fresh relation network of cfg for case c,
-// evaluated at c.Shot shots, with a normalisation, as training would have written it.
-func saveBenchCheckpoint(c BenchCase, cfg spec.Config, path string) error {
-	cfg.Eval.Shot = c.Shot
+// saveBenchCheckpoint writes the checkpoint of a fresh relation network of case c's
+// configuration, with a normalisation, as training would have written it.
+func saveBenchCheckpoint(c Case, path string) error {
+	cfg := c.config()
 	text, err := cfg.Encode()
 	if err != nil {
 		return err
 	}
-	mean, std := make([]float64, c.C), make([]float64, c.C)
-	for i := range mean {
-		mean[i], std[i] = 0.5, 0.29
+	h := checkpoint.Header{Config: string(text), Model: c.record()}
+	h.Model.Mean, h.Model.Std = make([]float64, c.C), make([]float64, c.C)
+	for i := range h.Model.Mean {
+		h.Model.Mean[i], h.Model.Std[i] = 0.5, 0.29
 	}
-	h := checkpoint.Header{Config: string(text), Model: checkpoint.Model{Channels: c.C, Height: c.H, Width: c.W,
-		Mean: mean, Std: std, Groups: []string{"class"}, Classes: []int{c.Way}}}
 	l, err := build.Learner(cfg, h.Model)
 	if err != nil {
 		return err

@@ -18,7 +18,7 @@ var reportCommand = &cli.Command{
 		if c.NArg() != 1 {
 			return fmt.Errorf("report needs the experiment's results directory, e.g. `relnet report results/quickstart`")
 		}
-		r, err := report.LoadReport(c.Args().First())
+		r, err := report.Load(c.Args().First())
 		if err != nil {
 			return err
 		}

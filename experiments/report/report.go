@@ -61,8 +61,8 @@ type Cell struct {
 	Best            bool             // highest mean of its column
 }
 
-// LoadReport reads the plan and every run's results under dir (results/<experiment>).
-func LoadReport(dir string) (*Report, error) {
+// Load reads the plan and every run's results under dir (results/<experiment>).
+func Load(dir string) (*Report, error) {
 	plan, err := results.ReadPlan(dir)
 	if err != nil {
 		return nil, err

@@ -82,7 +82,7 @@ func fakeExperiment(t *testing.T) string {
 }
 
 func TestReportStatistics(t *testing.T) {
-	r, err := LoadReport(fakeExperiment(t))
+	r, err := Load(fakeExperiment(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func golden(t *testing.T, name string, got []byte, equal func(want, got []byte) 
 
 func TestReportGoldenFiles(t *testing.T) {
 	dir := fakeExperiment(t)
-	r, err := LoadReport(dir)
+	r, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -245,7 +245,7 @@ train.clip_norm = -1.0
 	if err := RunAll(context.Background(), runs, spec.Shard{}, logTo(t)); err == nil || !strings.Contains(err.Error(), "exploding") {
 		t.Errorf("second RunAll: %v", err)
 	}
-	r, err := report.LoadReport(runs[0].ExperimentDir())
+	r, err := report.Load(runs[0].ExperimentDir())
 	if err != nil {
 		t.Fatal(err)
 	}
