@@ -58,10 +58,10 @@ test: setup
 # (RELNET_CUDA=1) and runs the test suite against it, with tensors' TestCUDALinkedBuild,
 # which then fails unless libtorch_cuda is loaded into the test process. Left out:
 # experiments/runner (three minutes of training runs) and scripts (Slurm and Kubernetes).
-CUDA_TEST_PACKAGES := ./tensors ./layers ./heads ./losses ./model/... ./backbone ./predict \
+CUDA_TEST_PACKAGES := ./arch ./tensors ./layers ./heads ./losses ./model/... ./backbone ./predict \
 	./export ./bench ./cmd/relnet ./datasets/... ./synth/... ./internal/... ./experiments \
-	./experiments/checkpoint ./experiments/report ./experiments/results ./experiments/rundata \
-	./experiments/spec
+	./experiments/build ./experiments/report ./experiments/results ./experiments/rundata \
+	./experiments/spec ./docs
 test-cuda:
 ifeq ($(RELNET_CUDA),1)
 	@bash scripts/setup.sh

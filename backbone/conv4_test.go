@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/layers"
-	"github.com/relnet/relnet/model/arch"
 	"github.com/relnet/relnet/tensors"
 )
 

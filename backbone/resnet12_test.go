@@ -3,8 +3,8 @@ package backbone
 import (
 	"testing"
 
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/layers"
-	"github.com/relnet/relnet/model/arch"
 	"github.com/relnet/relnet/tensors"
 )
 

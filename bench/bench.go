@@ -18,13 +18,13 @@ import (
 
 	"github.com/relnet/relnet/datasets/sampling"
 	"github.com/relnet/relnet/experiments/build"
-	"github.com/relnet/relnet/experiments/checkpoint"
 	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/heads"
 	"github.com/relnet/relnet/internal/procstat"
 	"github.com/relnet/relnet/internal/progress"
 	"github.com/relnet/relnet/layers"
 	"github.com/relnet/relnet/model"
+	"github.com/relnet/relnet/model/checkpoint"
 	"github.com/relnet/relnet/tensors"
 )
 

@@ -4,9 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/layers"
 	"github.com/relnet/relnet/model"
-	"github.com/relnet/relnet/model/arch"
 	"github.com/relnet/relnet/tensors"
 )
 

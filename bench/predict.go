@@ -11,7 +11,7 @@ import (
 
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/experiments/build"
-	"github.com/relnet/relnet/experiments/checkpoint"
+	"github.com/relnet/relnet/model/checkpoint"
 	"github.com/relnet/relnet/predict"
 	"github.com/relnet/relnet/tensors"
 )

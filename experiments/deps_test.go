@@ -38,7 +38,7 @@ func TestPureGoPackagesLinkNoLibtorch(t *testing.T) {
 		"github.com/relnet/relnet/experiments/results",
 		"github.com/relnet/relnet/experiments/report",
 		"github.com/relnet/relnet/experiments/rundata",
-		"github.com/relnet/relnet/model/arch",
+		"github.com/relnet/relnet/arch",
 		"github.com/relnet/relnet/datasets",
 		"github.com/relnet/relnet/datasets/cache",
 		"github.com/relnet/relnet/datasets/fashionmnist",

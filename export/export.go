@@ -12,10 +12,10 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/relnet/relnet/experiments/checkpoint"
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/internal/atomicfile"
-	"github.com/relnet/relnet/model/arch"
+	"github.com/relnet/relnet/model/checkpoint"
 )
 
 // Format names the sidecar's layout.

@@ -12,10 +12,10 @@ import (
 	"testing"
 
 	"github.com/relnet/relnet/datasets"
-	"github.com/relnet/relnet/experiments/checkpoint"
 	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/layers"
 	"github.com/relnet/relnet/model"
+	"github.com/relnet/relnet/model/checkpoint"
 	"github.com/relnet/relnet/tensors"
 )
 

@@ -5,8 +5,8 @@ import (
 
 	"github.com/sugarme/gotch/ts"
 
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/layers"
-	"github.com/relnet/relnet/model/arch"
 	"github.com/relnet/relnet/tensors"
 )
 

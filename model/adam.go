@@ -3,7 +3,7 @@ package model
 import (
 	"github.com/sugarme/gotch/ts"
 
-	"github.com/relnet/relnet/model/arch"
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/tensors"
 )
 

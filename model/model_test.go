@@ -13,11 +13,11 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/datasets/sampling"
 	"github.com/relnet/relnet/internal/cpu"
 	"github.com/relnet/relnet/layers"
 	"github.com/relnet/relnet/losses"
-	"github.com/relnet/relnet/model/arch"
 	"github.com/relnet/relnet/tensors"
 )
 

@@ -6,13 +6,13 @@ import (
 
 	"github.com/sugarme/gotch/ts"
 
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/datasets/sampling"
 	"github.com/relnet/relnet/experiments/build"
-	"github.com/relnet/relnet/experiments/checkpoint"
 	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/model"
-	"github.com/relnet/relnet/model/arch"
+	"github.com/relnet/relnet/model/checkpoint"
 	"github.com/relnet/relnet/tensors"
 )
 

@@ -8,10 +8,10 @@
 package build
 
 import (
-	"github.com/relnet/relnet/experiments/checkpoint"
 	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/layers"
 	"github.com/relnet/relnet/model"
+	"github.com/relnet/relnet/model/checkpoint"
 	"github.com/relnet/relnet/tensors"
 )
 

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/experiments/spec"
-	"github.com/relnet/relnet/model/arch"
 )
 
 // TestMultiHeadOnSynth generates a small synthetic garment set, trains a three-head model

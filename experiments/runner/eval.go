@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"github.com/relnet/relnet/datasets/sampling"
-	"github.com/relnet/relnet/experiments/checkpoint"
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/internal/progress"
 	"github.com/relnet/relnet/layers"
+	"github.com/relnet/relnet/model/checkpoint"
 	"github.com/relnet/relnet/tensors"
 )
 

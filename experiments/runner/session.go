@@ -4,11 +4,11 @@ import (
 	"fmt"
 
 	"github.com/relnet/relnet/experiments/build"
-	"github.com/relnet/relnet/experiments/checkpoint"
 	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/losses"
 	"github.com/relnet/relnet/model"
+	"github.com/relnet/relnet/model/checkpoint"
 	"github.com/relnet/relnet/tensors"
 )
 

@@ -14,7 +14,6 @@ import (
 
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/datasets/sampling"
-	"github.com/relnet/relnet/experiments/checkpoint"
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/spec"
@@ -22,6 +21,7 @@ import (
 	"github.com/relnet/relnet/internal/procstat"
 	"github.com/relnet/relnet/internal/progress"
 	"github.com/relnet/relnet/model"
+	"github.com/relnet/relnet/model/checkpoint"
 	"github.com/relnet/relnet/tensors"
 )
 

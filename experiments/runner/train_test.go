@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/relnet/relnet/experiments/checkpoint"
 	"github.com/relnet/relnet/experiments/report"
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/spec"
+	"github.com/relnet/relnet/model/checkpoint"
 )
 
 // smallConfig is a short, seeded Fashion-MNIST run (image split) writing under dir.

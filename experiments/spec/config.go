@@ -13,8 +13,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/datasets"
-	"github.com/relnet/relnet/model/arch"
 )
 
 // Config is one run's full configuration, as a TOML file describes it. Every field has a

@@ -10,7 +10,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/relnet/relnet/model/arch"
+	"github.com/relnet/relnet/arch"
 )
 
 // FieldError is a bad value in an experiment file: the file, the line that sets the key, the

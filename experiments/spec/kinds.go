@@ -1,6 +1,6 @@
 package spec
 
-import "github.com/relnet/relnet/model/arch"
+import "github.com/relnet/relnet/arch"
 
 // Source is where a data set comes from.
 type Source string
