@@ -39,24 +39,8 @@ type PredictResult struct {
 // does not depend on the weights, so none are trained.
 func Predict(ctx context.Context, c Case, threads, queries, repeats int, dir string, log io.Writer) (r PredictResult, err error) {
 	r = PredictResult{Case: c, Threads: threads, Queries: queries}
-	perClass := c.Shot + (queries+c.Way-1)/c.Way
-	im := datasets.RandomImages(c.Way, perClass, c.C, c.H, c.W, 1)
-	for i, v := range im.Pixels { // 8-bit levels, as image files hold
-		im.Pixels[i] = float32(math.Round(float64(v)*255)) / 255
-	}
-	var support, query []int
-	for i := range im.Labels { // image i is the (i/Way)-th of class i%Way
-		if i/c.Way < c.Shot {
-			support = append(support, i)
-		} else if len(query) < queries {
-			query = append(query, i)
-		}
-	}
-	supportDir, queryDir := filepath.Join(dir, "support"), filepath.Join(dir, "queries")
-	if _, err := datasets.WriteFolder(im, supportDir, support); err != nil {
-		return r, err
-	}
-	if _, err := datasets.WriteFolder(im, queryDir, query); err != nil {
+	supportDir, queryDir, err := writePredictImages(c, queries, dir)
+	if err != nil {
 		return r, err
 	}
 	ckpt := filepath.Join(dir, "bench.ckpt")
@@ -105,6 +89,30 @@ func Predict(ctx context.Context, c Case, threads, queries, repeats int, dir str
 		return nil
 	})
 	return r, err
+}
+
+// writePredictImages writes case c's support set (c.Shot PNGs of random pixels for each of
+// c.Way classes) and queries PNGs under dir, and returns the two folders.
+func writePredictImages(c Case, queries int, dir string) (supportDir, queryDir string, err error) {
+	perClass := c.Shot + (queries+c.Way-1)/c.Way
+	im := datasets.RandomImages(c.Way, perClass, c.C, c.H, c.W, 1)
+	for i, v := range im.Pixels { // 8-bit levels, as image files hold
+		im.Pixels[i] = float32(math.Round(float64(v)*255)) / 255
+	}
+	var support, query []int
+	for i := range im.Labels { // image i is the (i/Way)-th of class i%Way
+		if i/c.Way < c.Shot {
+			support = append(support, i)
+		} else if len(query) < queries {
+			query = append(query, i)
+		}
+	}
+	supportDir, queryDir = filepath.Join(dir, "support"), filepath.Join(dir, "queries")
+	if _, err := datasets.WriteFolder(im, supportDir, support); err != nil {
+		return "", "", err
+	}
+	_, err = datasets.WriteFolder(im, queryDir, query)
+	return supportDir, queryDir, err
 }
 
 // saveBenchCheckpoint writes the checkpoint of a fresh relation network of case c's

@@ -107,6 +107,29 @@ func Load(dir string) (*Report, error) {
 // summarize fills the cells: seeds pooled per episode, paired differences to the baseline,
 // best marks.
 func (r *Report) summarize() error {
+	if err := r.checkBanks(); err != nil {
+		return err
+	}
+	for _, row := range r.Rows {
+		row.pool(len(r.Groups))
+	}
+	for _, row := range r.Rows {
+		base := r.baselineOf(row)
+		if base == nil || base == row || len(base.Cells) == 0 || len(row.Cells) == 0 {
+			continue
+		}
+		for g := range row.Cells {
+			d := results.PairedDifference(row.Cells[g].PerEpisode, base.Cells[g].PerEpisode)
+			row.Cells[g].Delta, row.Cells[g].P = &d, results.PValue(d)
+		}
+	}
+	r.markBest()
+	return nil
+}
+
+// checkBanks takes the groups, the pixel floor and the test protocol from the first
+// evaluation, and checks that the runs at each grid point were scored on one test bank.
+func (r *Report) checkBanks() error {
 	firstAt := map[string]*results.EvalResult{} // per grid point: runs there share one test bank
 	var overall *results.EvalResult
 	for _, row := range r.Rows {
@@ -131,35 +154,35 @@ func (r *Report) summarize() error {
 				return fmt.Errorf("%s: %s and %s were not evaluated alike (%v); re-run `relnet eval` on the older one", r.Dir, first.Experiment, ev.Experiment, err)
 			}
 		}
-		if len(row.evals) == 0 {
-			continue
-		}
-		row.Cells = make([]Cell, len(r.Groups))
-		for g := range r.Groups {
-			c := &row.Cells[g]
-			var seedMeans []float64
-			c.PerEpisode = make([]float64, len(row.evals[0].Scored()[g].Model.PerEpisode))
-			for _, ev := range row.evals {
-				acc := ev.Scored()[g].Model
-				seedMeans = append(seedMeans, acc.Mean)
-				for i, a := range acc.PerEpisode {
-					c.PerEpisode[i] += a / float64(len(row.evals))
-				}
+	}
+	return nil
+}
+
+// pool fills a row's cells for its groups: each episode's accuracy averaged over the row's
+// seeds, its mean ± CI, and the spread of the seeds' means.
+func (row *Row) pool(groups int) {
+	if len(row.evals) == 0 {
+		return
+	}
+	row.Cells = make([]Cell, groups)
+	for g := range row.Cells {
+		c := &row.Cells[g]
+		var seedMeans []float64
+		c.PerEpisode = make([]float64, len(row.evals[0].Scored()[g].Model.PerEpisode))
+		for _, ev := range row.evals {
+			acc := ev.Scored()[g].Model
+			seedMeans = append(seedMeans, acc.Mean)
+			for i, a := range acc.PerEpisode {
+				c.PerEpisode[i] += a / float64(len(row.evals))
 			}
-			c.Summary = results.Summarize(c.PerEpisode)
-			c.SeedStd = results.Summarize(seedMeans).Std
 		}
+		c.Summary = results.Summarize(c.PerEpisode)
+		c.SeedStd = results.Summarize(seedMeans).Std
 	}
-	for _, row := range r.Rows {
-		base := r.baselineOf(row)
-		if base == nil || base == row || len(base.Cells) == 0 || len(row.Cells) == 0 {
-			continue
-		}
-		for g := range row.Cells {
-			d := results.PairedDifference(row.Cells[g].PerEpisode, base.Cells[g].PerEpisode)
-			row.Cells[g].Delta, row.Cells[g].P = &d, results.PValue(d)
-		}
-	}
+}
+
+// markBest marks, per group, the rows with the best mean.
+func (r *Report) markBest() {
 	for g := range r.Groups {
 		best := -1.0
 		for _, row := range r.Rows {
@@ -173,7 +196,6 @@ func (r *Report) summarize() error {
 			}
 		}
 	}
-	return nil
 }
 
 // baselineOf is the row a row is compared with: the baseline variant at the same grid point,
