@@ -6,7 +6,7 @@ import (
 
 	"github.com/sugarme/gotch/ts"
 
-	"github.com/relnet/relnet/model/arch"
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/tensors"
 )
 

@@ -4,7 +4,7 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
-	"github.com/relnet/relnet/model/arch"
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/tensors"
 )
 

@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/relnet/relnet/model/arch"
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/tensors"
 )
 
