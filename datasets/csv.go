@@ -1,13 +1,9 @@
 package datasets
 
 import (
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"image"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -40,7 +36,7 @@ func ReadSeedCSV(path, imageDir string, groups []GroupSpec, shape ImageShape, op
 	if err != nil {
 		return nil, nil, err
 	}
-	return assemble(path, rows, bad, specs, shape, opts, report)
+	return Assemble(path, rows, bad, specs, shape, opts, report)
 }
 
 // Listed is one image that a labels file names, not decoded.
@@ -64,10 +60,10 @@ func ListSeedCSV(path, imageDir string, groups []GroupSpec, opts LoadOptions) ([
 		return nil, nil, &BadLinesError{Source: path, Lines: bad}
 	}
 	report.Skipped = append(report.Skipped, bad...)
-	sortSkips(report.Skipped)
+	SortSkips(report.Skipped)
 	list := make([]Listed, len(rows))
 	for i, r := range rows {
-		list[i] = Listed{Line: r.job.line, Image: r.job.image, Path: r.job.path, Values: r.values}
+		list[i] = Listed{Line: r.Line, Image: r.Image, Path: r.Path, Values: r.Values}
 	}
 	report.Kept = len(list)
 	return list, report, nil
@@ -76,13 +72,13 @@ func ListSeedCSV(path, imageDir string, groups []GroupSpec, opts LoadOptions) ([
 // parseSeedCSV reads the lines of a seed-notebook CSV: the resolved groups, the rows of the
 // good lines, the bad lines, and the report so far. A shape other than the zero one is
 // checked first.
-func parseSeedCSV(path, imageDir string, groups []GroupSpec, shape ImageShape, opts LoadOptions) (specs []GroupSpec, rows []labelledRow, bad []Skip, report *LoadReport, err error) {
+func parseSeedCSV(path, imageDir string, groups []GroupSpec, shape ImageShape, opts LoadOptions) (specs []GroupSpec, rows []Row, bad []Skip, report *LoadReport, err error) {
 	if shape != (ImageShape{}) {
 		if err := shape.Validate(); err != nil {
 			return nil, nil, nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}
-	specs, f, r, err := openLabels(path, groups, "_")
+	specs, f, r, err := OpenLabels(path, groups, "_")
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -90,7 +86,7 @@ func parseSeedCSV(path, imageDir string, groups []GroupSpec, shape ImageShape, o
 	s := &seedLines{specs: specs, imageDir: imageDir, strict: opts.StrictLabels, report: &LoadReport{Source: path},
 		seen: map[string]int{}, ignored: map[string]int{}}
 	for first := true; ; first = false {
-		rec, line, err := readRecord(r, path)
+		rec, line, err := ReadRecord(r, path)
 		if err == io.EOF {
 			break
 		}
@@ -112,7 +108,7 @@ type seedLines struct {
 	imageDir string
 	strict   bool // LoadOptions.StrictLabels
 	report   *LoadReport
-	rows     []labelledRow  // of the good lines kept
+	rows     []Row          // of the good lines kept
 	bad      []Skip         // the bad lines
 	seen     map[string]int // image -> line of its first listing
 	ignored  map[string]int // undeclared prefix -> lines carrying it
@@ -145,10 +141,10 @@ func (s *seedLines) add(rec []string, line int) {
 		return
 	}
 	s.seen[img] = line
-	row := newLabelledRow(s.imageDir, line, img, image.Rectangle{}, len(s.specs))
+	row := NewRow(s.imageDir, line, img, image.Rectangle{}, len(s.specs))
 	for g, vs := range values {
 		if len(vs) == 1 {
-			row.values[g] = vs[0]
+			row.Values[g] = vs[0]
 		}
 	}
 	s.rows = append(s.rows, row)
@@ -235,55 +231,6 @@ func unknownLabels(specs []GroupSpec, labels []string) string {
 	return fmt.Sprintf("%s no declared group; declared prefixes: %s (declare every group the file uses)", what, prefixList(specs))
 }
 
-// labelledRow is one image an input line keeps: what to decode and its value per group ("" = unlabelled).
-type labelledRow struct {
-	job    decodeJob
-	values []string
-}
-
-// newLabelledRow is the row of image img, named on line `line` relative to imageDir, cropped to crop
-// (an empty one: the whole image), and the value of each of its groups unlabelled ("").
-func newLabelledRow(imageDir string, line int, img string, crop image.Rectangle, groups int) labelledRow {
-	return labelledRow{job: decodeJob{line: line, image: img, path: filepath.Join(imageDir, filepath.FromSlash(img)), crop: crop},
-		values: make([]string, groups)}
-}
-
-// resolveGroups checks the declared groups of the file at source and fills in default prefixes
-// (Name+suffix): names and prefixes must be non-empty and distinct, Values distinct and non-empty.
-func resolveGroups(source string, groups []GroupSpec, suffix string) ([]GroupSpec, error) {
-	if len(groups) == 0 {
-		return nil, fmt.Errorf("%s: no attribute groups declared", source)
-	}
-	out := make([]GroupSpec, len(groups))
-	for i, g := range groups {
-		if g.Name == "" {
-			return nil, fmt.Errorf("%s: attribute group %d has no name", source, i+1)
-		}
-		if g.Prefix == "" {
-			g.Prefix = g.Name + suffix
-		}
-		for _, o := range out[:i] {
-			if o.Name == g.Name {
-				return nil, fmt.Errorf("%s: attribute group %q is declared twice", source, g.Name)
-			}
-			if o.Prefix == g.Prefix {
-				return nil, fmt.Errorf("%s: attribute groups %q and %q both select %q", source, o.Name, g.Name, g.Prefix)
-			}
-		}
-		for j, v := range g.Values {
-			if v == "" {
-				return nil, fmt.Errorf("%s: attribute group %q: value %d is empty", source, g.Name, j+1)
-			}
-			if slices.Contains(g.Values[:j], v) {
-				return nil, fmt.Errorf("%s: attribute group %q lists value %q twice", source, g.Name, v)
-			}
-		}
-		g.Values = slices.Clone(g.Values)
-		out[i] = g
-	}
-	return out, nil
-}
-
 // matchPrefix returns the group whose prefix label starts with, the longest when several do, or -1.
 func matchPrefix(specs []GroupSpec, label string) int {
 	best := -1
@@ -313,174 +260,4 @@ func conflicts(specs []GroupSpec, values [][]string) string {
 		}
 	}
 	return strings.Join(reasons, "; ")
-}
-
-// IsImageFile reports whether name ends in .jpg, .jpeg or .png, in any case: the files the
-// readers take as images.
-func IsImageFile(name string) bool {
-	switch strings.ToLower(filepath.Ext(strings.TrimSpace(name))) {
-	case ".jpg", ".jpeg", ".png":
-		return true
-	}
-	return false
-}
-
-// openLabels resolves the groups that both readers share, then opens the labels file as CSV.
-func openLabels(path string, groups []GroupSpec, suffix string) ([]GroupSpec, *os.File, *csv.Reader, error) {
-	specs, err := resolveGroups(path, groups, suffix)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return specs, f, newCSVReader(f), nil
-}
-
-// newCSVReader reads comma-separated records of any length, keeping fields as written.
-func newCSVReader(r io.Reader) *csv.Reader {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	return cr
-}
-
-// readRecord returns the next record and the line it starts on; a byte-order mark before the first
-// field is dropped. Parse errors name source and line; the end of input is io.EOF.
-func readRecord(r *csv.Reader, source string) ([]string, int, error) {
-	rec, err := r.Read()
-	if err == io.EOF {
-		return nil, 0, io.EOF
-	}
-	if pe, ok := errors.AsType[*csv.ParseError](err); ok {
-		return nil, 0, fmt.Errorf("%s:%d: %v", source, pe.StartLine, pe.Err)
-	}
-	if err != nil {
-		return nil, 0, fmt.Errorf("%s: %w", source, err)
-	}
-	line, _ := r.FieldPos(0)
-	if line == 1 {
-		rec[0] = strings.TrimPrefix(rec[0], "\ufeff")
-	}
-	return rec, line, nil
-}
-
-// assemble turns the rows of source that passed the line checks into an Attributes: pixels decoded by
-// opts.Workers goroutines, group values (spec.Values, or the sorted distinct values of the images kept) and
-// labels. bad holds the bad lines found so far; every image that fails to decode adds one. By default any bad
-// line fails the read with a *BadLinesError listing them all, in line order; with opts.SkipBadLines the failed
-// images are dropped and every bad line joins report.Skipped. It fails when no image is left or a group has no
-// labelled image; when no line is bad yet, that is checked before decoding too, as decoding only drops images.
-// It records the number of images kept in report, and returns it.
-func assemble(source string, rows []labelledRow, bad []Skip, specs []GroupSpec, shape ImageShape, opts LoadOptions, report *LoadReport) (*Attributes, *LoadReport, error) {
-	if len(bad) == 0 || opts.SkipBadLines {
-		if err := checkRows(source, rows, specs, len(bad)+len(report.Skipped), report); err != nil {
-			return nil, nil, err
-		}
-	}
-	size := shape.Size()
-	jobs := make([]decodeJob, len(rows))
-	for i, r := range rows {
-		jobs[i] = r.job
-	}
-	pixels := make([]float32, len(rows)*size)
-	failed := decodeAll(jobs, shape, pixels, opts)
-	kept := rows[:0:0]
-	for i, r := range rows {
-		if failed != nil && failed[i] != nil {
-			bad = append(bad, Skip{Line: r.job.line, Image: r.job.image, Reason: failed[i].Error()})
-			continue
-		}
-		copy(pixels[len(kept)*size:], pixels[i*size:(i+1)*size])
-		kept = append(kept, r)
-	}
-	sortSkips(bad)
-	if len(bad) > 0 && !opts.SkipBadLines {
-		return nil, nil, &BadLinesError{Source: source, Lines: bad}
-	}
-	report.Skipped = append(report.Skipped, bad...)
-	sortSkips(report.Skipped)
-	if err := checkRows(source, kept, specs, len(report.Skipped), report); err != nil {
-		return nil, nil, err
-	}
-	n := len(kept) * size
-	a := &Attributes{Name: filepath.Base(source), Channels: shape.Channels, Height: shape.Height, Width: shape.Width,
-		Pixels: pixels[:n:n], Files: make([]string, len(kept)), Groups: make([]Group, len(specs))}
-	for i, r := range kept {
-		a.Files[i] = r.job.image
-	}
-	for g, s := range specs {
-		values := groupValues(s, g, kept)
-		labels := make([]int, len(kept))
-		for i, r := range kept {
-			labels[i] = Unlabelled
-			if k := slices.Index(values, r.values[g]); r.values[g] != "" && k >= 0 {
-				labels[i] = k
-			}
-		}
-		a.Groups[g] = Group{Name: s.Name, Values: values, Labels: labels}
-	}
-	report.Kept = a.Len()
-	return a, report, nil
-}
-
-// groupValues returns the values of group g (spec s): s.Values if declared, else the sorted distinct
-// values of rows.
-func groupValues(s GroupSpec, g int, rows []labelledRow) []string {
-	if len(s.Values) > 0 {
-		return s.Values
-	}
-	var values []string
-	for _, r := range rows {
-		if v := r.values[g]; v != "" && !slices.Contains(values, v) {
-			values = append(values, v)
-		}
-	}
-	slices.Sort(values)
-	return values
-}
-
-// checkRows fails when rows, the images of source left to load (skipped lines left out), are none,
-// or leave a group without a labelled image.
-func checkRows(source string, rows []labelledRow, specs []GroupSpec, skipped int, report *LoadReport) error {
-	if len(rows) == 0 {
-		msg := fmt.Sprintf("%s: no images left to load", source)
-		if skipped > 0 {
-			msg += fmt.Sprintf(" (%d of %d data lines skipped)", skipped, report.Lines)
-		}
-		return errors.New(msg)
-	}
-	for g, s := range specs {
-		values := groupValues(s, g, rows)
-		labelled := slices.ContainsFunc(rows, func(r labelledRow) bool { return r.values[g] != "" && slices.Contains(values, r.values[g]) })
-		if labelled {
-			continue
-		}
-		msg := fmt.Sprintf("%s: no image has a label in group %q (selected by %q)", source, s.Name, s.Prefix)
-		if len(s.Values) > 0 {
-			msg += fmt.Sprintf(" among its declared values %q", s.Values)
-		}
-		if len(report.Ignored) > 0 {
-			msg += "; " + ignoredList(report.Ignored)
-		}
-		return errors.New(msg)
-	}
-	return nil
-}
-
-// ignoredList formats the ignored labels as `ignored labels: colour_ on 12 lines, ...`.
-func ignoredList(ignored []IgnoredLabels) string {
-	parts := make([]string, len(ignored))
-	for i, ig := range ignored {
-		parts[i] = fmt.Sprintf("%s on %d lines", ig.Prefix, ig.Lines)
-		if ig.Lines == 1 {
-			parts[i] = fmt.Sprintf("%s on 1 line", ig.Prefix)
-		}
-	}
-	return "ignored labels: " + strings.Join(parts, ", ")
-}
-
-// sortSkips sorts skips by line; a line is skipped at most once.
-func sortSkips(skips []Skip) {
-	slices.SortStableFunc(skips, func(a, b Skip) int { return a.Line - b.Line })
 }

@@ -141,36 +141,27 @@ func decodeChecked(f *os.File, path string, maxPixels int) (image.Image, error) 
 	return img, nil
 }
 
-// decodeJob is one image a reader wants decoded: the file to open, the crop, and the input
-// line that named it (for errors).
-type decodeJob struct {
-	line  int
-	image string // as the input file names it
-	path  string // to open
-	crop  image.Rectangle
-}
-
-// decodeAll decodes jobs[i] into image slot i of pixels with opts.Workers goroutines (< 1 means 1), each
-// image at most opts.MaxPixels large. Every job
-// is decoded, whatever fails; it returns nil when all succeed, else the failures by job index (len(jobs),
-// nil for each success), each `image <name>: <DecodeImage's error>`. The slots of failed jobs are
+// decodeAll decodes the image of rows[i] (its Path, cropped to its Crop) into image slot i of pixels
+// with opts.Workers goroutines (< 1 means 1), each image at most opts.MaxPixels large. Every row
+// is decoded, whatever fails; it returns nil when all succeed, else the failures by row index (len(rows),
+// nil for each success), each `image <Image>: <DecodeImage's error>`. The slots of failed rows are
 // undefined. Neither depends on the worker count.
-func decodeAll(jobs []decodeJob, shape ImageShape, pixels []float32, opts LoadOptions) []error {
+func decodeAll(rows []Row, shape ImageShape, pixels []float32, opts LoadOptions) []error {
 	size := shape.Size()
-	errs := make([]error, len(jobs))
+	errs := make([]error, len(rows))
 	var next atomic.Int64
 	var failed atomic.Bool
 	var wg sync.WaitGroup
-	for range min(max(opts.Workers, 1), max(len(jobs), 1)) {
+	for range min(max(opts.Workers, 1), max(len(rows), 1)) {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(jobs) {
+				if i >= len(rows) {
 					return
 				}
-				j := jobs[i]
-				if err := DecodeImage(j.path, j.crop, shape, opts.MaxPixels, pixels[i*size:(i+1)*size]); err != nil {
-					errs[i] = fmt.Errorf("image %s: %w", j.image, err)
+				r := rows[i]
+				if err := DecodeImage(r.Path, r.Crop, shape, opts.MaxPixels, pixels[i*size:(i+1)*size]); err != nil {
+					errs[i] = fmt.Errorf("image %s: %w", r.Image, err)
 					failed.Store(true)
 				}
 			}

@@ -331,13 +331,13 @@ func TestDecodeAllReportsEveryFailure(t *testing.T) {
 	writeImage(t, filepath.Join(dir, "red.png"), solid(4, 4, red))
 	writeFile(t, filepath.Join(dir, "text.png"), []byte("hello"))
 	shape := ImageShape{3, 2, 2}
-	job := func(name string) decodeJob { return decodeJob{image: name, path: filepath.Join(dir, name)} }
+	job := func(name string) Row { return Row{Image: name, Path: filepath.Join(dir, name)} }
 	for _, workers := range []int{0, 1, 2, 16} {
 		pixels := make([]float32, 4*shape.Size())
-		if errs := decodeAll([]decodeJob{job("red.png"), job("red.png")}, shape, pixels[:2*shape.Size()], LoadOptions{Workers: workers}); errs != nil {
+		if errs := decodeAll([]Row{job("red.png"), job("red.png")}, shape, pixels[:2*shape.Size()], LoadOptions{Workers: workers}); errs != nil {
 			t.Fatalf("%d workers: all decode, yet errors %v", workers, errs)
 		}
-		errs := decodeAll([]decodeJob{job("gone.png"), job("red.png"), job("text.png"), job("red.png")}, shape, pixels, LoadOptions{Workers: workers})
+		errs := decodeAll([]Row{job("gone.png"), job("red.png"), job("text.png"), job("red.png")}, shape, pixels, LoadOptions{Workers: workers})
 		if len(errs) != 4 || errs[1] != nil || errs[3] != nil || errs[0] == nil || errs[2] == nil ||
 			!strings.HasPrefix(errs[0].Error(), "image gone.png: ") || !strings.Contains(errs[2].Error(), "text.png: not an image") {
 			t.Fatalf("%d workers: errors %v, want jobs 0 and 2 to fail", workers, errs)

@@ -33,7 +33,7 @@ func ReadFolder(root string, depth int, g GroupSpec, shape ImageShape, opts Load
 		g.Name = "class"
 	}
 	report := &LoadReport{Source: root}
-	var rows []labelledRow
+	var rows []Row
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -53,7 +53,7 @@ func ReadFolder(root string, depth int, g GroupSpec, shape ImageShape, opts Load
 		}
 		report.Lines++
 		class := strings.Join(parts[:depth], "/")
-		rows = append(rows, labelledRow{job: decodeJob{image: filepath.ToSlash(rel), path: path}, values: []string{class}})
+		rows = append(rows, Row{Image: filepath.ToSlash(rel), Path: path, Values: []string{class}})
 		return nil
 	})
 	if err != nil {
@@ -63,7 +63,7 @@ func ReadFolder(root string, depth int, g GroupSpec, shape ImageShape, opts Load
 		return nil, nil, fmt.Errorf("%s: no images at depth %d (%s), %d other files", root, depth,
 			map[int]string{1: "root/class/image", 2: "root/a/b/image"}[depth], report.OtherFiles)
 	}
-	return assemble(root, rows, nil, []GroupSpec{g}, shape, opts, report)
+	return Assemble(root, rows, nil, []GroupSpec{g}, shape, opts, report)
 }
 
 // WriteFolder writes images ids of im, in the layout ReadFolder reads with depth 1:

@@ -40,7 +40,7 @@ func ReadStreetStyleManifest(path, imageDir string, groups []GroupSpec, shape Im
 	if err := shape.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	specs, f, r, err := openLabels(path, groups, "")
+	specs, f, r, err := OpenLabels(path, groups, "")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -50,10 +50,10 @@ func ReadStreetStyleManifest(path, imageDir string, groups []GroupSpec, shape Im
 		return nil, nil, err
 	}
 	report := &LoadReport{Source: path}
-	var rows []labelledRow
+	var rows []Row
 	var bad []Skip
 	for {
-		rec, line, err := readRecord(r, path)
+		rec, line, err := ReadRecord(r, path)
 		if err == io.EOF {
 			break
 		}
@@ -68,7 +68,7 @@ func ReadStreetStyleManifest(path, imageDir string, groups []GroupSpec, shape Im
 		}
 		rows = append(rows, row)
 	}
-	return assemble(path, rows, bad, specs, shape, opts, report)
+	return Assemble(path, rows, bad, specs, shape, opts, report)
 }
 
 // streetStyleLayout is where a manifest's header puts the columns the reader uses.
@@ -81,7 +81,7 @@ type streetStyleLayout struct {
 // readStreetStyleHeader reads the manifest's header line and finds in it the url and x1,y1,x2,y2
 // columns and each declared group's column.
 func readStreetStyleHeader(path string, r *csv.Reader, specs []GroupSpec) (*streetStyleLayout, error) {
-	header, headerLine, err := readRecord(r, path)
+	header, headerLine, err := ReadRecord(r, path)
 	if err == io.EOF {
 		return nil, fmt.Errorf("%s: empty file, want a header `%s,...`", path, strings.Join(streetStyleColumns, ","))
 	}
@@ -127,13 +127,13 @@ func attributeColumns(header []string) []string {
 // row checks the data line `line`, record rec, and returns the row to load, or else the bad line
 // it is: a field count other than the header's, or the problems of its URL and its crop, in
 // that order.
-func (l *streetStyleLayout) row(rec []string, line int, imageDir string) (labelledRow, *Skip) {
+func (l *streetStyleLayout) row(rec []string, line int, imageDir string) (Row, *Skip) {
 	if len(rec) != l.fields {
 		img := ""
 		if i := l.col["url"]; i < len(rec) {
 			img = strings.TrimSpace(rec[i])
 		}
-		return labelledRow{}, &Skip{Line: line, Image: img, Reason: fmt.Sprintf("%d fields, the header has %d", len(rec), l.fields)}
+		return Row{}, &Skip{Line: line, Image: img, Reason: fmt.Sprintf("%d fields, the header has %d", len(rec), l.fields)}
 	}
 	img := strings.TrimSpace(rec[l.col["url"]])
 	var problems []string
@@ -146,11 +146,11 @@ func (l *streetStyleLayout) row(rec []string, line int, imageDir string) (labell
 	crop, cropProblems := l.crop(rec)
 	problems = append(problems, cropProblems...)
 	if len(problems) > 0 {
-		return labelledRow{}, &Skip{Line: line, Image: img, Reason: strings.Join(problems, "; ")}
+		return Row{}, &Skip{Line: line, Image: img, Reason: strings.Join(problems, "; ")}
 	}
-	row := newLabelledRow(imageDir, line, rel, crop, len(l.groupCol))
+	row := NewRow(imageDir, line, rel, crop, len(l.groupCol))
 	for g, i := range l.groupCol {
-		row.values[g] = strings.TrimSpace(rec[i])
+		row.Values[g] = strings.TrimSpace(rec[i])
 	}
 	return row, nil
 }
