@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/datasets/folder"
 	"github.com/relnet/relnet/experiments/build"
 	"github.com/relnet/relnet/model/checkpoint"
 	"github.com/relnet/relnet/predict"
@@ -108,10 +109,10 @@ func writePredictImages(c Case, queries int, dir string) (supportDir, queryDir s
 		}
 	}
 	supportDir, queryDir = filepath.Join(dir, "support"), filepath.Join(dir, "queries")
-	if _, err := datasets.WriteFolder(im, supportDir, support); err != nil {
+	if _, err := folder.Write(im, supportDir, support); err != nil {
 		return "", "", err
 	}
-	_, err = datasets.WriteFolder(im, queryDir, query)
+	_, err = folder.Write(im, queryDir, query)
 	return supportDir, queryDir, err
 }
 

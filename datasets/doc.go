@@ -1,9 +1,13 @@
-// Package datasets reads labelled image sets into memory, on plain Go slices: the labelled
-// Images of one class per image, and multi-attribute sources (seed-notebook CSV,
-// StreetStyle-27K manifest, image folders) into Attributes, one label column per declared
-// exclusive group, with a LoadReport of the lines left out and the labels ignored. IDX files
-// and Fashion-MNIST are package fashionmnist's, splits and episodes package sampling's, the
-// cache of decoded sets package cache's.
+// Package datasets is the core of relnet's image sets, in memory on plain Go slices: the
+// labelled Images of one class per image; Attributes, a multi-attribute set with one label
+// column per declared exclusive group, and the LoadReport of the lines a read left out and the
+// labels it ignored; DecodeImage, which checks an image's header before decoding it; and what
+// every labelled source shares: the groups and CSV records of a labels file (OpenLabels,
+// ReadRecord) and the assembly of its rows into Attributes (Assemble: parallel decoding, bad
+// lines, checks). Each source is a package of its own: seedcsv (the seed notebook's CSV),
+// streetstyle (the StreetStyle-27K manifest), folder (image folders), fashionmnist (IDX files
+// and Fashion-MNIST); splits and episodes are package sampling's, the cache of decoded sets
+// package cache's.
 //
 // Invariants:
 //   - Pixels are float32 in [0,1], image-major, each image C×H×W; Images.Image(i) is a view,

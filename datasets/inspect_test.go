@@ -1,4 +1,4 @@
-package datasets
+package datasets_test
 
 import (
 	"bytes"
@@ -9,10 +9,14 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/datasets/internal/imagetest"
+	"github.com/relnet/relnet/datasets/seedcsv"
 )
 
 func TestCooccurrence(t *testing.T) {
-	a, _, err := ReadSeedCSV(attrCSV, attrImages, attrGroups, ImageShape{1, 1, 1}, LoadOptions{Workers: 1})
+	a, _, err := seedcsv.Read(imagetest.AttrCSV, imagetest.AttrImages, imagetest.AttrGroups, datasets.ImageShape{1, 1, 1}, datasets.LoadOptions{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,16 +35,16 @@ func TestCooccurrence(t *testing.T) {
 }
 
 func TestWriteInspection(t *testing.T) {
-	a, r, err := ReadSeedCSV(attrCSV, attrImages, attrGroups, ImageShape{3, 4, 4}, LoadOptions{Workers: 1})
+	a, r, err := seedcsv.Read(imagetest.AttrCSV, imagetest.AttrImages, imagetest.AttrGroups, datasets.ImageShape{3, 4, 4}, datasets.LoadOptions{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := WriteInspection(&b, a, r, "clothing_category", "major_color"); err != nil {
+	if err := datasets.WriteInspection(&b, a, r, "clothing_category", "major_color"); err != nil {
 		t.Fatal(err)
 	}
 	if *update {
-		writeFile(t, attrGolden, b.Bytes())
+		imagetest.WriteFile(t, attrGolden, b.Bytes())
 	}
 	want, err := os.ReadFile(attrGolden)
 	if err != nil {
@@ -52,7 +56,7 @@ func TestWriteInspection(t *testing.T) {
 
 	// Without group names there is no co-occurrence table; without a report, no line counts.
 	b.Reset()
-	if err := WriteInspection(&b, a, nil, "", ""); err != nil {
+	if err := datasets.WriteInspection(&b, a, nil, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	for _, absent := range []string{"co-occurrence", "skipped", "data lines"} {
@@ -68,15 +72,15 @@ func TestWriteInspection(t *testing.T) {
 // TestWriteInspectionListsEverySkip checks that no skipped line goes unlisted, and that a
 // line-less skip (an image of a folder) is named by its image.
 func TestWriteInspectionListsEverySkip(t *testing.T) {
-	a := &Attributes{Name: "x.csv", Channels: 1, Height: 1, Width: 1, Pixels: []float32{0}, Files: []string{"a.png"},
-		Groups: []Group{{Name: "c", Values: []string{"v"}, Labels: []int{0}}}}
-	r := &LoadReport{Source: "x.csv", Lines: 13, Kept: 1}
+	a := &datasets.Attributes{Name: "x.csv", Channels: 1, Height: 1, Width: 1, Pixels: []float32{0}, Files: []string{"a.png"},
+		Groups: []datasets.Group{{Name: "c", Values: []string{"v"}, Labels: []int{0}}}}
+	r := &datasets.LoadReport{Source: "x.csv", Lines: 13, Kept: 1}
 	for i := range 12 {
-		r.Skipped = append(r.Skipped, Skip{Line: i + 2, Image: fmt.Sprintf("s%d.png", i), Reason: "why"})
+		r.Skipped = append(r.Skipped, datasets.Skip{Line: i + 2, Image: fmt.Sprintf("s%d.png", i), Reason: "why"})
 	}
-	r.Skipped = append(r.Skipped, Skip{Image: "dress/broken.png", Reason: "bad png"})
+	r.Skipped = append(r.Skipped, datasets.Skip{Image: "dress/broken.png", Reason: "bad png"})
 	var b bytes.Buffer
-	if err := WriteInspection(&b, a, r, "", ""); err != nil {
+	if err := datasets.WriteInspection(&b, a, r, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -93,7 +97,7 @@ type failingWriter struct{}
 func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestWriteInspectionErrors(t *testing.T) {
-	a, r, err := ReadSeedCSV(attrCSV, attrImages, attrGroups, ImageShape{1, 1, 1}, LoadOptions{Workers: 1})
+	a, r, err := seedcsv.Read(imagetest.AttrCSV, imagetest.AttrImages, imagetest.AttrGroups, datasets.ImageShape{1, 1, 1}, datasets.LoadOptions{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +112,7 @@ func TestWriteInspectionErrors(t *testing.T) {
 		{"", "", failingWriter{}, "disk full"},
 	}
 	for _, tt := range tests {
-		err := WriteInspection(tt.w, a, r, tt.g1, tt.g2)
+		err := datasets.WriteInspection(tt.w, a, r, tt.g1, tt.g2)
 		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 			t.Errorf("WriteInspection(%q, %q): error %v, want one saying %q", tt.g1, tt.g2, err, tt.wantErr)
 		}
@@ -116,12 +120,12 @@ func TestWriteInspectionErrors(t *testing.T) {
 }
 
 func TestWriteInspectionIgnoredLabelsAndBadLines(t *testing.T) {
-	a, r, err := ReadSeedCSV(attrDirty, attrImages, attrGroups, ImageShape{1, 1, 1}, LoadOptions{SkipBadLines: true})
+	a, r, err := seedcsv.Read(imagetest.AttrDirty, imagetest.AttrImages, imagetest.AttrGroups, datasets.ImageShape{1, 1, 1}, datasets.LoadOptions{SkipBadLines: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := WriteInspection(&b, a, r, "", ""); err != nil {
+	if err := datasets.WriteInspection(&b, a, r, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -130,7 +134,7 @@ func TestWriteInspectionIgnoredLabelsAndBadLines(t *testing.T) {
 			"ignored labels: clothing_categroy_ on 1 line, colour_ on 4 lines, hat on 1 line, sleevelength_ on 1 line\n",
 		"\nskipped lines: 9\n  line 3: blue.jpg: no comma between image and labels",
 		"  line 5: : empty image field\n",
-		"  line 8: nothere.png: image nothere.png: " + filepath.Join(attrImages, "nothere.png") + ": missing image file\n",
+		"  line 8: nothere.png: image nothere.png: " + filepath.Join(imagetest.AttrImages, "nothere.png") + ": missing image file\n",
 		"  line 10: grey.png: 2 labels in group major_color: red, gray\n",
 		"  line 14: truncated.png: image truncated.png: ",
 	} {
@@ -139,11 +143,11 @@ func TestWriteInspectionIgnoredLabelsAndBadLines(t *testing.T) {
 		}
 	}
 	// Nothing ignored, no line about it.
-	if a, r, err = ReadSeedCSV(attrCSV, attrImages, attrGroups, ImageShape{1, 1, 1}, LoadOptions{}); err != nil {
+	if a, r, err = seedcsv.Read(imagetest.AttrCSV, imagetest.AttrImages, imagetest.AttrGroups, datasets.ImageShape{1, 1, 1}, datasets.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	b.Reset()
-	if err := WriteInspection(&b, a, r, "", ""); err != nil {
+	if err := datasets.WriteInspection(&b, a, r, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(b.String(), "ignored") {

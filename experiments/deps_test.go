@@ -42,7 +42,11 @@ func TestPureGoPackagesLinkNoLibtorch(t *testing.T) {
 		"github.com/relnet/relnet/datasets",
 		"github.com/relnet/relnet/datasets/cache",
 		"github.com/relnet/relnet/datasets/fashionmnist",
+		"github.com/relnet/relnet/datasets/folder",
+		"github.com/relnet/relnet/datasets/internal/imagetest",
 		"github.com/relnet/relnet/datasets/sampling",
+		"github.com/relnet/relnet/datasets/seedcsv",
+		"github.com/relnet/relnet/datasets/streetstyle",
 		"github.com/relnet/relnet/synth",
 		"github.com/relnet/relnet/synth/glyphs",
 	} {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/datasets/seedcsv"
 )
 
 // Query is one image to classify.
@@ -100,7 +101,7 @@ func csvQueries(path string, m *Model, sup *Support, opts datasets.LoadOptions) 
 	if err != nil {
 		return nil, err
 	}
-	list, _, err := datasets.ListSeedCSV(path, filepath.Dir(path), specs, opts)
+	list, _, err := seedcsv.List(path, filepath.Dir(path), specs, opts)
 	if err != nil {
 		return nil, fmt.Errorf("queries: %w", err)
 	}

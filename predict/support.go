@@ -10,6 +10,8 @@ import (
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/datasets/folder"
+	"github.com/relnet/relnet/datasets/seedcsv"
 	"github.com/relnet/relnet/layers"
 	"github.com/relnet/relnet/tensors"
 )
@@ -40,13 +42,13 @@ func ReadSupport(path string, m *Model, group string, opts datasets.LoadOptions)
 		if err := emptyClasses(path); err != nil {
 			return nil, nil, err
 		}
-		set, report, err = datasets.ReadFolder(path, 1, datasets.GroupSpec{Name: group}, m.Shape, opts)
+		set, report, err = folder.Read(path, 1, datasets.GroupSpec{Name: group}, m.Shape, opts)
 	} else {
 		specs, err := m.labelledGroups(path, group)
 		if err != nil {
 			return nil, nil, err
 		}
-		set, report, err = datasets.ReadSeedCSV(path, filepath.Dir(path), specs, m.Shape, opts)
+		set, report, err = seedcsv.Read(path, filepath.Dir(path), specs, m.Shape, opts)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("support set: %w", err)
@@ -92,13 +94,13 @@ func (m *Model) labelledGroups(path, group string) ([]datasets.GroupSpec, error)
 	if err != nil {
 		return nil, err
 	}
-	list, _, err := datasets.ListSeedCSV(path, filepath.Dir(path), specs, datasets.LoadOptions{SkipBadLines: true})
+	list, _, err := seedcsv.List(path, filepath.Dir(path), specs, datasets.LoadOptions{SkipBadLines: true})
 	if err != nil {
 		return nil, fmt.Errorf("support set: %w", err)
 	}
 	var used []datasets.GroupSpec
 	for g, spec := range specs {
-		if slices.ContainsFunc(list, func(l datasets.Listed) bool { return l.Values[g] != "" }) {
+		if slices.ContainsFunc(list, func(l seedcsv.Listed) bool { return l.Values[g] != "" }) {
 			used = append(used, spec)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/datasets/fashionmnist"
+	"github.com/relnet/relnet/datasets/folder"
 	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/spec"
 )
@@ -69,7 +70,7 @@ var dataCommand = &cli.Command{
 					ids = append(ids, i)
 				}
 			}
-			n, err := datasets.WriteFolder(im, c.String("out"), ids)
+			n, err := folder.Write(im, c.String("out"), ids)
 			if err != nil {
 				return err
 			}

@@ -20,6 +20,9 @@ import (
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/datasets/cache"
 	"github.com/relnet/relnet/datasets/fashionmnist"
+	"github.com/relnet/relnet/datasets/folder"
+	"github.com/relnet/relnet/datasets/seedcsv"
+	"github.com/relnet/relnet/datasets/streetstyle"
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/internal/atomicfile"
@@ -236,15 +239,15 @@ func readAttributes(d spec.DatasetConfig) (*datasets.Attributes, *datasets.LoadR
 		StrictLabels: d.Undeclared == spec.RejectUndeclared, MaxPixels: d.MaxPixels}
 	switch d.Source {
 	case spec.StreetStyle:
-		return datasets.ReadStreetStyleManifest(d.Path, imageDir(d), d.Groups, shape, opts)
+		return streetstyle.Read(d.Path, imageDir(d), d.Groups, shape, opts)
 	case spec.Folder:
 		var g datasets.GroupSpec
 		if len(d.Groups) > 0 {
 			g = d.Groups[0]
 		}
-		return datasets.ReadFolder(d.Path, d.Depth, g, shape, opts)
+		return folder.Read(d.Path, d.Depth, g, shape, opts)
 	}
-	return datasets.ReadSeedCSV(d.Path, imageDir(d), d.Groups, shape, opts)
+	return seedcsv.Read(d.Path, imageDir(d), d.Groups, shape, opts)
 }
 
 // imageDir is dataset.images, by default the labels file's directory.

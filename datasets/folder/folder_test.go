@@ -1,4 +1,4 @@
-package datasets
+package folder
 
 import (
 	"errors"
@@ -11,6 +11,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/datasets/internal/imagetest"
 )
 
 // writePNG writes a w×h image of one grey level to path, making its directory.
@@ -38,10 +41,10 @@ func TestReadFolderDepth1(t *testing.T) {
 	writePNG(t, filepath.Join(root, "dress", "b.png"), 4, 4, 200)
 	writePNG(t, filepath.Join(root, "dress", "a.PNG"), 6, 3, 100)
 	writePNG(t, filepath.Join(root, "shirt", "x.png"), 4, 4, 50)
-	writeFile(t, filepath.Join(root, "shirt", "notes.txt"), []byte("not an image"))
-	writeFile(t, filepath.Join(root, "shirt", ".DS_Store"), []byte{0})
+	imagetest.WriteFile(t, filepath.Join(root, "shirt", "notes.txt"), []byte("not an image"))
+	imagetest.WriteFile(t, filepath.Join(root, "shirt", ".DS_Store"), []byte{0})
 	writePNG(t, filepath.Join(root, "stray.png"), 4, 4, 0) // not inside a class folder
-	a, r, err := ReadFolder(root, 1, GroupSpec{}, ImageShape{1, 2, 2}, LoadOptions{Workers: 2})
+	a, r, err := Read(root, 1, datasets.GroupSpec{}, datasets.ImageShape{Channels: 1, Height: 2, Width: 2}, datasets.LoadOptions{Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +69,7 @@ func TestReadFolderDepth2IsOmniglotsLayout(t *testing.T) {
 		writePNG(t, filepath.Join(root, p), 3, 3, 9)
 	}
 	writePNG(t, filepath.Join(root, "Greek", "flat.png"), 3, 3, 9) // depth 1 under a depth-2 root
-	a, r, err := ReadFolder(root, 2, GroupSpec{Name: "character"}, ImageShape{1, 3, 3}, LoadOptions{})
+	a, r, err := Read(root, 2, datasets.GroupSpec{Name: "character"}, datasets.ImageShape{Channels: 1, Height: 3, Width: 3}, datasets.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,11 +86,11 @@ func TestReadFolderBadImages(t *testing.T) {
 	root := t.TempDir()
 	writePNG(t, filepath.Join(root, "a", "good.png"), 2, 2, 1)
 	writePNG(t, filepath.Join(root, "b", "good.png"), 2, 2, 1)
-	writeFile(t, filepath.Join(root, "a", "broken.png"), []byte("garbage"))
-	writeFile(t, filepath.Join(root, "b", "empty.jpg"), nil)
-	writeFile(t, filepath.Join(root, "b", "bomb.png"), pngHeader(50000, 50000))
-	_, _, err := ReadFolder(root, 1, GroupSpec{}, ImageShape{1, 2, 2}, LoadOptions{})
-	var bad *BadLinesError
+	imagetest.WriteFile(t, filepath.Join(root, "a", "broken.png"), []byte("garbage"))
+	imagetest.WriteFile(t, filepath.Join(root, "b", "empty.jpg"), nil)
+	imagetest.WriteFile(t, filepath.Join(root, "b", "bomb.png"), imagetest.PNGHeader(50000, 50000))
+	_, _, err := Read(root, 1, datasets.GroupSpec{}, datasets.ImageShape{Channels: 1, Height: 2, Width: 2}, datasets.LoadOptions{})
+	var bad *datasets.BadLinesError
 	if !errors.As(err, &bad) || len(bad.Lines) != 3 {
 		t.Fatalf("error %v, want a BadLinesError with 3 images", err)
 	}
@@ -97,7 +100,7 @@ func TestReadFolderBadImages(t *testing.T) {
 			t.Errorf("error does not name %s:\n%v", want, err)
 		}
 	}
-	a, r, err := ReadFolder(root, 1, GroupSpec{}, ImageShape{1, 2, 2}, LoadOptions{SkipBadLines: true})
+	a, r, err := Read(root, 1, datasets.GroupSpec{}, datasets.ImageShape{Channels: 1, Height: 2, Width: 2}, datasets.LoadOptions{SkipBadLines: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +111,7 @@ func TestReadFolderBadImages(t *testing.T) {
 
 func TestReadFolderErrors(t *testing.T) {
 	root := t.TempDir()
-	writeFile(t, filepath.Join(root, "readme.txt"), []byte("x"))
+	imagetest.WriteFile(t, filepath.Join(root, "readme.txt"), []byte("x"))
 	for _, tc := range []struct {
 		name, root string
 		depth      int
@@ -118,20 +121,20 @@ func TestReadFolderErrors(t *testing.T) {
 		{"missing root", filepath.Join(root, "none"), 1, "no such file"},
 		{"depth 3", root, 3, "folder depth 3"},
 	} {
-		_, _, err := ReadFolder(tc.root, tc.depth, GroupSpec{}, ImageShape{1, 2, 2}, LoadOptions{})
+		_, _, err := Read(tc.root, tc.depth, datasets.GroupSpec{}, datasets.ImageShape{Channels: 1, Height: 2, Width: 2}, datasets.LoadOptions{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error containing %q", tc.name, err, tc.want)
 		}
 	}
 }
 
-// FuzzReadFolder builds a folder from fuzzed relative paths and contents: ReadFolder never
+// FuzzReadFolder builds a folder from fuzzed relative paths and contents: Read never
 // panics, and every image it keeps sits at the class depth under a class it reports.
 func FuzzReadFolder(f *testing.F) {
 	f.Add("a/1.png\nb/2.png\nb/c/3.png\n.hidden/4.png", []byte("garbage"), uint8(1))
 	f.Add("x/y/1.jpg\nx/z/2.jpeg", []byte{}, uint8(2))
-	f.Add("a/1.png\nb/2.png", append(pngHeader(50000, 50000), 0), uint8(101)) // a header claiming 2.5 gigapixels, skipped
-	f.Add("a/1.png\nb/2.png", append(pngHeader(3, 0), 0), uint8(1))
+	f.Add("a/1.png\nb/2.png", append(imagetest.PNGHeader(50000, 50000), 0), uint8(101)) // a header claiming 2.5 gigapixels, skipped
+	f.Add("a/1.png\nb/2.png", append(imagetest.PNGHeader(3, 0), 0), uint8(1))
 	f.Fuzz(func(t *testing.T, paths string, content []byte, depth uint8) {
 		root := t.TempDir()
 		for _, p := range strings.Split(paths, "\n") {
@@ -150,7 +153,7 @@ func FuzzReadFolder(f *testing.F) {
 			}
 		}
 		d := int(depth%2) + 1
-		a, r, err := ReadFolder(root, d, GroupSpec{}, ImageShape{1, 2, 2}, LoadOptions{SkipBadLines: depth > 100})
+		a, r, err := Read(root, d, datasets.GroupSpec{}, datasets.ImageShape{Channels: 1, Height: 2, Width: 2}, datasets.LoadOptions{SkipBadLines: depth > 100})
 		if err != nil {
 			return
 		}
@@ -177,21 +180,21 @@ func writePNGQuiet(path string) {
 	png.Encode(f, image.NewGray(image.Rect(0, 0, 2, 2)))
 }
 
-// TestWriteFolderRoundTrip writes 8-bit images (grey and RGB) with WriteFolder and reads
-// them back with ReadFolder at the same size: the pixels come back exactly, so files written
+// TestWriteFolderRoundTrip writes 8-bit images (grey and RGB) with Write and reads
+// them back with Read at the same size: the pixels come back exactly, so files written
 // from a set decode to the values training saw.
 func TestWriteFolderRoundTrip(t *testing.T) {
 	for _, c := range []int{1, 3} {
-		im := RandomImages(3, 2, c, 5, 7, 1)
+		im := datasets.RandomImages(3, 2, c, 5, 7, 1)
 		for i, v := range im.Pixels {
 			im.Pixels[i] = float32(math.Round(float64(v)*255)) / 255
 		}
 		im.ClassNames[1] = "T-shirt/top"
 		root := t.TempDir()
-		if n, err := WriteFolder(im, root, []int{0, 1, 2, 3, 4, 5}); err != nil || n != 6 {
+		if n, err := Write(im, root, []int{0, 1, 2, 3, 4, 5}); err != nil || n != 6 {
 			t.Fatal(n, err)
 		}
-		a, _, err := ReadFolder(root, 1, GroupSpec{}, ImageShape{c, 5, 7}, LoadOptions{})
+		a, _, err := Read(root, 1, datasets.GroupSpec{}, datasets.ImageShape{Channels: c, Height: 5, Width: 7}, datasets.LoadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,7 @@
-package datasets
+// Package streetstyle reads StreetStyle-27K's manifest, one row per person (a crop of a stored
+// image) with attribute columns found by their header names, into a multi-attribute set. The
+// rows it keeps are assembled and decoded by package datasets.
+package streetstyle
 
 import (
 	"encoding/csv"
@@ -11,6 +14,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/relnet/relnet/datasets"
 )
 
 // streetStyleColumns are the manifest's columns before its attribute columns; they are found by
@@ -18,29 +23,29 @@ import (
 var streetStyleColumns = []string{"id", "url", "created_time", "city_id", "month_id", "lat", "long",
 	"x1", "y1", "x2", "y2", "width", "height"}
 
-// ReadStreetStyleManifest reads StreetStyle-27K's `streetstyle27k.manifest`: a CSV with a header
+// Read reads StreetStyle-27K's `streetstyle27k.manifest`: a CSV with a header
 // `id,url,created_time,city_id,month_id,lat,long,x1,y1,x2,y2,width,height` followed by attribute columns
 // (read the header; never hard-code their order or count). An empty cell = unlabelled. The image of URL `…/ABCxxx.jpg`
 // is stored as imageDir/A/B/C/ABCxxx.jpg (first three characters of the file name as folders). The person is the
 // x1,y1,x2,y2 crop (pixels of the stored image; clamp to the image bounds). GroupSpec.Prefix here is the column
-// name (default Name). Values and opts (workers, bad lines) as in ReadSeedCSV; StrictLabels has no effect here.
+// name (default Name). Values and opts (workers, bad lines) as in seedcsv.Read; StrictLabels has no effect here.
 //
 // Every column, the fixed ones included, is found by its header name; columns no group declares are not loaded.
 // One row is one person, so an image holding several people appears once per row, each time with its own crop;
 // Files[i] is the image's path relative to imageDir, slash-separated (`A/B/C/ABCxxx.jpg`). Fractional box
 // coordinates grow the box to whole pixels.
 //
-// Bad lines, all found in one read and reported as by ReadSeedCSV (a *BadLinesError by default, LoadReport.Skipped
+// Bad lines, all found in one read and reported as by seedcsv.Read (a *datasets.BadLinesError by default, LoadReport.Skipped
 // with opts.SkipBadLines): a row whose field count differs from the header's, a URL without a file name, a
 // coordinate that is not a number, an empty crop (x2 ≤ x1 or y2 ≤ y1, or a box wholly outside the image), an image
 // that is missing or does not decode. Plain errors, naming the file (and line): an unreadable file, a CSV syntax
 // error, an empty file, a missing or repeated header column, no column for a declared group, bad group
 // declarations or shape, no rows left, a group with no labelled image.
-func ReadStreetStyleManifest(path, imageDir string, groups []GroupSpec, shape ImageShape, opts LoadOptions) (*Attributes, *LoadReport, error) {
+func Read(path, imageDir string, groups []datasets.GroupSpec, shape datasets.ImageShape, opts datasets.LoadOptions) (*datasets.Attributes, *datasets.LoadReport, error) {
 	if err := shape.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	specs, f, r, err := OpenLabels(path, groups, "")
+	specs, f, r, err := datasets.OpenLabels(path, groups, "")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -49,11 +54,11 @@ func ReadStreetStyleManifest(path, imageDir string, groups []GroupSpec, shape Im
 	if err != nil {
 		return nil, nil, err
 	}
-	report := &LoadReport{Source: path}
-	var rows []Row
-	var bad []Skip
+	report := &datasets.LoadReport{Source: path}
+	var rows []datasets.Row
+	var bad []datasets.Skip
 	for {
-		rec, line, err := ReadRecord(r, path)
+		rec, line, err := datasets.ReadRecord(r, path)
 		if err == io.EOF {
 			break
 		}
@@ -68,7 +73,7 @@ func ReadStreetStyleManifest(path, imageDir string, groups []GroupSpec, shape Im
 		}
 		rows = append(rows, row)
 	}
-	return Assemble(path, rows, bad, specs, shape, opts, report)
+	return datasets.Assemble(path, rows, bad, specs, shape, opts, report)
 }
 
 // streetStyleLayout is where a manifest's header puts the columns the reader uses.
@@ -80,8 +85,8 @@ type streetStyleLayout struct {
 
 // readStreetStyleHeader reads the manifest's header line and finds in it the url and x1,y1,x2,y2
 // columns and each declared group's column.
-func readStreetStyleHeader(path string, r *csv.Reader, specs []GroupSpec) (*streetStyleLayout, error) {
-	header, headerLine, err := ReadRecord(r, path)
+func readStreetStyleHeader(path string, r *csv.Reader, specs []datasets.GroupSpec) (*streetStyleLayout, error) {
+	header, headerLine, err := datasets.ReadRecord(r, path)
 	if err == io.EOF {
 		return nil, fmt.Errorf("%s: empty file, want a header `%s,...`", path, strings.Join(streetStyleColumns, ","))
 	}
@@ -127,13 +132,13 @@ func attributeColumns(header []string) []string {
 // row checks the data line `line`, record rec, and returns the row to load, or else the bad line
 // it is: a field count other than the header's, or the problems of its URL and its crop, in
 // that order.
-func (l *streetStyleLayout) row(rec []string, line int, imageDir string) (Row, *Skip) {
+func (l *streetStyleLayout) row(rec []string, line int, imageDir string) (datasets.Row, *datasets.Skip) {
 	if len(rec) != l.fields {
 		img := ""
 		if i := l.col["url"]; i < len(rec) {
 			img = strings.TrimSpace(rec[i])
 		}
-		return Row{}, &Skip{Line: line, Image: img, Reason: fmt.Sprintf("%d fields, the header has %d", len(rec), l.fields)}
+		return datasets.Row{}, &datasets.Skip{Line: line, Image: img, Reason: fmt.Sprintf("%d fields, the header has %d", len(rec), l.fields)}
 	}
 	img := strings.TrimSpace(rec[l.col["url"]])
 	var problems []string
@@ -146,9 +151,9 @@ func (l *streetStyleLayout) row(rec []string, line int, imageDir string) (Row, *
 	crop, cropProblems := l.crop(rec)
 	problems = append(problems, cropProblems...)
 	if len(problems) > 0 {
-		return Row{}, &Skip{Line: line, Image: img, Reason: strings.Join(problems, "; ")}
+		return datasets.Row{}, &datasets.Skip{Line: line, Image: img, Reason: strings.Join(problems, "; ")}
 	}
-	row := NewRow(imageDir, line, rel, crop, len(l.groupCol))
+	row := datasets.NewRow(imageDir, line, rel, crop, len(l.groupCol))
 	for g, i := range l.groupCol {
 		row.Values[g] = strings.TrimSpace(rec[i])
 	}

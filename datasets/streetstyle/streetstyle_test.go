@@ -1,4 +1,4 @@
-package datasets
+package streetstyle
 
 import (
 	"encoding/csv"
@@ -10,14 +10,17 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/datasets/internal/imagetest"
 )
 
 // fixtureCrops are the person boxes of the fixture manifest's rows, as whole pixels.
 var fixtureCrops = []image.Rectangle{image.Rect(0, 0, 8, 12), image.Rect(8, 0, 16, 12), image.Rect(0, 0, 8, 3), image.Rect(-3, 3, 10, 6)}
 
 func TestReadStreetStyleManifest(t *testing.T) {
-	shape := ImageShape{3, 4, 4}
-	a, r, err := ReadStreetStyleManifest(attrManifest, attrStreetStyle, attrGroups, shape, LoadOptions{Workers: 3})
+	shape := datasets.ImageShape{Channels: 3, Height: 4, Width: 4}
+	a, r, err := Read(imagetest.AttrManifest, imagetest.AttrStreetStyle, imagetest.AttrGroups, shape, datasets.LoadOptions{Workers: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,41 +28,41 @@ func TestReadStreetStyleManifest(t *testing.T) {
 	if a.Name != "streetstyle27k.manifest" || !slices.Equal(a.Files, wantFiles) {
 		t.Errorf("set %q files %q, want streetstyle27k.manifest %q", a.Name, a.Files, wantFiles)
 	}
-	checkGroups(t, a, []Group{
-		{"clothing_category", []string{"Dress", "T-shirt", "Tank top"}, []int{1, 0, Unlabelled, 2}},
-		{"major_color", []string{"Black", "Blue", "Red", "White"}, []int{2, 1, 3, 0}},
-		{"wearing_hat", []string{"No", "Yes"}, []int{0, Unlabelled, 1, 0}},
+	imagetest.CheckGroups(t, a, []datasets.Group{
+		{Name: "clothing_category", Values: []string{"Dress", "T-shirt", "Tank top"}, Labels: []int{1, 0, datasets.Unlabelled, 2}},
+		{Name: "major_color", Values: []string{"Black", "Blue", "Red", "White"}, Labels: []int{2, 1, 3, 0}},
+		{Name: "wearing_hat", Values: []string{"No", "Yes"}, Labels: []int{0, datasets.Unlabelled, 1, 0}},
 	})
-	if want := (&LoadReport{Source: attrManifest, Lines: 4, Kept: 4}); !reflect.DeepEqual(r, want) {
+	if want := (&datasets.LoadReport{Source: imagetest.AttrManifest, Lines: 4, Kept: 4}); !reflect.DeepEqual(r, want) {
 		t.Errorf("report %+v, want %+v", r, want)
 	}
 	// Each person is its crop: the left (red) and right (blue) halves of abc123.jpg, the top (white)
 	// and, through a box reaching past both sides, the bottom (black) half of def456.png.
-	for i, want := range [][]float32{planes(shape, 1, 0, 0), planes(shape, 0, 0, 1), planes(shape, 1, 1, 1), planes(shape, 0, 0, 0)} {
+	for i, want := range [][]float32{imagetest.Planes(shape, 1, 0, 0), imagetest.Planes(shape, 0, 0, 1), imagetest.Planes(shape, 1, 1, 1), imagetest.Planes(shape, 0, 0, 0)} {
 		tol := 0.0
 		if i < 2 {
 			tol = 0.1 // JPEG
 		}
-		if got := a.Images(0).Image(i); maxDiff(got, want) > tol {
+		if got := a.Images(0).Image(i); imagetest.MaxDiff(got, want) > tol {
 			t.Errorf("person %d (%s) = %v, want %v", i, a.Files[i], got, want)
 		}
 	}
-	checkPixels(t, a, attrStreetStyle, fixtureCrops)
+	imagetest.CheckPixels(t, a, imagetest.AttrStreetStyle, fixtureCrops)
 
 	// Declared values and a group named apart from its column.
-	a, _, err = ReadStreetStyleManifest(attrManifest, attrStreetStyle,
-		[]GroupSpec{{Name: "hat", Prefix: "wearing_hat", Values: []string{"Yes"}}, {Name: "major_color", Values: []string{"White", "Red"}}}, shape, LoadOptions{Workers: 1})
+	a, _, err = Read(imagetest.AttrManifest, imagetest.AttrStreetStyle,
+		[]datasets.GroupSpec{{Name: "hat", Prefix: "wearing_hat", Values: []string{"Yes"}}, {Name: "major_color", Values: []string{"White", "Red"}}}, shape, datasets.LoadOptions{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGroups(t, a, []Group{
-		{"hat", []string{"Yes"}, []int{Unlabelled, Unlabelled, 0, Unlabelled}},
-		{"major_color", []string{"White", "Red"}, []int{1, Unlabelled, 0, Unlabelled}},
+	imagetest.CheckGroups(t, a, []datasets.Group{
+		{Name: "hat", Values: []string{"Yes"}, Labels: []int{datasets.Unlabelled, datasets.Unlabelled, 0, datasets.Unlabelled}},
+		{Name: "major_color", Values: []string{"White", "Red"}, Labels: []int{1, datasets.Unlabelled, 0, datasets.Unlabelled}},
 	})
 }
 
 func TestReadStreetStyleManifestColumnOrder(t *testing.T) {
-	f, err := os.Open(attrManifest)
+	f, err := os.Open(imagetest.AttrManifest)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,14 +85,14 @@ func TestReadStreetStyleManifestColumnOrder(t *testing.T) {
 	}
 	w.Flush()
 	path := filepath.Join(t.TempDir(), "reversed.manifest")
-	writeFile(t, path, []byte(b.String()))
+	imagetest.WriteFile(t, path, []byte(b.String()))
 
-	shape := ImageShape{1, 3, 5}
-	want, _, err := ReadStreetStyleManifest(attrManifest, attrStreetStyle, attrGroups, shape, LoadOptions{Workers: 1})
+	shape := datasets.ImageShape{Channels: 1, Height: 3, Width: 5}
+	want, _, err := Read(imagetest.AttrManifest, imagetest.AttrStreetStyle, imagetest.AttrGroups, shape, datasets.LoadOptions{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, r, err := ReadStreetStyleManifest(path, attrStreetStyle, attrGroups, shape, LoadOptions{Workers: 4})
+	got, r, err := Read(path, imagetest.AttrStreetStyle, imagetest.AttrGroups, shape, datasets.LoadOptions{Workers: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,12 +108,12 @@ func TestReadStreetStyleManifestFractionalBoxes(t *testing.T) {
 		"1,http://example.invalid/x/abc123.jpg,,,,,,7.5,0.2,8.5,11.9,16,12,Red\n" +
 		"2,http://example.invalid/y/def456.png,,,,,,0,2.5,8,3.5,8,6,White\n"
 	path := filepath.Join(t.TempDir(), "streetstyle27k.manifest")
-	writeFile(t, path, []byte(content))
-	a, _, err := ReadStreetStyleManifest(path, attrStreetStyle, []GroupSpec{{Name: "major_color"}}, ImageShape{3, 3, 4}, LoadOptions{Workers: 1})
+	imagetest.WriteFile(t, path, []byte(content))
+	a, _, err := Read(path, imagetest.AttrStreetStyle, []datasets.GroupSpec{{Name: "major_color"}}, datasets.ImageShape{Channels: 3, Height: 3, Width: 4}, datasets.LoadOptions{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkPixels(t, a, attrStreetStyle, []image.Rectangle{image.Rect(7, 0, 9, 12), image.Rect(0, 2, 8, 4)})
+	imagetest.CheckPixels(t, a, imagetest.AttrStreetStyle, []image.Rectangle{image.Rect(7, 0, 9, 12), image.Rect(0, 2, 8, 4)})
 }
 
 func TestStreetStyleFile(t *testing.T) {
@@ -136,19 +139,19 @@ func TestReadStreetStyleManifestErrors(t *testing.T) {
 	dir, header, row := manifestFixture(t)
 	good := header + row("http://example.invalid/x/abc123.jpg", "0,0,8,12", "Red,Short sleeve,T-shirt,No")
 	os.MkdirAll(filepath.Join(dir, "h", "u", "g"), 0o755)
-	writeFile(t, filepath.Join(dir, "h", "u", "g", "huge.jpg"), pngHeader(40000, 40000)) // by content, not extension
-	groups := []GroupSpec{{Name: "clothing_category"}, {Name: "wearing_hat"}}
+	imagetest.WriteFile(t, filepath.Join(dir, "h", "u", "g", "huge.jpg"), imagetest.PNGHeader(40000, 40000)) // by content, not extension
+	groups := []datasets.GroupSpec{{Name: "clothing_category"}, {Name: "wearing_hat"}}
 	tests := []struct {
 		name    string
 		content string
-		groups  []GroupSpec
+		groups  []datasets.GroupSpec
 		wantErr []string
 	}{
 		{"empty file", "", nil, []string{"streetstyle27k.manifest: empty file, want a header `id,url,"}},
 		{"missing column", strings.Replace(good, ",x2,", ",X2,", 1), nil,
 			[]string{`streetstyle27k.manifest:1: the header has no column "x2"`}},
 		{"column twice", strings.Replace(good, ",lat,", ",url,", 1), nil, []string{`streetstyle27k.manifest:1: column "url" appears twice in the header`}},
-		{"undeclared group column", good, []GroupSpec{{Name: "clothing_category"}, {Name: "wearing_scarf"}},
+		{"undeclared group column", good, []datasets.GroupSpec{{Name: "clothing_category"}, {Name: "wearing_scarf"}},
 			[]string{`streetstyle27k.manifest:1: no column "wearing_scarf" for attribute group "wearing_scarf"; attribute columns: major_color, sleeve_length, clothing_category, wearing_hat`}},
 		{"too few fields", good + row("http://example.invalid/x/abc123.jpg", "0,0,8,12", "Red,T-shirt,No"), nil,
 			[]string{"streetstyle27k.manifest:3: 16 fields, the header has 17"}},
@@ -168,19 +171,19 @@ func TestReadStreetStyleManifestErrors(t *testing.T) {
 			[]string{"streetstyle27k.manifest:3: image t/r/u/truncated.jpg: ", "truncated.jpg: truncated or corrupt JPEG image"}},
 		{"larger than max_pixels", good + row("http://example.invalid/x/huge.jpg", "0,0,8,12", "Red,,T-shirt,No"), nil,
 			[]string{"streetstyle27k.manifest:3: image h/u/g/huge.jpg: ", "huge.jpg: 40000×40000 PNG image (1600.0 megapixels), larger than max_pixels = 100000000"}},
-		{"group without labels", header + row("http://example.invalid/x/abc123.jpg", "0,0,8,12", "Red, ,T-shirt,No"), []GroupSpec{{Name: "clothing_category"}, {Name: "sleeve_length"}, {Name: "major_color"}},
+		{"group without labels", header + row("http://example.invalid/x/abc123.jpg", "0,0,8,12", "Red, ,T-shirt,No"), []datasets.GroupSpec{{Name: "clothing_category"}, {Name: "sleeve_length"}, {Name: "major_color"}},
 			[]string{`streetstyle27k.manifest: no image has a label in group "sleeve_length" (selected by "sleeve_length")`}},
 		{"no rows", header, nil, []string{"streetstyle27k.manifest: no images left"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "streetstyle27k.manifest")
-			writeFile(t, path, []byte(tt.content))
+			imagetest.WriteFile(t, path, []byte(tt.content))
 			g := tt.groups
 			if g == nil {
 				g = groups
 			}
-			_, _, err := ReadStreetStyleManifest(path, dir, g, ImageShape{3, 2, 2}, LoadOptions{Workers: 2})
+			_, _, err := Read(path, dir, g, datasets.ImageShape{Channels: 3, Height: 2, Width: 2}, datasets.LoadOptions{Workers: 2})
 			if err == nil {
 				t.Fatalf("no error, want one saying %q", tt.wantErr)
 			}
@@ -209,48 +212,48 @@ func TestReadStreetStyleManifestBadLines(t *testing.T) {
 		row("http://example.invalid/", "NaN,0,8,-inf", "Red,,Dress,No") + // 11: three problems
 		row(abc, "8,0,16,12", "Blue,,Dress,") // 12
 	path := filepath.Join(t.TempDir(), "streetstyle27k.manifest")
-	writeFile(t, path, []byte(content))
-	want := []Skip{
-		{3, "a/b/c/abc123.jpg", `x2 = "eight" is not a pixel coordinate`},
-		{4, "a/b/c/abc123.jpg", "empty crop x1,y1,x2,y2 = 8,0,8,12 (needs x1 < x2 and y1 < y2)"},
-		{5, "z/z/z/zzz999.jpg", "image z/z/z/zzz999.jpg: " + filepath.Join(dir, "z", "z", "z", "zzz999.jpg") + ": missing image file"},
-		{7, abc, "16 fields, the header has 17"},
-		{8, "http://example.invalid/", `url "http://example.invalid/" names no image file of at least 3 characters`},
-		{9, "a/b/c/abc123.jpg", "image a/b/c/abc123.jpg: " + filepath.Join(dir, "a", "b", "c", "abc123.jpg") + ": crop (100,0)-(120,12) lies outside the 16×12 image"},
-		{10, "t/r/u/truncated.jpg", "image t/r/u/truncated.jpg: " + filepath.Join(dir, "t", "r", "u", "truncated.jpg") + ": truncated or corrupt JPEG image: unexpected EOF"},
-		{11, "http://example.invalid/", `url "http://example.invalid/" names no image file of at least 3 characters; x1 = "NaN" is not a pixel coordinate; y2 = "-inf" is not a pixel coordinate`},
+	imagetest.WriteFile(t, path, []byte(content))
+	want := []datasets.Skip{
+		{Line: 3, Image: "a/b/c/abc123.jpg", Reason: `x2 = "eight" is not a pixel coordinate`},
+		{Line: 4, Image: "a/b/c/abc123.jpg", Reason: "empty crop x1,y1,x2,y2 = 8,0,8,12 (needs x1 < x2 and y1 < y2)"},
+		{Line: 5, Image: "z/z/z/zzz999.jpg", Reason: "image z/z/z/zzz999.jpg: " + filepath.Join(dir, "z", "z", "z", "zzz999.jpg") + ": missing image file"},
+		{Line: 7, Image: abc, Reason: "16 fields, the header has 17"},
+		{Line: 8, Image: "http://example.invalid/", Reason: `url "http://example.invalid/" names no image file of at least 3 characters`},
+		{Line: 9, Image: "a/b/c/abc123.jpg", Reason: "image a/b/c/abc123.jpg: " + filepath.Join(dir, "a", "b", "c", "abc123.jpg") + ": crop (100,0)-(120,12) lies outside the 16×12 image"},
+		{Line: 10, Image: "t/r/u/truncated.jpg", Reason: "image t/r/u/truncated.jpg: " + filepath.Join(dir, "t", "r", "u", "truncated.jpg") + ": truncated or corrupt JPEG image: unexpected EOF"},
+		{Line: 11, Image: "http://example.invalid/", Reason: `url "http://example.invalid/" names no image file of at least 3 characters; x1 = "NaN" is not a pixel coordinate; y2 = "-inf" is not a pixel coordinate`},
 	}
-	groups := []GroupSpec{{Name: "clothing_category"}, {Name: "wearing_hat"}}
-	shape := ImageShape{3, 2, 2}
+	groups := []datasets.GroupSpec{{Name: "clothing_category"}, {Name: "wearing_hat"}}
+	shape := datasets.ImageShape{Channels: 3, Height: 2, Width: 2}
 
-	_, _, err := ReadStreetStyleManifest(path, dir, groups, shape, LoadOptions{Workers: 3})
-	bl, ok := errors.AsType[*BadLinesError](err)
+	_, _, err := Read(path, dir, groups, shape, datasets.LoadOptions{Workers: 3})
+	bl, ok := errors.AsType[*datasets.BadLinesError](err)
 	if !ok {
 		t.Fatalf("error %v, want a *BadLinesError", err)
 	}
-	if got := skipLines(bl.Lines); !slices.Equal(got, []int{3, 4, 5, 7, 8, 9, 10, 11}) {
+	if got := imagetest.SkipLines(bl.Lines); !slices.Equal(got, []int{3, 4, 5, 7, 8, 9, 10, 11}) {
 		t.Errorf("bad lines %v, want 3, 4, 5, 7-11", got)
 	}
 	if bl.Source != path || !slices.Equal(bl.Lines, want) {
 		t.Errorf("error of %s lists\n%+v\nwant\n%+v", bl.Source, bl.Lines, want)
 	}
 
-	a, r, err := ReadStreetStyleManifest(path, dir, groups, shape, LoadOptions{Workers: 3, SkipBadLines: true})
+	a, r, err := Read(path, dir, groups, shape, datasets.LoadOptions{Workers: 3, SkipBadLines: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if wantReport := (&LoadReport{Source: path, Lines: 11, Kept: 3, Skipped: want}); !reflect.DeepEqual(r, wantReport) {
+	if wantReport := (&datasets.LoadReport{Source: path, Lines: 11, Kept: 3, Skipped: want}); !reflect.DeepEqual(r, wantReport) {
 		t.Errorf("report\n%+v\nwant\n%+v", r, wantReport)
 	}
 	if want := []string{"a/b/c/abc123.jpg", "d/e/f/def456.png", "a/b/c/abc123.jpg"}; !slices.Equal(a.Files, want) {
 		t.Errorf("files %q, want %q", a.Files, want)
 	}
-	checkGroups(t, a, []Group{
-		{"clothing_category", []string{"Dress", "T-shirt"}, []int{1, Unlabelled, 0}},
-		{"wearing_hat", []string{"No", "Yes"}, []int{0, 1, Unlabelled}},
+	imagetest.CheckGroups(t, a, []datasets.Group{
+		{Name: "clothing_category", Values: []string{"Dress", "T-shirt"}, Labels: []int{1, datasets.Unlabelled, 0}},
+		{Name: "wearing_hat", Values: []string{"No", "Yes"}, Labels: []int{0, 1, datasets.Unlabelled}},
 	})
-	checkLoaded(t, a, r, shape.Size())
-	checkPixels(t, a, dir, []image.Rectangle{image.Rect(0, 0, 8, 12), image.Rect(0, 0, 8, 3), image.Rect(8, 0, 16, 12)})
+	imagetest.CheckLoaded(t, a, r, shape.Size())
+	imagetest.CheckPixels(t, a, dir, []image.Rectangle{image.Rect(0, 0, 8, 12), image.Rect(0, 0, 8, 3), image.Rect(8, 0, 16, 12)})
 }
 
 // manifestFixture writes the StreetStyle fixture images and a truncated JPEG into a temporary
@@ -258,17 +261,42 @@ func TestReadStreetStyleManifestBadLines(t *testing.T) {
 func manifestFixture(t *testing.T) (dir, header string, row func(url, box, attrs string) string) {
 	t.Helper()
 	dir = t.TempDir()
-	for name, img := range attrFixtureFiles {
+	for name, img := range imagetest.AttrFixtureFiles {
 		if strings.HasPrefix(name, "streetstyle/") {
-			writeImage(t, filepath.Join(dir, strings.TrimPrefix(name, "streetstyle/")), img)
+			imagetest.WriteImage(t, filepath.Join(dir, strings.TrimPrefix(name, "streetstyle/")), img)
 		}
 	}
-	jpg := encodeImage(t, "x.jpg", twoTone(32, 32, red, blue, false))
+	jpg := imagetest.EncodeImage(t, "x.jpg", imagetest.TwoTone(32, 32, imagetest.Red, imagetest.Blue, false))
 	os.MkdirAll(filepath.Join(dir, "t", "r", "u"), 0o755)
-	writeFile(t, filepath.Join(dir, "t", "r", "u", "truncated.jpg"), jpg[:len(jpg)/2])
+	imagetest.WriteFile(t, filepath.Join(dir, "t", "r", "u", "truncated.jpg"), jpg[:len(jpg)/2])
 	header = "id,url,created_time,city_id,month_id,lat,long,x1,y1,x2,y2,width,height,major_color,sleeve_length,clothing_category,wearing_hat\n"
 	row = func(url, box, attrs string) string {
 		return "7," + url + ",2014-07-12 18:03:21.000000,14,7,40.7589,-73.9851," + box + ",16,12," + attrs + "\n"
 	}
 	return dir, header, row
+}
+
+// FuzzReadStreetStyleManifest: any manifest either loads into a consistent set or is an
+// error naming the file; it never panics; bad lines behave as in seedcsv.FuzzReadSeedCSV.
+func FuzzReadStreetStyleManifest(f *testing.F) {
+	fixture, err := os.ReadFile(imagetest.AttrManifest)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(fixture))
+	lines := strings.SplitAfter(string(fixture), "\n")
+	f.Add(lines[0] + strings.Replace(lines[1], ",", ",,", 3))
+	f.Add(lines[0] + "1,http://x/a/b/c/abc123.jpg,1,1,1,1,1,0,0,1e9,-1e9,8,12\n")
+	f.Add("id\n")
+	f.Add(lines[0] + lines[1] + strings.Replace(lines[2], ",8,0,16,", ",8,0,x,", 1) + strings.Replace(lines[3], "def456", "zzz999", 1) + lines[4])
+	f.Fuzz(func(t *testing.T, text string) {
+		path := filepath.Join(t.TempDir(), "streetstyle27k.manifest")
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		read := func(opts datasets.LoadOptions) (*datasets.Attributes, *datasets.LoadReport, error) {
+			return Read(path, imagetest.AttrStreetStyle, imagetest.AttrGroups, datasets.ImageShape{Channels: 3, Height: 2, Width: 2}, opts)
+		}
+		imagetest.CheckModes(t, path, read, false)
+	})
 }

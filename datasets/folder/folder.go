@@ -1,4 +1,8 @@
-package datasets
+// Package folder reads and writes image folders, torchvision's ImageFolder layout of one
+// folder per class (root/<class>/<image>, or Omniglot's root/<alphabet>/<character>/<image>):
+// Read takes a folder's images into a set of one attribute group, its classes; Write writes a
+// labelled set's images as PNGs in that layout.
+package folder
 
 import (
 	"bytes"
@@ -11,9 +15,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/relnet/relnet/datasets"
 )
 
-// ReadFolder reads an image folder, the layout of torchvision's ImageFolder: with depth 1,
+// Read reads an image folder, the layout of torchvision's ImageFolder: with depth 1,
 // root/<class>/<image>; with depth 2, root/<a>/<b>/<image> with class "a/b" (Omniglot's
 // root/<alphabet>/<character>/<image>). The set has one attribute group, g (its name; with
 // Values, only those classes, the other images unlabelled). Images are .jpg, .jpeg and .png
@@ -21,8 +27,8 @@ import (
 // depth included, is counted in LoadReport.OtherFiles and ignored. Files are listed in
 // lexical order, so the set is the same on every machine; Files[i] is the image's path
 // relative to root, slash-separated. An image that does not decode is a bad line (see
-// LoadOptions); a root that does not exist or holds no image is an error.
-func ReadFolder(root string, depth int, g GroupSpec, shape ImageShape, opts LoadOptions) (*Attributes, *LoadReport, error) {
+// datasets.LoadOptions); a root that does not exist or holds no image is an error.
+func Read(root string, depth int, g datasets.GroupSpec, shape datasets.ImageShape, opts datasets.LoadOptions) (*datasets.Attributes, *datasets.LoadReport, error) {
 	if depth != 1 && depth != 2 {
 		return nil, nil, fmt.Errorf("%s: folder depth %d: want 1 (root/class/image) or 2 (root/a/b/image)", root, depth)
 	}
@@ -32,8 +38,8 @@ func ReadFolder(root string, depth int, g GroupSpec, shape ImageShape, opts Load
 	if g.Name == "" {
 		g.Name = "class"
 	}
-	report := &LoadReport{Source: root}
-	var rows []Row
+	report := &datasets.LoadReport{Source: root}
+	var rows []datasets.Row
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -47,13 +53,13 @@ func ReadFolder(root string, depth int, g GroupSpec, shape ImageShape, opts Load
 		}
 		parts := strings.Split(filepath.ToSlash(rel), "/")
 		hidden := slices.ContainsFunc(parts, func(p string) bool { return strings.HasPrefix(p, ".") })
-		if len(parts) != depth+1 || hidden || !IsImageFile(rel) {
+		if len(parts) != depth+1 || hidden || !datasets.IsImageFile(rel) {
 			report.OtherFiles++
 			return nil
 		}
 		report.Lines++
 		class := strings.Join(parts[:depth], "/")
-		rows = append(rows, Row{Image: filepath.ToSlash(rel), Path: path, Values: []string{class}})
+		rows = append(rows, datasets.Row{Image: filepath.ToSlash(rel), Path: path, Values: []string{class}})
 		return nil
 	})
 	if err != nil {
@@ -63,13 +69,13 @@ func ReadFolder(root string, depth int, g GroupSpec, shape ImageShape, opts Load
 		return nil, nil, fmt.Errorf("%s: no images at depth %d (%s), %d other files", root, depth,
 			map[int]string{1: "root/class/image", 2: "root/a/b/image"}[depth], report.OtherFiles)
 	}
-	return Assemble(root, rows, nil, []GroupSpec{g}, shape, opts, report)
+	return datasets.Assemble(root, rows, nil, []datasets.GroupSpec{g}, shape, opts, report)
 }
 
-// WriteFolder writes images ids of im, in the layout ReadFolder reads with depth 1:
+// Write writes images ids of im, in the layout Read reads with depth 1:
 // root/<class>/<id>.png, 8-bit grey or RGB (values in [0,1], rounded to the nearest level), a
 // "/" in a class name becoming "-". It returns the number of files written.
-func WriteFolder(im *Images, root string, ids []int) (int, error) {
+func Write(im *datasets.Images, root string, ids []int) (int, error) {
 	hw := im.Height * im.Width
 	for _, id := range ids {
 		class := strings.ReplaceAll(im.ClassName(im.Labels[id]), "/", "-")
