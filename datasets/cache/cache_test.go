@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/datasets/internal/imagetest"
 )
 
 // cacheFixture writes a labels file (13 bytes) and n image files (img<i>.png, 10+i bytes) in dir,
@@ -638,16 +639,7 @@ func FuzzRead(f *testing.F) {
 		if gotReport == nil || len(got.Pixels) != got.Len()*got.Channels*got.Height*got.Width {
 			t.Fatalf("inconsistent set %+v, report %v", got, gotReport)
 		}
-		for _, g := range got.Groups {
-			if len(g.Labels) != got.Len() {
-				t.Fatalf("group %s: %d labels for %d images", g.Name, len(g.Labels), got.Len())
-			}
-			for _, l := range g.Labels {
-				if l != datasets.Unlabelled && (l < 0 || l >= len(g.Values)) {
-					t.Fatalf("group %s: label %d of %d values", g.Name, l, len(g.Values))
-				}
-			}
-		}
+		imagetest.CheckLabels(t, got)
 	})
 }
 

@@ -235,14 +235,7 @@ func TestReadSeedCSVErrors(t *testing.T) {
 			opts := tt.opts
 			opts.Workers = 2
 			_, _, err := Read(path, dir, g, shape, opts)
-			if err == nil {
-				t.Fatalf("no error, want one saying %q", tt.wantErr)
-			}
-			for _, want := range tt.wantErr {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("error %q does not say %q", err, want)
-				}
-			}
+			imagetest.CheckErrorSays(t, err, tt.wantErr)
 		})
 	}
 	if _, _, err := Read(filepath.Join(dir, "none.csv"), dir, groups, datasets.ImageShape{Channels: 1, Height: 1, Width: 1}, datasets.LoadOptions{Workers: 1}); err == nil ||

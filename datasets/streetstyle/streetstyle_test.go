@@ -184,14 +184,7 @@ func TestReadStreetStyleManifestErrors(t *testing.T) {
 				g = groups
 			}
 			_, _, err := Read(path, dir, g, datasets.ImageShape{Channels: 3, Height: 2, Width: 2}, datasets.LoadOptions{Workers: 2})
-			if err == nil {
-				t.Fatalf("no error, want one saying %q", tt.wantErr)
-			}
-			for _, want := range tt.wantErr {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("error %q does not say %q", err, want)
-				}
-			}
+			imagetest.CheckErrorSays(t, err, tt.wantErr)
 		})
 	}
 }

@@ -137,6 +137,13 @@ func CheckLoaded(t *testing.T, a *datasets.Attributes, r *datasets.LoadReport, p
 	if a.Len() != r.Kept || len(a.Pixels) != a.Len()*pixelsPer || r.Kept+len(r.Skipped) != r.Lines {
 		t.Fatalf("%d images, report kept %d of %d lines, skipped %d, %d pixels", a.Len(), r.Kept, r.Lines, len(r.Skipped), len(a.Pixels))
 	}
+	CheckLabels(t, a)
+}
+
+// CheckLabels fails unless every group of a has one label per image, each Unlabelled or one of
+// the group's values.
+func CheckLabels(t *testing.T, a *datasets.Attributes) {
+	t.Helper()
 	for _, g := range a.Groups {
 		if len(g.Labels) != a.Len() {
 			t.Fatalf("group %s: %d labels for %d images", g.Name, len(g.Labels), a.Len())
@@ -145,6 +152,19 @@ func CheckLoaded(t *testing.T, a *datasets.Attributes, r *datasets.LoadReport, p
 			if l != datasets.Unlabelled && (l < 0 || l >= len(g.Values)) {
 				t.Fatalf("group %s: label %d of %d values", g.Name, l, len(g.Values))
 			}
+		}
+	}
+}
+
+// CheckErrorSays fails unless err is an error whose message contains each of wants.
+func CheckErrorSays(t *testing.T, err error, wants []string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want one saying %q", wants)
+	}
+	for _, want := range wants {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
 		}
 	}
 }
