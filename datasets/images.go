@@ -92,7 +92,7 @@ func Concat(name string, sets ...*Images) (*Images, error) {
 	return out, nil
 }
 
-// synthImages returns classes×perClass random images of shape c×h×w; image i has label i%classes.
+// RandomImages returns classes×perClass random images of shape c×h×w; image i has label i%classes.
 func RandomImages(classes, perClass, c, h, w int, seed uint64) *Images {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	im := &Images{Name: "synth", Channels: c, Height: h, Width: w}
