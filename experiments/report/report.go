@@ -252,8 +252,8 @@ func (r *Report) HasDeltas() bool {
 	return false
 }
 
-// percent writes a summary in percent, e.g. "69.43 ± 1.10".
-func percent(s results.Summary) string { return fmt.Sprintf("%.2f ± %.2f", 100*s.Mean, 100*s.CI95) }
+// Percent writes a summary in percent, e.g. "69.43 ± 1.10".
+func Percent(s results.Summary) string { return fmt.Sprintf("%.2f ± %.2f", 100*s.Mean, 100*s.CI95) }
 
 // pText writes a p-value the way reports do.
 func pText(p float64) string {
@@ -280,7 +280,7 @@ func (r *Report) AccuracyTable(bold func(string) string) ([]string, [][]string) 
 				continue
 			}
 			c := row.Cells[g]
-			cell := percent(c.Summary)
+			cell := Percent(c.Summary)
 			if c.Best {
 				cell = bold(cell)
 			}
@@ -296,7 +296,7 @@ func (r *Report) AccuracyTable(bold func(string) string) ([]string, [][]string) 
 	}
 	floor := []string{"pixel nearest-centroid (no learning)", "–"}
 	for _, f := range r.Floor {
-		floor = append(floor, percent(f))
+		floor = append(floor, Percent(f))
 	}
 	return header, append(rows, floor)
 }
