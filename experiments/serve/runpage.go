@@ -17,14 +17,7 @@ type runPageData struct {
 
 // runPage is one run: its state, the error it recorded, its evaluation, its resolved
 // configuration and its data report.
-func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, err := s.experiment(r.PathValue("exp"))
-	if err != nil {
-		fail(w, err)
-		return
-	}
+func runPage(w http.ResponseWriter, r *http.Request, e *experiment) {
 	rn, err := e.run(r.PathValue("run"))
 	if err != nil {
 		fail(w, err)

@@ -45,10 +45,10 @@ func New(dir string) (*Server, error) {
 	s := &Server{root: root, dir: dir, experiments: map[string]*experiment{}, mux: http.NewServeMux()}
 	s.mux.HandleFunc("GET /{$}", s.experimentsPage)
 	s.mux.HandleFunc("GET /api/experiments", s.experimentsAPI)
-	s.mux.HandleFunc("GET /e/{exp}/{$}", s.experimentPage)
-	s.mux.HandleFunc("GET /api/e/{exp}", s.experimentAPI)
-	s.mux.HandleFunc("GET /e/{exp}/plot/{name}", s.plot)
-	s.mux.HandleFunc("GET /e/{exp}/r/{run}/{$}", s.runPage)
+	s.mux.HandleFunc("GET /e/{exp}/{$}", s.withExperiment(experimentPage))
+	s.mux.HandleFunc("GET /api/e/{exp}", s.withExperiment(experimentAPI))
+	s.mux.HandleFunc("GET /e/{exp}/plot/{name}", s.withExperiment(plot))
+	s.mux.HandleFunc("GET /e/{exp}/r/{run}/{$}", s.withExperiment(runPage))
 	s.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	static, _ := fs.Sub(assets, "assets/static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
@@ -121,40 +121,34 @@ func (s *Server) experimentsAPI(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, out)
 }
 
-// experimentPage is an experiment's run table, curves and comparison (filled by its script).
-func (s *Server) experimentPage(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	_, err := s.experiment(r.PathValue("exp"))
-	s.mu.Unlock()
-	if err != nil {
-		fail(w, err)
-		return
+// withExperiment answers a request about the experiment its path names, with the server
+// locked and the experiment's files refreshed; 404 when the folder holds no such experiment.
+func (s *Server) withExperiment(h func(http.ResponseWriter, *http.Request, *experiment)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		e, err := s.experiment(r.PathValue("exp"))
+		if err != nil {
+			fail(w, err)
+			return
+		}
+		h(w, r, e)
 	}
-	render(w, "experiment.html", map[string]string{"Experiment": r.PathValue("exp")})
+}
+
+// experimentPage is an experiment's run table, curves and comparison (filled by its script).
+func experimentPage(w http.ResponseWriter, r *http.Request, e *experiment) {
+	render(w, "experiment.html", map[string]string{"Experiment": e.name})
 }
 
 // experimentAPI is experimentView for a page that has the generation in ?since=.
-func (s *Server) experimentAPI(w http.ResponseWriter, r *http.Request) {
+func experimentAPI(w http.ResponseWriter, r *http.Request, e *experiment) {
 	since, _ := strconv.ParseUint(r.URL.Query().Get("since"), 10, 64)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, err := s.experiment(r.PathValue("exp"))
-	if err != nil {
-		fail(w, err)
-		return
-	}
 	writeJSON(w, e.view(since))
 }
 
 // plot is one of the comparison's plots as SVG, drawn by experiments/report.
-func (s *Server) plot(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, err := s.experiment(r.PathValue("exp"))
-	if err != nil {
-		fail(w, err)
-		return
-	}
+func plot(w http.ResponseWriter, r *http.Request, e *experiment) {
 	rep, err := e.comparison()
 	name, ok := strings.CutSuffix(r.PathValue("name"), ".svg")
 	if err != nil || !ok || !slices.Contains(rep.PlotNames(), name) {
