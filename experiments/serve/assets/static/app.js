@@ -152,6 +152,9 @@ function runRow(r) {
 // drawCharts draws a validation chart per group and the loss chart.
 function drawCharts(box, runs, groups) {
   const charts = [];
+  if (!groups.length) { // no run evaluated yet: the groups its validation records name
+    groups = [...new Set(runs.flatMap((r) => (r.curves ? r.curves.val.flatMap((p) => Object.keys(p.acc)) : [])))];
+  }
   for (const g of groups.length ? groups : [""]) {
     const series = runs.filter((r) => r.curves && r.curves.val.length).map((r) => {
       const pts = [], band = [];
