@@ -1,7 +1,8 @@
 # relnet: the two commands of the README are `make run` and `make test`. Each installs what is
 # missing (libtorch 2.1, the CPU build of gotch, Fashion-MNIST) through scripts/setup.sh first;
 # `make test` also installs Debian's Slurm and MUNGE (scripts/setup-slurm.sh) for the test that
-# runs scripts/slurm-array.sh on a real one-node cluster.
+# runs scripts/slurm-array.sh on a real one-node cluster, and Debian's Chromium
+# (scripts/setup-chromium.sh) for relnet serve's browser test.
 SHELL := /bin/bash
 QUICKSTART := experiments/quickstart.toml
 
@@ -48,6 +49,7 @@ fewshot: build
 CPU_FEATURE_TESTS := '^TestBF16'
 test: setup
 	@bash scripts/setup-slurm.sh
+	@bash scripts/setup-chromium.sh
 	go vet ./...
 	go test -count=1 -timeout 60m ./...
 	$(MAKE) --no-print-directory fuzz

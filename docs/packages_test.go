@@ -23,7 +23,7 @@ var layers = [][]string{
 	{"model/checkpoint"},
 	{"experiments/spec", "experiments/results"},
 	{"experiments/build", "experiments/report", "experiments/rundata"},
-	{"experiments/runner", "predict", "export"},
+	{"experiments/runner", "experiments/serve", "predict", "export"},
 	{"bench"},
 	{"cmd/relnet"},
 }

@@ -20,6 +20,7 @@ func main() {
 		Commands: []*cli.Command{
 			runCommand,
 			reportCommand,
+			serveCommand,
 			configCommand,
 			trainCommand,
 			evalCommand,

@@ -72,6 +72,13 @@ func styleOf(i int) rowStyle {
 	return rowStyle{okabeIto[i%len(okabeIto)], variantDashes[i%len(variantDashes)], variantGlyphs[i%len(variantGlyphs)]}
 }
 
+// RowColor is the colour of the report's i-th row in every plot, as CSS ("#0072b2"): the
+// dashboard draws its live curves in the same colours.
+func RowColor(i int) string {
+	c := color.RGBAModel.Convert(styleOf(i).color).(color.RGBA)
+	return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B)
+}
+
 // figure is a plot whose legend is drawn below its axes, never over the data.
 type figure struct {
 	*plot.Plot
@@ -153,44 +160,52 @@ func (f *figure) draw(c draw.Canvas) {
 	}
 }
 
-// save writes the figure to base plus each of PlotFormats: PNG at pngDPI, SVG, PDF.
-func (f *figure) save(base string) error {
+// encode draws the figure in the format of ext, one of PlotFormats: PNG at pngDPI, SVG, PDF.
+func (f *figure) encode(ext string) ([]byte, error) {
 	figHeight := cmp.Or(f.height, figHeight)
+	var c vg.CanvasWriterTo
+	switch ext {
+	case ".png":
+		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(figWidth, figHeight), vgimg.UseDPI(pngDPI))}
+	case ".svg":
+		c = vgsvg.New(figWidth, figHeight)
+	case ".pdf":
+		c = vgpdf.New(figWidth, figHeight)
+	default:
+		return nil, fmt.Errorf("no plot format %q", ext)
+	}
+	f.draw(draw.New(c))
+	var b bytes.Buffer
+	_, err := c.WriteTo(&b)
+	return b.Bytes(), err
+}
+
+// save writes the figure to base plus each of PlotFormats.
+func (f *figure) save(base string) error {
 	for _, ext := range PlotFormats {
-		var c vg.CanvasWriterTo
-		switch ext {
-		case ".png":
-			c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(figWidth, figHeight), vgimg.UseDPI(pngDPI))}
-		case ".svg":
-			c = vgsvg.New(figWidth, figHeight)
-		case ".pdf":
-			c = vgpdf.New(figWidth, figHeight)
-		}
-		f.draw(draw.New(c))
-		var b bytes.Buffer
-		if _, err := c.WriteTo(&b); err != nil {
+		data, err := f.encode(ext)
+		if err != nil {
 			return err
 		}
-		if err := atomicfile.Write(base+ext, b.Bytes()); err != nil {
+		if err := atomicfile.Write(base+ext, data); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// writePlots draws the report's plots into dir in every one of PlotFormats and returns the
-// PNG paths: final accuracy per group (bars with 95% CI whiskers), validation accuracy per
-// group and training loss against training episodes (one curve per row, seeds averaged).
-func (r *Report) writePlots(dir string) ([]string, error) {
+// namedPlot is one of the report's plots, drawn when asked.
+type namedPlot struct {
+	name string
+	make func() (*figure, error)
+}
+
+// plots lists the report's plots: final accuracy per group (bars with 95% CI whiskers),
+// validation accuracy per group, the paired differences when there is a baseline, and
+// training loss against training episodes (one curve per row, seeds averaged).
+func (r *Report) plots() []namedPlot {
 	if len(r.Groups) == 0 {
-		return nil, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	type namedPlot struct {
-		name string
-		make func() (*figure, error)
+		return nil
 	}
 	plots := []namedPlot{{"accuracy", r.accuracyPlot}}
 	for g, group := range r.Groups {
@@ -199,12 +214,49 @@ func (r *Report) writePlots(dir string) ([]string, error) {
 		}
 		plots = append(plots, namedPlot{"validation-" + group, func() (*figure, error) { return r.validationPlot(g) }})
 	}
-	if r.hasDeltas() {
+	if r.HasDeltas() {
 		for g, group := range r.Groups {
 			plots = append(plots, namedPlot{"difference-" + group, func() (*figure, error) { return r.deltaPlot(g) }})
 		}
 	}
-	plots = append(plots, namedPlot{"loss", r.lossPlot})
+	return append(plots, namedPlot{"loss", r.lossPlot})
+}
+
+// PlotNames names the report's plots, in the order report.md shows them.
+func (r *Report) PlotNames() []string {
+	var names []string
+	for _, p := range r.plots() {
+		names = append(names, p.name)
+	}
+	return names
+}
+
+// Plot draws the plot called name (one of PlotNames) in the format of ext (one of
+// PlotFormats).
+func (r *Report) Plot(name, ext string) ([]byte, error) {
+	for _, p := range r.plots() {
+		if p.name != name {
+			continue
+		}
+		f, err := p.make()
+		if err != nil {
+			return nil, fmt.Errorf("plot %s: %w", name, err)
+		}
+		return f.encode(ext)
+	}
+	return nil, fmt.Errorf("no plot %q", name)
+}
+
+// writePlots draws the report's plots into dir in every one of PlotFormats and returns the
+// PNG paths.
+func (r *Report) writePlots(dir string) ([]string, error) {
+	plots := r.plots()
+	if len(plots) == 0 {
+		return nil, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
 	var out []string
 	for _, p := range plots {
 		f, err := p.make()

@@ -67,6 +67,37 @@ func Load(dir string) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	return Build(dir, plan, func(p results.PlannedRun) (Run, error) { return ReadRun(filepath.Join(dir, p.Run)) })
+}
+
+// Run is what a report takes from one run directory: whether it failed, its evaluation (nil
+// while it has none) and its metrics.
+type Run struct {
+	Failed  bool
+	Eval    *results.EvalResult
+	Metrics []results.Record
+}
+
+// ReadRun reads a run directory's failed.json mark, eval.json and, when evaluated,
+// metrics.jsonl.
+func ReadRun(runDir string) (Run, error) {
+	if results.Failed(runDir) {
+		return Run{Failed: true}, nil
+	}
+	ev, err := results.ReadEvalResult(filepath.Join(runDir, results.EvalFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return Run{}, nil
+	}
+	if err != nil {
+		return Run{}, err
+	}
+	metrics, err := results.ReadMetrics(filepath.Join(runDir, results.MetricsFile))
+	return Run{Eval: ev, Metrics: metrics}, err
+}
+
+// Build gathers the runs of plan, each as read returns it, into the report of the experiment
+// in dir: what Load does with files read from disk, and `relnet serve` with the ones it holds.
+func Build(dir string, plan []results.PlannedRun, read func(results.PlannedRun) (Run, error)) (*Report, error) {
 	r := &Report{Experiment: filepath.Base(dir), Dir: dir}
 	rows := map[string]*Row{}
 	for _, p := range plan {
@@ -77,26 +108,19 @@ func Load(dir string) (*Report, error) {
 			rows[label] = row
 			r.Rows = append(r.Rows, row)
 		}
-		runDir := filepath.Join(dir, p.Run)
-		if results.Failed(runDir) {
+		run, err := read(p)
+		switch {
+		case err != nil:
+			return nil, err
+		case run.Failed:
 			row.Failed = append(row.Failed, p.Run)
-			continue
-		}
-		ev, err := results.ReadEvalResult(filepath.Join(runDir, results.EvalFile))
-		if errors.Is(err, os.ErrNotExist) {
+		case run.Eval == nil:
 			r.Missing = append(r.Missing, p.Run)
-			continue
+		default:
+			row.Seeds = append(row.Seeds, p.Seed)
+			row.evals = append(row.evals, run.Eval)
+			row.Metrics = append(row.Metrics, run.Metrics)
 		}
-		if err != nil {
-			return nil, err
-		}
-		metrics, err := results.ReadMetrics(filepath.Join(runDir, results.MetricsFile))
-		if err != nil {
-			return nil, err
-		}
-		row.Seeds = append(row.Seeds, p.Seed)
-		row.evals = append(row.evals, ev)
-		row.Metrics = append(row.Metrics, metrics)
 	}
 	if err := r.summarize(); err != nil {
 		return nil, err
@@ -218,8 +242,8 @@ func (r *Report) baselineOf(row *Row) *Row {
 	return same[0]
 }
 
-// hasDeltas reports whether any row is compared with a baseline.
-func (r *Report) hasDeltas() bool {
+// HasDeltas reports whether any row is compared with a baseline.
+func (r *Report) HasDeltas() bool {
 	for _, row := range r.Rows {
 		if len(row.Cells) > 0 && row.Cells[0].Delta != nil {
 			return true
@@ -228,8 +252,8 @@ func (r *Report) hasDeltas() bool {
 	return false
 }
 
-// percent writes a summary in percent, e.g. "69.43 ± 1.10".
-func percent(s results.Summary) string { return fmt.Sprintf("%.2f ± %.2f", 100*s.Mean, 100*s.CI95) }
+// Percent writes a summary in percent, e.g. "69.43 ± 1.10".
+func Percent(s results.Summary) string { return fmt.Sprintf("%.2f ± %.2f", 100*s.Mean, 100*s.CI95) }
 
 // pText writes a p-value the way reports do.
 func pText(p float64) string {
@@ -239,8 +263,9 @@ func pText(p float64) string {
 	return fmt.Sprintf("p = %.3f", p)
 }
 
-// accuracyTable is the main table: rows = variants, columns = groups.
-func (r *Report) accuracyTable(bold func(string) string) ([]string, [][]string) {
+// AccuracyTable is the main table (rows = variants, columns = groups, then the pixel floor),
+// each column's best cell passed through bold.
+func (r *Report) AccuracyTable(bold func(string) string) ([]string, [][]string) {
 	header := append([]string{"variant", "seeds"}, r.Groups...)
 	var rows [][]string
 	for _, row := range r.Rows {
@@ -255,7 +280,7 @@ func (r *Report) accuracyTable(bold func(string) string) ([]string, [][]string) 
 				continue
 			}
 			c := row.Cells[g]
-			cell := percent(c.Summary)
+			cell := Percent(c.Summary)
 			if c.Best {
 				cell = bold(cell)
 			}
@@ -271,13 +296,13 @@ func (r *Report) accuracyTable(bold func(string) string) ([]string, [][]string) 
 	}
 	floor := []string{"pixel nearest-centroid (no learning)", "–"}
 	for _, f := range r.Floor {
-		floor = append(floor, percent(f))
+		floor = append(floor, Percent(f))
 	}
 	return header, append(rows, floor)
 }
 
-// deltaTable is each row's paired difference to its baseline, in points.
-func (r *Report) deltaTable() ([]string, [][]string) {
+// DeltaTable is each row's paired difference to its baseline, in points, with its p-value.
+func (r *Report) DeltaTable() ([]string, [][]string) {
 	header := append([]string{"variant", "vs"}, r.Groups...)
 	var rows [][]string
 	for _, row := range r.Rows {
@@ -310,13 +335,13 @@ func renderTable(w io.Writer, markdown bool, header []string, rows [][]string) e
 // WriteText prints the report's tables for a terminal.
 func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "%s: %s\naccuracy %% (mean ± 95%% CI over episodes; best of each column marked *)\n", r.Experiment, r.Bank)
-	header, rows := r.accuracyTable(func(s string) string { return s + " *" })
+	header, rows := r.AccuracyTable(func(s string) string { return s + " *" })
 	if err := renderTable(w, false, header, rows); err != nil {
 		return err
 	}
-	if r.hasDeltas() {
+	if r.HasDeltas() {
 		fmt.Fprintln(w, "paired difference to the baseline, points (same episodes; two-sided paired t-test)")
-		header, rows := r.deltaTable()
+		header, rows := r.DeltaTable()
 		if err := renderTable(w, false, header, rows); err != nil {
 			return err
 		}
@@ -332,13 +357,13 @@ func (r *Report) Markdown(plots []string) ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# %s\n\nTest protocol: %s. Every run is scored on the same episodes.\n\n", r.Experiment, r.Bank)
 	fmt.Fprintf(&b, "## Accuracy (%%)\n\nMean ± 95%% confidence interval over test episodes; with several seeds each episode's accuracy is first averaged over seeds, and the across-seed standard deviation of the mean is given. Best of each column in bold.\n\n")
-	header, rows := r.accuracyTable(func(s string) string { return "**" + s + "**" })
+	header, rows := r.AccuracyTable(func(s string) string { return "**" + s + "**" })
 	if err := renderTable(&b, true, header, rows); err != nil {
 		return nil, err
 	}
-	if r.hasDeltas() {
+	if r.HasDeltas() {
 		fmt.Fprintf(&b, "\n## Difference to the baseline (points)\n\nPaired over the same test episodes: mean ± 95%% CI of the per-episode difference, two-sided paired t-test.\n\n")
-		header, rows := r.deltaTable()
+		header, rows := r.DeltaTable()
 		if err := renderTable(&b, true, header, rows); err != nil {
 			return nil, err
 		}
