@@ -33,11 +33,12 @@ func OpenLabels(path string, groups []GroupSpec, suffix string) ([]GroupSpec, *o
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return specs, f, newCSVReader(f), nil
+	return specs, f, NewCSVReader(f), nil
 }
 
-// newCSVReader reads comma-separated records of any length, keeping fields as written.
-func newCSVReader(r io.Reader) *csv.Reader {
+// NewCSVReader reads comma-separated records of any length, keeping fields as written (read
+// them with ReadRecord).
+func NewCSVReader(r io.Reader) *csv.Reader {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	return cr

@@ -1,0 +1,92 @@
+// Package replica writes miniature replicas of the standard few-shot benchmarks in the layouts
+// their downloads give (miniImageNet's images/ and split CSVs, Omniglot's images_background/
+// and images_evaluation/, CUB-200-2011 as extracted): a handful of classes of tiny images with
+// every file of the real layout present, odd cases included (byte-order marks, CRLF line ends,
+// CUB's certainty-1 attribute lines and an image without a box). Tests of the readers, of the
+// experiment packages and of the command read them, as no download is possible there.
+package replica
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Colour is the colour of class k's images: distinct for the first classes, so that a test
+// can tell classes apart by their pixels.
+func Colour(k int) color.RGBA {
+	return color.RGBA{uint8(40 * (k % 7)), uint8(255 - 30*(k%9)), uint8(60 * (k % 5)), 255}
+}
+
+// writeImage writes a w×h image of colour c, with a darker square in its top-left quarter, as
+// PNG or (by the name's extension) JPEG, making its folder.
+func writeImage(path string, w, h int, c color.RGBA) error {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			px := c
+			if x < w/4 && y < h/4 {
+				px = color.RGBA{c.R / 2, c.G / 2, c.B / 2, 255}
+			}
+			img.SetRGBA(x, y, px)
+		}
+	}
+	var b bytes.Buffer
+	var err error
+	if strings.HasSuffix(path, ".png") {
+		err = png.Encode(&b, img)
+	} else {
+		err = jpeg.Encode(&b, img, &jpeg.Options{Quality: 95})
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return writeFile(path, b.String())
+}
+
+// writeFile writes text to path, making its folder.
+func writeFile(path, text string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(text), 0o644)
+}
+
+// MiniImageNetClasses are the classes of MiniImageNet's replica by split file: train.csv,
+// val.csv, test.csv.
+var MiniImageNetClasses = [3][]string{{"n01532829", "n01558993", "n01704323"}, {"n01855672", "n02091244"}, {"n01930112", "n01981276", "n02099601"}}
+
+// MiniImageNet writes miniImageNet's layout under root: images/<wnid><8 digits>.jpg, perClass
+// 8×8 images of each of MiniImageNetClasses, and train.csv (a byte-order mark and CRLF line
+// ends), val.csv and test.csv, each with its `filename,label` header.
+func MiniImageNet(root string, perClass int) error {
+	k := 0
+	for r, name := range []string{"train.csv", "val.csv", "test.csv"} {
+		var b strings.Builder
+		b.WriteString("filename,label\n")
+		for _, class := range MiniImageNetClasses[r] {
+			for i := range perClass {
+				file := fmt.Sprintf("%s%08d.jpg", class, i+1)
+				if err := writeImage(filepath.Join(root, "images", file), 8, 8, Colour(k)); err != nil {
+					return err
+				}
+				fmt.Fprintf(&b, "%s,%s\n", file, class)
+			}
+			k++
+		}
+		text := b.String()
+		if r == 0 {
+			text = "\ufeff" + strings.ReplaceAll(text, "\n", "\r\n")
+		}
+		if err := writeFile(filepath.Join(root, name), text); err != nil {
+			return err
+		}
+	}
+	return nil
+}
