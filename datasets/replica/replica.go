@@ -90,3 +90,35 @@ func MiniImageNet(root string, perClass int) error {
 	}
 	return nil
 }
+
+// OmniglotParts are the two folders of Omniglot's official archives: background (training)
+// and evaluation (test) alphabets.
+var OmniglotParts = [2]string{"images_background", "images_evaluation"}
+
+// OmniglotAlphabets are the alphabets of Omniglot's replica by part.
+var OmniglotAlphabets = [2][]string{{"Greek", "Latin"}, {"Atlantean", "Ojibwe_(Canadian_Aboriginal_Syllabics)"}}
+
+// Omniglot writes Omniglot's layout under root: <part>/<alphabet>/character<NN>/<NNNN>_<NN>.png
+// for each of OmniglotParts and its OmniglotAlphabets, characters 8×8 images of each of
+// characters characters (drawers drawings each), and a stray file (a .DS_Store, as archives
+// unpacked on a Mac hold) that readers ignore.
+func Omniglot(root string, characters, drawers int) error {
+	k := 0
+	for p, part := range OmniglotParts {
+		for _, alphabet := range OmniglotAlphabets[p] {
+			for c := range characters {
+				for d := range drawers {
+					file := fmt.Sprintf("%s/%s/character%02d/%04d_%02d.png", part, alphabet, c+1, 100+k, d+1)
+					if err := writeImage(filepath.Join(root, file), 8, 8, Colour(k)); err != nil {
+						return err
+					}
+				}
+				k++
+			}
+		}
+		if err := writeFile(filepath.Join(root, part, ".DS_Store"), "\x00"); err != nil {
+			return err
+		}
+	}
+	return nil
+}

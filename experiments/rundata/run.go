@@ -45,6 +45,9 @@ func New(cfg spec.Config, set *Decoded) (*Run, error) {
 	var run *Run
 	var err error
 	if set.Attrs != nil {
+		if cfg.Dataset, err = ownSplit(cfg.Dataset, set.Attrs); err != nil {
+			return nil, err
+		}
 		run, err = attributeData(cfg, set.Attrs)
 	} else {
 		run, err = fashionData(cfg, set.fashionTrain, set.fashionTest)
@@ -116,21 +119,37 @@ func fashionData(cfg spec.Config, trainIm, testIm *datasets.Images) (*Run, error
 	return out, nil
 }
 
-// classLists are group g's class lists: the dataset's own for a single group, else the
-// group's table's.
-func classLists(d spec.DatasetConfig, g int) sampling.ClassLists {
+// classLists are group g's class lists: the dataset's own for a single group (a list file read,
+// each of its lines checked against names, the group's classes), else the group's table's.
+func classLists(d spec.DatasetConfig, g int, names []string) (sampling.ClassLists, error) {
 	if len(d.Groups) > 1 {
 		grp := d.Groups[g]
-		return sampling.ClassLists{Train: grp.TrainClasses, Val: grp.ValClasses, Test: grp.TestClasses}
+		return sampling.ClassLists{Train: grp.TrainClasses, Val: grp.ValClasses, Test: grp.TestClasses}, nil
 	}
-	return sampling.ClassLists{Train: d.TrainClasses, Val: d.ValClasses, Test: d.TestClasses}
+	lists := sampling.ClassLists{Train: d.TrainClasses, Val: d.ValClasses, Test: d.TestClasses}
+	for _, f := range []struct {
+		path string
+		list *[]string
+	}{{d.TrainClassesFile, &lists.Train}, {d.ValClassesFile, &lists.Val}, {d.TestClassesFile, &lists.Test}} {
+		if f.path == "" {
+			continue
+		}
+		var err error
+		if *f.list, err = sampling.ReadClassFile(f.path, names); err != nil {
+			return lists, err
+		}
+	}
+	return lists, nil
 }
 
 // splitClasses resolves group g's class split over its class names: the lists the
 // configuration gives or, with dataset.class_split, a seeded draw, which it also returns by
 // name. Lists given beside class_split must be its draw (as a run's config.toml records it).
 func splitClasses(d spec.DatasetConfig, g int, names []string) (ids [3][]int, drawn [3]datasets.ClassPatterns, err error) {
-	lists := classLists(d, g)
+	lists, err := classLists(d, g, names)
+	if err != nil {
+		return ids, drawn, err
+	}
 	if d.ClassSplit != nil {
 		given := lists
 		if lists, err = sampling.DrawClasses(names, [3]float64(d.ClassSplit), groupSeed(d.SplitSeed, g)); err != nil {

@@ -43,32 +43,37 @@ type ExperimentConfig struct {
 
 // DatasetConfig says which images to use and how to split and transform them.
 type DatasetConfig struct {
-	Source          Source                 `toml:"source"`            // "fashion-mnist" (default), "csv" (seed notebook format), "streetstyle" (StreetStyle-27K manifest), "folder" or "synth"
-	Dir             string                 `toml:"dir"`               // fashion-mnist: default $FASHION_MNIST_DIR, else /usr/share/datasets/fashion-mnist
-	Path            string                 `toml:"path"`              // csv / streetstyle: the labels file; folder: its root; synth: its TOML (relative paths: to the config file)
-	Depth           int                    `toml:"depth"`             // folder: 1 (root/class/image, default) or 2 (root/a/b/image, class "a/b")
-	BadLines        BadLines               `toml:"bad_lines"`         // "error" (default): fail listing every bad line; "skip": load the rest and list them
-	MaxPixels       int                    `toml:"max_pixels"`        // csv / streetstyle / folder: the largest image read, width × height from its header (default 100,000,000); a larger one is a bad line
-	Undeclared      UndeclaredLabels       `toml:"undeclared_labels"` // csv: "ignore" (default) labels no group declares, or "error"
-	Images          string                 `toml:"images"`            // csv / streetstyle: image directory; default the labels file's directory
-	Channels        int                    `toml:"channels"`          // csv / streetstyle: decode to 1 (grey) or 3 (RGB) channels; default 3
-	Height          int                    `toml:"height"`            // csv / streetstyle: default 84
-	Width           int                    `toml:"width"`             // csv / streetstyle: default 84
-	Groups          []datasets.GroupSpec   `toml:"groups"`            // csv / streetstyle: the exclusive attribute groups, one relation head each
-	TestFraction    float64                `toml:"test_fraction"`     // csv / streetstyle: share of images held out for testing; default 0.2
-	Split           Split                  `toml:"split"`             // "image" (default) or "class"
-	SplitSeed       uint64                 `toml:"split_seed"`        // seed of the image split, the same for every run of an experiment; default 1
-	ValFraction     float64                `toml:"val_fraction"`      // share of each training class's images kept for validation; default 0.1
-	TrainClasses    datasets.ClassPatterns `toml:"train_classes"`     // class split, one group: names, globs or ids; Fashion-MNIST default [0,1,3,5,7]
-	ValClasses      datasets.ClassPatterns `toml:"val_classes"`       // class split: default none (validate on held-out images of the training classes)
-	TestClasses     datasets.ClassPatterns `toml:"test_classes"`      // class split: Fashion-MNIST default [2,4,6,8,9]; left out: the classes train_classes leaves
-	ClassSplit      []float64              `toml:"class_split"`       // class split: train, val, test fractions of the classes, drawn with split_seed (instead of the lists); each run's config.toml records the draw by name
-	Normalize       Normalize              `toml:"normalize"`         // "train" (default), "none" or "given" (Mean, Std)
-	Mean            []float64              `toml:"mean"`
-	Std             []float64              `toml:"std"`
-	RotateDeg       float64                `toml:"rotate_degrees"`   // training only: random rotation in ±degrees per image (seed notebook)
-	Rotate90        bool                   `toml:"rotate90"`         // training only: one random 0/90/180/270° rotation per episode (paper)
-	RotationClasses bool                   `toml:"rotation_classes"` // class split: each training class at 0/90/180/270° becomes four classes (Omniglot protocol)
+	Source       Source                 `toml:"source"`            // "fashion-mnist" (default), "csv" (seed notebook format), "streetstyle" (StreetStyle-27K manifest), "folder", "synth", "miniimagenet" or "omniglot"
+	Dir          string                 `toml:"dir"`               // fashion-mnist: default $FASHION_MNIST_DIR, else /usr/share/datasets/fashion-mnist
+	Path         string                 `toml:"path"`              // csv / streetstyle: the labels file; folder: its root; synth: its TOML; miniimagenet: the folder of images/ and the split CSVs; omniglot: the folder of images_background/ and images_evaluation/ (relative paths: to the config file)
+	Depth        int                    `toml:"depth"`             // folder: 1 (root/class/image, default) or 2 (root/a/b/image, class "a/b")
+	BadLines     BadLines               `toml:"bad_lines"`         // "error" (default): fail listing every bad line; "skip": load the rest and list them
+	MaxPixels    int                    `toml:"max_pixels"`        // csv / streetstyle / folder: the largest image read, width × height from its header (default 100,000,000); a larger one is a bad line
+	Undeclared   UndeclaredLabels       `toml:"undeclared_labels"` // csv: "ignore" (default) labels no group declares, or "error"
+	Images       string                 `toml:"images"`            // csv / streetstyle: image directory; default the labels file's directory
+	Channels     int                    `toml:"channels"`          // csv / streetstyle: decode to 1 (grey) or 3 (RGB) channels; default 3
+	Height       int                    `toml:"height"`            // csv / streetstyle: default 84
+	Width        int                    `toml:"width"`             // csv / streetstyle: default 84
+	Groups       []datasets.GroupSpec   `toml:"groups"`            // csv / streetstyle: the exclusive attribute groups, one relation head each
+	TestFraction float64                `toml:"test_fraction"`     // csv / streetstyle: share of images held out for testing; default 0.2
+	Split        Split                  `toml:"split"`             // "image" (default) or "class"
+	SplitSeed    uint64                 `toml:"split_seed"`        // seed of the image split, the same for every run of an experiment; default 1
+	ValFraction  float64                `toml:"val_fraction"`      // share of each training class's images kept for validation; default 0.1
+	TrainClasses datasets.ClassPatterns `toml:"train_classes"`     // class split, one group: names, globs or ids; Fashion-MNIST default [0,1,3,5,7]
+	ValClasses   datasets.ClassPatterns `toml:"val_classes"`       // class split: default none (validate on held-out images of the training classes)
+	TestClasses  datasets.ClassPatterns `toml:"test_classes"`      // class split: Fashion-MNIST default [2,4,6,8,9]; left out: the classes train_classes leaves
+	// The class lists read from files, one class name or glob a line (blank lines and #
+	// comments ignored), instead of the lists above; relative paths: to the config file.
+	TrainClassesFile string    `toml:"train_classes_file"`
+	ValClassesFile   string    `toml:"val_classes_file"`
+	TestClassesFile  string    `toml:"test_classes_file"`
+	ClassSplit       []float64 `toml:"class_split"` // class split: train, val, test fractions of the classes, drawn with split_seed (instead of the lists); each run's config.toml records the draw by name
+	Normalize        Normalize `toml:"normalize"`   // "train" (default), "none" or "given" (Mean, Std)
+	Mean             []float64 `toml:"mean"`
+	Std              []float64 `toml:"std"`
+	RotateDeg        float64   `toml:"rotate_degrees"`   // training only: random rotation in ±degrees per image (seed notebook)
+	Rotate90         bool      `toml:"rotate90"`         // training only: one random 0/90/180/270° rotation per episode (paper)
+	RotationClasses  bool      `toml:"rotation_classes"` // class split: each training class at 0/90/180/270° becomes four classes (Omniglot protocol)
 	// LabelFraction keeps, per group named, a seeded fraction in (0, 1] of each class's
 	// training images labelled for that group (at least one per class); the others lose that
 	// group's label in training only. Validation and test labels stay whole.
@@ -200,7 +205,7 @@ func SelectRun(path string, runs []Config, name string) (Config, error) {
 // Validate checks ranges and the rules between keys (the kinds check themselves when
 // decoded); the error is a *FieldError naming the key.
 func (c Config) Validate() error {
-	for _, check := range []func() error{c.Dataset.validate, c.Train.validate, c.Eval.validate, c.validateModel} {
+	for _, check := range []func() error{c.Dataset.validate, c.Dataset.validateClassSources, c.Train.validate, c.Eval.validate, c.validateModel} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -214,8 +219,8 @@ func (d DatasetConfig) validate() error {
 		return bad("dataset.path", "source %q needs the labels file", d.Source)
 	case (d.Source == SeedCSV || d.Source == StreetStyle) && len(d.Groups) == 0:
 		return bad("dataset.groups", "source %q needs at least one [[dataset.groups]] table", d.Source)
-	case d.Source == Folder && len(d.Groups) > 1:
-		return bad("dataset.groups", "an image folder has one attribute group (its class folders); declare at most one")
+	case d.Source.OneGroup() && len(d.Groups) > 1:
+		return bad("dataset.groups", "source %q has one attribute group (its classes); declare at most one", d.Source)
 	case d.Depth != 1 && d.Depth != 2:
 		return bad("dataset.depth", "%d: want 1 (root/class/image) or 2 (root/a/b/image)", d.Depth)
 	case d.Split == ImageSplit && (d.TrainClasses != nil || d.ValClasses != nil || d.TestClasses != nil):
@@ -223,7 +228,7 @@ func (d DatasetConfig) validate() error {
 	case d.Split == ClassSplit && len(d.Groups) > 1 && (d.TrainClasses != nil || d.ValClasses != nil || d.TestClasses != nil):
 		return bad("dataset.train_classes", "with several groups, each [[dataset.groups]] table gives its own train_classes, val_classes and test_classes")
 	case !d.Source.Attributes() && len(d.Groups) > 0:
-		return bad("dataset.groups", "Fashion-MNIST has one label per image; groups are for csv and streetstyle sources")
+		return bad("dataset.groups", "Fashion-MNIST has one label per image; groups are for the other sources")
 	case d.TestFraction <= 0 || d.ValFraction+d.TestFraction >= 1:
 		return bad("dataset.test_fraction", "%g: must be > 0, with val_fraction + test_fraction < 1", d.TestFraction)
 	case d.Channels != 1 && d.Channels != 3:
@@ -249,6 +254,47 @@ func (d DatasetConfig) validate() error {
 		if f := d.LabelFraction[g]; !(f > 0 && f <= 1) {
 			return bad("dataset.label_fraction", "%s = %g: must be in (0, 1]", g, f)
 		}
+	}
+	return nil
+}
+
+// validateClassSources checks where the class split comes from: the source's own files
+// (miniimagenet), or class lists given inline or in files, one of each role.
+func (d DatasetConfig) validateClassSources() error {
+	files := []struct {
+		key, path string
+		list      datasets.ClassPatterns
+	}{{"train_classes", d.TrainClassesFile, d.TrainClasses}, {"val_classes", d.ValClassesFile, d.ValClasses}, {"test_classes", d.TestClassesFile, d.TestClasses}}
+	for _, f := range files {
+		switch {
+		case f.path == "":
+		case f.list != nil:
+			return bad("dataset."+f.key+"_file", "%s and %s_file both give the %s; keep one", f.key, f.key, f.key)
+		case d.Split != ClassSplit:
+			return bad("dataset."+f.key+"_file", "class lists split by class: set split = \"class\"")
+		case len(d.Groups) > 1:
+			return bad("dataset."+f.key+"_file", "with several groups, each [[dataset.groups]] table gives its own train_classes, val_classes and test_classes")
+		case d.ClassSplit != nil:
+			return bad("dataset."+f.key+"_file", "class_split draws the class lists; leave out either")
+		}
+	}
+	if !d.Source.OwnSplit() {
+		return nil
+	}
+	if d.Split != ClassSplit {
+		return bad("dataset.split", "source %q is split by class (its files give the split); leave split out or set it to \"class\"", d.Source)
+	}
+	if d.Source != MiniImageNet {
+		return nil
+	}
+	for _, f := range files {
+		if f.path != "" || f.list != nil {
+			key := map[bool]string{true: f.key + "_file", false: f.key}[f.path != ""]
+			return bad("dataset."+key, "train.csv, val.csv and test.csv are miniimagenet's class split; give no class lists")
+		}
+	}
+	if d.ClassSplit != nil {
+		return bad("dataset.class_split", "train.csv, val.csv and test.csv are miniimagenet's class split; draw none")
 	}
 	return nil
 }

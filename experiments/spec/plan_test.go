@@ -131,6 +131,13 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 		{"interaction confidence", "[heads]\ninteraction_confidence = 1.5\n", []string{"x.toml:2", "heads.interaction_confidence", "[0, 1)"}},
 		{"interaction warm-up", "[[variant]]\nname = \"a\"\nheads.interaction_warmup = -1\n", []string{"x.toml:3", "heads.interaction_warmup", "run a-seed1"}},
 		{"syntax", "[train\n", []string{"x.toml:", "table name"}},
+		{"miniimagenet with an image split", "[dataset]\nsource = \"miniimagenet\"\npath = \"mini\"\nsplit = \"image\"\n", []string{"x.toml:4", "dataset.split", "split by class"}},
+		{"miniimagenet with class lists", "[dataset]\nsource = \"miniimagenet\"\npath = \"mini\"\ntest_classes = [\"n01*\"]\n", []string{"x.toml:4", "dataset.test_classes", "give no class lists"}},
+		{"miniimagenet with a class file", "[dataset]\nsource = \"miniimagenet\"\npath = \"mini\"\n\nval_classes_file = \"val.txt\"\n", []string{"x.toml:5", "dataset.val_classes_file"}},
+		{"miniimagenet with class_split", "[dataset]\nsource = \"miniimagenet\"\npath = \"mini\"\nclass_split = [0.6, 0.2, 0.2]\n", []string{"x.toml:4", "dataset.class_split"}},
+		{"omniglot in a variant with an image split", "[dataset]\nsplit = \"image\"\n[[variant]]\nname = \"a\"\ndataset.source = \"omniglot\"\ndataset.path = \"o\"\n", []string{"x.toml:2", "dataset.split"}},
+		{"class file and list", "[dataset]\nsource = \"folder\"\npath = \"f\"\nsplit = \"class\"\ntest_classes = [\"a\"]\ntest_classes_file = \"t.txt\"\n", []string{"x.toml:6", "dataset.test_classes_file", "keep one"}},
+		{"class file with the image split", "[dataset]\nsource = \"folder\"\npath = \"f\"\ntrain_classes_file = \"t.txt\"\n", []string{"x.toml:4", "dataset.train_classes_file", `split = "class"`}},
 	}
 	for _, tc := range cases {
 		_, err := ParsePlan("x.toml", []byte(tc.text))
@@ -142,6 +149,29 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 			if !strings.Contains(err.Error(), w) {
 				t.Errorf("%s: error %q does not contain %q", tc.name, err, w)
 			}
+		}
+	}
+}
+
+// TestOwnSplitSourcesImplyAClassSplit: miniimagenet and omniglot split by class without
+// saying so, their class list files are relative to the config file, and a source without a
+// split of its own keeps the image split.
+func TestOwnSplitSourcesImplyAClassSplit(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want Split
+	}{
+		{"[dataset]\nsource = \"miniimagenet\"\npath = \"mini\"\n", ClassSplit},
+		{"[dataset]\nsource = \"omniglot\"\npath = \"omniglot\"\ntest_classes_file = \"splits/test.txt\"\n", ClassSplit},
+		{"[dataset]\nsource = \"omniglot\"\npath = \"omniglot\"\nsplit = \"class\"\n", ClassSplit},
+		{"[dataset]\nsource = \"folder\"\npath = \"f\"\n", ImageSplit},
+	} {
+		cfg, err := Parse("/exp/x.toml", []byte(tc.text))
+		if err != nil || cfg.Dataset.Split != tc.want {
+			t.Errorf("%q: split %q, %v; want %q", tc.text, cfg.Dataset.Split, err, tc.want)
+		}
+		if f := cfg.Dataset.TestClassesFile; f != "" && f != "/exp/splits/test.txt" {
+			t.Errorf("test_classes_file = %q, want it relative to the config file", f)
 		}
 	}
 }
