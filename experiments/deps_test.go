@@ -44,6 +44,7 @@ func TestPureGoPackagesLinkNoLibtorch(t *testing.T) {
 		"github.com/relnet/relnet/datasets/fashionmnist",
 		"github.com/relnet/relnet/datasets/folder",
 		"github.com/relnet/relnet/datasets/miniimagenet",
+		"github.com/relnet/relnet/datasets/cub",
 		"github.com/relnet/relnet/datasets/replica",
 		"github.com/relnet/relnet/datasets/internal/imagetest",
 		"github.com/relnet/relnet/datasets/sampling",

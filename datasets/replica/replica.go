@@ -122,3 +122,78 @@ func Omniglot(root string, characters, drawers int) error {
 	}
 	return nil
 }
+
+// CUBSpecies are the species of CUB's replica, as classes.txt names them (sorted, so that the
+// closer-look split takes 0, 2, 4, 6 for training, 1, 5 for validation and 3, 7 for test).
+var CUBSpecies = []string{"001.Black_footed_Albatross", "002.Laysan_Albatross", "003.Sooty_Albatross", "004.Groove_billed_Ani",
+	"005.Crested_Auklet", "006.Least_Auklet", "007.Parakeet_Auklet", "008.Rhinoceros_Auklet"}
+
+// CUBAttributes are the lines of the replica's attributes.txt: two groups of three values and
+// an undeclared one.
+var CUBAttributes = []string{"has_bill_shape::dagger", "has_bill_shape::hooked", "has_bill_shape::cone",
+	"has_wing_color::blue", "has_wing_color::brown", "has_wing_color::white", "has_eye_color::black"}
+
+// CUBValue is the value (index into its group's three) that image j of species k has in
+// attribute group g (0: has_bill_shape, 1: has_wing_color) of the replica, present with
+// certainty 3 or 4; the replica's image 0 of each species has two bill shapes present
+// (unlabelled for that group), and every image has its next value marked present with
+// certainty 1 (not visible), which a certainty of 2 or more ignores.
+func CUBValue(k, j, g int) int { return (k + j*(g+1)) % 3 }
+
+// CUB writes CUB-200-2011 as its archive extracts under root: CUB_200_2011/ with images/
+// (perClass 16×12 JPEGs of each of CUBSpecies), images.txt, image_class_labels.txt,
+// classes.txt, train_test_split.txt, bounding_boxes.txt (no box for the last image of each
+// species), attributes/image_attribute_labels.txt (every attribute of every image, as the
+// archive lists them) and attributes/certainties.txt; and attributes.txt beside it.
+func CUB(root string, perClass int) error {
+	dir := filepath.Join(root, "CUB_200_2011")
+	var images, labels, split, boxes, attrs, classes strings.Builder
+	id := 0
+	for k, species := range CUBSpecies {
+		fmt.Fprintf(&classes, "%d %s\n", k+1, species)
+		for j := range perClass {
+			id++
+			file := fmt.Sprintf("%s/%s_%04d_%d.jpg", species, strings.SplitN(species, ".", 2)[1], j+1, 100+id)
+			if err := writeImage(filepath.Join(dir, "images", file), 16, 12, Colour(k)); err != nil {
+				return err
+			}
+			fmt.Fprintf(&images, "%d %s\n", id, file)
+			fmt.Fprintf(&labels, "%d %d\n", id, k+1)
+			fmt.Fprintf(&split, "%d %d\n", id, j%2)
+			if j < perClass-1 {
+				fmt.Fprintf(&boxes, "%d 2.0 1.0 %d.0 9.0\n", id, 10+j%3)
+			}
+			cubAttributeLines(&attrs, id, k, j)
+		}
+	}
+	files := map[string]string{"images.txt": images.String(), "image_class_labels.txt": labels.String(), "classes.txt": classes.String(),
+		"train_test_split.txt": split.String(), "bounding_boxes.txt": boxes.String(), "attributes/image_attribute_labels.txt": attrs.String(),
+		"attributes/certainties.txt": "1 not visible\n2 guessing\n3 probably\n4 definitely\n"}
+	for name, text := range files {
+		if err := writeFile(filepath.Join(dir, name), text); err != nil {
+			return err
+		}
+	}
+	var names strings.Builder
+	for a, line := range CUBAttributes {
+		fmt.Fprintf(&names, "%d %s\n", a+1, line)
+	}
+	return writeFile(filepath.Join(root, "attributes.txt"), names.String())
+}
+
+// cubAttributeLines writes the attribute lines of image id, image j of species k.
+func cubAttributeLines(b *strings.Builder, id, k, j int) {
+	for a := range CUBAttributes {
+		g, v := a/3, a%3
+		present, certainty := 0, 3
+		switch {
+		case g < 2 && v == CUBValue(k, j, g):
+			present, certainty = 1, 3+j%2
+		case g == 0 && j == 0 && v == (CUBValue(k, j, g)+2)%3: // a second bill shape: unlabelled
+			present, certainty = 1, 4
+		case g < 2 && v == (CUBValue(k, j, g)+1)%3: // marked present, but not visible
+			present, certainty = 1, 1
+		}
+		fmt.Fprintf(b, "%d %d %d %d %d.0\n", id, a+1, present, certainty, 5+a)
+	}
+}
