@@ -61,10 +61,7 @@ func Read(root string, groups []datasets.GroupSpec, o Options, shape datasets.Im
 	if err := shape.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", root, err)
 	}
-	dir := root
-	if _, err := os.Stat(filepath.Join(root, Dir, "images.txt")); err == nil {
-		dir = filepath.Join(root, Dir)
-	}
+	dir := Folder(root)
 	specs, err := datasets.ResolveGroups(dir, groups, "")
 	if err != nil {
 		return nil, nil, err
@@ -77,6 +74,19 @@ func Read(root string, groups []datasets.GroupSpec, o Options, shape datasets.Im
 	}
 	return datasets.Assemble(dir, s.rows(), s.bad, specs, shape, opts, s.report)
 }
+
+// Folder is the CUB_200_2011 folder of root: root/CUB_200_2011 when it holds images.txt, else
+// root itself. Files of a set Read returns are relative to it.
+func Folder(root string) string {
+	if _, err := os.Stat(filepath.Join(root, Dir, "images.txt")); err == nil {
+		return filepath.Join(root, Dir)
+	}
+	return root
+}
+
+// TextFiles are the files under the CUB_200_2011 folder that Read reads (bounding_boxes.txt
+// with Options.Crop, LabelsFile for attribute groups), and attributes.txt beside it or in it.
+var TextFiles = []string{"images.txt", "image_class_labels.txt", "classes.txt", "bounding_boxes.txt", LabelsFile, "attributes.txt", "../attributes.txt"}
 
 // reading is what a Read has found so far.
 type reading struct {

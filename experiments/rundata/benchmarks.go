@@ -23,7 +23,7 @@ func ownSplit(d spec.DatasetConfig, set *datasets.Attributes) (spec.DatasetConfi
 	case d.Source == spec.MiniImageNet:
 		lists, err = miniimagenet.Split(d.Path)
 	case d.Source == spec.Omniglot && d.TrainClasses == nil && d.ValClasses == nil && d.TestClasses == nil &&
-		d.TrainClassesFile == "" && d.ValClassesFile == "" && d.TestClassesFile == "" && d.ClassSplit == nil:
+		d.TrainClassesFile == "" && d.ValClassesFile == "" && d.TestClassesFile == "" && !d.ClassSplit.Set():
 		lists, err = omniglotSplit(set)
 	default:
 		return d, nil
@@ -75,7 +75,8 @@ func omniglotSplit(set *datasets.Attributes) ([3][]string, error) {
 
 // ClassRoles gives the class split d makes of set, as datasets.WriteInspection shows it:
 // roles[g][v] is value v's role in group g, "train", "val" or "test" ("" for a class no list
-// takes). An image split has no class roles: nil.
+// takes; nil for a group that follows the others' split). An image split has no class roles:
+// nil.
 func ClassRoles(d spec.DatasetConfig, set *datasets.Attributes) ([][]string, error) {
 	if d.Split != spec.ClassSplit {
 		return nil, nil
@@ -90,6 +91,9 @@ func ClassRoles(d spec.DatasetConfig, set *datasets.Attributes) ([][]string, err
 	}
 	roles := make([][]string, len(set.Groups))
 	for g, grp := range set.Groups {
+		if follows(d, g) {
+			continue // no roles of its own
+		}
 		roles[g] = make([]string, len(grp.Values))
 		for r, name := range []string{"train", "val", "test"} {
 			for _, v := range ids[g][r] {

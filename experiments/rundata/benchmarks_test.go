@@ -121,3 +121,66 @@ func TestClassListsFromFiles(t *testing.T) {
 		t.Errorf("a class not in the data: %v", err)
 	}
 }
+
+// TestCUBCloserLookSplitsSpeciesAndAttributesFollow: class_split = "closer-look" puts the
+// replica's sorted species 0, 2, 4, 6 in training, 1, 5 in validation and 3, 7 in test; the
+// attribute heads follow: their training images are the training species' only, their test
+// images the test species', every value in each; data inspect shows the species' roles.
+func TestCUBCloserLookSplitsSpeciesAndAttributesFollow(t *testing.T) {
+	dir := t.TempDir()
+	if err := replica.CUB(filepath.Join(dir, "cub"), 6); err != nil {
+		t.Fatal(err)
+	}
+	cfg, run, err := benchmarkRun(t, dir, `[dataset]
+source = "cub"
+path = "cub"
+split = "class"
+class_split = "closer-look"
+crop = "bbox"
+crop_margin = 0.1
+attribute_certainty = 2
+height = 6
+width = 6
+[[dataset.groups]]
+name = "species"
+[[dataset.groups]]
+name = "has_bill_shape"
+[[dataset.groups]]
+name = "has_wing_color"
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := replica.CUBSpecies
+	for r, want := range [3][]string{{s[0], s[2], s[4], s[6]}, {s[1], s[5]}, {s[3], s[7]}} {
+		p := []*sampling.Pool{run.Train[0].Pool(), run.Val[0].Pool(), run.Test[0].Pool()}[r]
+		if got := poolClasses(p); !slices.Equal(got, want) {
+			t.Errorf("species role %d: %v, want %v", r, got, want)
+		}
+		for g := 1; g < 3; g++ {
+			ap := []*sampling.Pool{run.Train[g].Pool(), run.Val[g].Pool(), run.Test[g].Pool()}[r]
+			for _, i := range poolImages(ap) {
+				if sp := p.Images.ClassName(p.Images.Labels[i]); !slices.Contains(want, sp) {
+					t.Errorf("group %s, role %d: image %d of species %s", run.Groups[g], r, i, sp)
+				}
+			}
+			if len(ap.Classes) != 3 {
+				t.Errorf("group %s, role %d: values %v, want all 3", run.Groups[g], r, poolClasses(ap))
+			}
+		}
+	}
+	if run.KeptOut != 0 {
+		t.Errorf("%d images kept out; the attribute heads follow the species", run.KeptOut)
+	}
+	var b strings.Builder
+	if err := Inspect(cfg, "", "", &b, nil); err != nil {
+		t.Fatal(err)
+	}
+	out := strings.Join(strings.Fields(b.String()), " ")
+	for _, want := range []string{"class split: train 4 classes, 24 images; val 2 classes, 12 images; test 2 classes, 12 images",
+		"002.Laysan_Albatross 6 val", "004.Groove_billed_Ani 6 test", "group has_bill_shape: 3 values, 40 images labelled, 8 unlabelled"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("data inspect does not say %q:\n%s", want, b.String())
+		}
+	}
+}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/datasets/cache"
+	"github.com/relnet/relnet/datasets/cub"
 	"github.com/relnet/relnet/datasets/fashionmnist"
 	"github.com/relnet/relnet/datasets/folder"
 	"github.com/relnet/relnet/datasets/miniimagenet"
@@ -70,6 +71,9 @@ type dataKey struct {
 	BadLines   spec.BadLines         `json:",omitempty"`
 	MaxPixels  int                   `json:",omitempty"`
 	Undeclared spec.UndeclaredLabels `json:",omitempty"`
+	Crop       spec.Crop             `json:",omitempty"`
+	CropMargin float64               `json:",omitempty"`
+	Certainty  int                   `json:",omitempty"`
 }
 
 func keyOf(d spec.DatasetConfig) dataKey {
@@ -87,6 +91,8 @@ func keyOf(d spec.DatasetConfig) dataKey {
 		k.Depth, k.Images = d.Depth, ""
 	case spec.MiniImageNet, spec.Omniglot:
 		k.Images = ""
+	case spec.CUB:
+		k.Images, k.Crop, k.CropMargin, k.Certainty = "", d.Crop, d.CropMargin, d.Certainty
 	}
 	return k
 }
@@ -200,13 +206,9 @@ func cacheKeyOf(d spec.DatasetConfig, key string) (cache.Key, error) {
 	switch d.Source {
 	case spec.Folder, spec.Omniglot:
 	case spec.MiniImageNet: // the split files there are; the images are the set's Files
-		k := cache.Key{Config: key, ImageDir: d.Path}
-		for _, name := range miniimagenet.SplitFiles {
-			if _, err := os.Stat(filepath.Join(d.Path, name)); err == nil {
-				k.Files = append(k.Files, filepath.Join(d.Path, name))
-			}
-		}
-		return k, nil
+		return existingFiles(key, d.Path, miniimagenet.SplitFiles[:]), nil
+	case spec.CUB:
+		return existingFiles(key, cub.Folder(d.Path), cub.TextFiles), nil
 	default:
 		return cache.Key{Config: key, Files: []string{d.Path}, ImageDir: imageDir(d)}, nil
 	}
@@ -221,6 +223,18 @@ func cacheKeyOf(d spec.DatasetConfig, key string) (cache.Key, error) {
 		return k, fmt.Errorf("dataset.path: %w", err)
 	}
 	return k, nil
+}
+
+// existingFiles is the cache key of a set whose Files are relative to dir, read from those of
+// names (relative to dir) that exist.
+func existingFiles(key, dir string, names []string) cache.Key {
+	k := cache.Key{Config: key, ImageDir: dir}
+	for _, name := range names {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			k.Files = append(k.Files, filepath.Join(dir, name))
+		}
+	}
+	return k
 }
 
 // BadLinesFile, in an experiment's directory, lists every bad line of a data set that
@@ -251,7 +265,7 @@ func (l *Loader) listBadLines(cfg spec.Config, err error) error {
 var OmniglotParts = [2]string{"images_background", "images_evaluation"}
 
 // readAttributes decodes the multi-attribute source d names (seed-notebook CSV, StreetStyle
-// manifest, image folder, miniImageNet or Omniglot) and its images to the configured size.
+// manifest, image folder, miniImageNet, Omniglot or CUB-200-2011) and its images to the configured size.
 func readAttributes(d spec.DatasetConfig) (*datasets.Attributes, *datasets.LoadReport, error) {
 	shape := datasets.ImageShape{Channels: d.Channels, Height: d.Height, Width: d.Width}
 	opts := datasets.LoadOptions{Workers: runtime.NumCPU(), SkipBadLines: d.BadLines == spec.BadLinesSkip,
@@ -269,6 +283,8 @@ func readAttributes(d spec.DatasetConfig) (*datasets.Attributes, *datasets.LoadR
 		return miniimagenet.Read(d.Path, g, shape, opts)
 	case spec.Omniglot:
 		return folder.ReadParts(d.Path, OmniglotParts[:], 2, g, shape, opts)
+	case spec.CUB:
+		return cub.Read(d.Path, d.Groups, cub.Options{Crop: d.Crop == spec.BoxCrop, Margin: d.CropMargin, Certainty: d.Certainty}, shape, opts)
 	}
 	return seedcsv.Read(d.Path, imageDir(d), d.Groups, shape, opts)
 }

@@ -1,6 +1,12 @@
 package spec
 
-import "github.com/relnet/relnet/arch"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/relnet/relnet/arch"
+)
 
 // Source is where a data set comes from.
 type Source string
@@ -13,10 +19,11 @@ const (
 	Folder       Source = "folder"        // root/<class>/<image> (or two levels of folders)
 	MiniImageNet Source = "miniimagenet"  // images/ + train.csv, val.csv, test.csv (Ravi & Larochelle)
 	Omniglot     Source = "omniglot"      // images_background/ and images_evaluation/ (Lake et al.)
+	CUB          Source = "cub"           // CUB-200-2011 as extracted: species and attribute groups
 )
 
 func (s *Source) UnmarshalText(text []byte) error {
-	return arch.OneOf(s, text, FashionMNIST, SeedCSV, StreetStyle, Synthetic, Folder, MiniImageNet, Omniglot)
+	return arch.OneOf(s, text, FashionMNIST, SeedCSV, StreetStyle, Synthetic, Folder, MiniImageNet, Omniglot, CUB)
 }
 
 // Attributes reports whether the source is a multi-attribute labels file.
@@ -37,6 +44,70 @@ const (
 )
 
 func (s *Split) UnmarshalText(text []byte) error { return arch.OneOf(s, text, ImageSplit, ClassSplit) }
+
+// CloserLook is the class split of Chen et al. 2019 ("A Closer Look at Few-shot
+// Classification") on CUB: the classes sorted by name, index even → training, index mod 4 = 1
+// → validation, mod 4 = 3 → test (100 / 50 / 50 of CUB's 200 species).
+const CloserLook = "closer-look"
+
+// ClassPartition is dataset.class_split: three fractions of the classes (train, val, test),
+// drawn with split_seed, or the name of a published split (CloserLook).
+type ClassPartition struct {
+	Fractions []float64
+	Named     string
+}
+
+// Set reports whether a partition is given.
+func (p ClassPartition) Set() bool { return p.Fractions != nil || p.Named != "" }
+
+// UnmarshalTOML takes an array of numbers or a split's name.
+func (p *ClassPartition) UnmarshalTOML(v any) error {
+	switch x := v.(type) {
+	case string:
+		if x != CloserLook {
+			return fmt.Errorf("%q: want three fractions [train, val, test] or %q", x, CloserLook)
+		}
+		*p = ClassPartition{Named: x}
+		return nil
+	case []any:
+		f := []float64{}
+		for _, it := range x {
+			switch n := it.(type) {
+			case float64:
+				f = append(f, n)
+			case int64:
+				f = append(f, float64(n))
+			default:
+				return fmt.Errorf("%v: want a fraction", it)
+			}
+		}
+		*p = ClassPartition{Fractions: f}
+		return nil
+	}
+	return fmt.Errorf("%v: want three fractions [train, val, test] or %q", v, CloserLook)
+}
+
+// MarshalTOML writes the fractions as an array, a name as a string.
+func (p ClassPartition) MarshalTOML() ([]byte, error) {
+	if p.Named != "" {
+		return []byte(strconv.Quote(p.Named)), nil
+	}
+	parts := make([]string, len(p.Fractions))
+	for i, f := range p.Fractions {
+		parts[i] = strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	return []byte("[" + strings.Join(parts, ", ") + "]"), nil
+}
+
+// Crop is how images are cropped before they are resized.
+type Crop string
+
+const (
+	NoCrop  Crop = "none" // the whole image
+	BoxCrop Crop = "bbox" // the data's own bounding box (cub), grown by dataset.crop_margin
+)
+
+func (c *Crop) UnmarshalText(text []byte) error { return arch.OneOf(c, text, NoCrop, BoxCrop) }
 
 // Normalize is where the per-channel mean and standard deviation come from.
 type Normalize string

@@ -137,6 +137,13 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 		{"miniimagenet with class_split", "[dataset]\nsource = \"miniimagenet\"\npath = \"mini\"\nclass_split = [0.6, 0.2, 0.2]\n", []string{"x.toml:4", "dataset.class_split"}},
 		{"omniglot in a variant with an image split", "[dataset]\nsplit = \"image\"\n[[variant]]\nname = \"a\"\ndataset.source = \"omniglot\"\ndataset.path = \"o\"\n", []string{"x.toml:2", "dataset.split"}},
 		{"class file and list", "[dataset]\nsource = \"folder\"\npath = \"f\"\nsplit = \"class\"\ntest_classes = [\"a\"]\ntest_classes_file = \"t.txt\"\n", []string{"x.toml:6", "dataset.test_classes_file", "keep one"}},
+		{"crop off cub", "[dataset]\nsource = \"folder\"\npath = \"f\"\ncrop = \"bbox\"\n", []string{"x.toml:4", "dataset.crop", "cub"}},
+		{"crop kind", "[dataset]\ncrop = \"box\"\n", []string{"x.toml:2", "dataset.crop"}},
+		{"cub certainty", "[dataset]\nsource = \"cub\"\npath = \"c\"\nattribute_certainty = 5\n[[dataset.groups]]\nname = \"species\"\n", []string{"x.toml:4", "dataset.attribute_certainty"}},
+		{"cub without groups", "[dataset]\nsource = \"cub\"\npath = \"c\"\n", []string{"dataset.groups"}},
+		{"class_split name", "[dataset]\nsplit = \"class\"\nclass_split = \"closest\"\n", []string{"x.toml:3", "dataset.class_split", "closer-look"}},
+		{"closer-look with group lists", "[dataset]\nsource = \"cub\"\npath = \"c\"\nsplit = \"class\"\nclass_split = \"closer-look\"\n[[dataset.groups]]\nname = \"species\"\n[[dataset.groups]]\nname = \"has_bill_shape\"\ntest_classes = [\"dagger\"]\n",
+			[]string{"dataset.class_split", "has_bill_shape"}},
 		{"class file with the image split", "[dataset]\nsource = \"folder\"\npath = \"f\"\ntrain_classes_file = \"t.txt\"\n", []string{"x.toml:4", "dataset.train_classes_file", `split = "class"`}},
 	}
 	for _, tc := range cases {
@@ -227,7 +234,7 @@ func TestSameRunIgnoresTheListsAClassSplitDrew(t *testing.T) {
 		t.Error("the recorded draw made another run")
 	}
 	other := cfg
-	other.Dataset.ClassSplit = []float64{0.8, 0, 0.2}
+	other.Dataset.ClassSplit = ClassPartition{Fractions: []float64{0.8, 0, 0.2}}
 	if other.SameRun(string(text)) {
 		t.Error("another class_split was taken for the same run")
 	}
