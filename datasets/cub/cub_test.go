@@ -1,7 +1,6 @@
 package cub
 
 import (
-	"errors"
 	"image"
 	"os"
 	"path/filepath"
@@ -21,12 +20,7 @@ var (
 
 // writeReplica writes the replica with perClass images per species into a new folder.
 func writeReplica(t testing.TB, perClass int) string {
-	t.Helper()
-	root := t.TempDir()
-	if err := replica.CUB(root, perClass); err != nil {
-		t.Fatal(err)
-	}
-	return root
+	return imagetest.Replica(t, replica.CUB, perClass)
 }
 
 // TestReadCUBReplica loads the replica with the species and two attribute groups: an image is
@@ -94,14 +88,7 @@ func TestReadCUBBadLines(t *testing.T) {
 	appendTo("bounding_boxes.txt", "3 a 1 2 3\n4 1 1 0 3\n")
 	appendTo(LabelsFile, "1 2 7 3 0.0\n")
 	_, _, err := Read(root, groups, Options{Crop: true, Certainty: 2}, shape, datasets.LoadOptions{})
-	bad, ok := errors.AsType[*datasets.BadLinesError](err)
-	if !ok {
-		t.Fatalf("error %v, want bad lines", err)
-	}
-	var where []string
-	for _, s := range bad.Lines {
-		where = append(where, strings.TrimPrefix(s.Where(bad.Source), dir+"/")+": "+s.Reason)
-	}
+	where := imagetest.BadLines(t, err, dir+"/")
 	want := []string{`images.txt:25: "notes.txt" is not an image file name (.jpg, .jpeg or .png)`,
 		`bounding_boxes.txt:17: x = "a" is not a pixel coordinate`, "bounding_boxes.txt:18: empty box: width 0, height 3",
 		"attributes/image_attribute_labels.txt:169: is_present 7, want 0 or 1",
@@ -144,18 +131,9 @@ func FuzzReadCUB(f *testing.F) {
 		dir := filepath.Join(root, Dir)
 		imagetest.WriteFile(t, filepath.Join(dir, "bounding_boxes.txt"), []byte(boxes))
 		imagetest.WriteFile(t, filepath.Join(dir, "images.txt"), []byte(images))
-		for _, skip := range []bool{false, true} {
-			a, _, err := Read(root, groups[:2], Options{Crop: true, Margin: 0.2, Certainty: 2}, shape, datasets.LoadOptions{SkipBadLines: skip})
-			if err != nil {
-				if !strings.Contains(err.Error(), dir) {
-					t.Fatalf("error does not name the folder: %v", err)
-				}
-				if _, isBad := errors.AsType[*datasets.BadLinesError](err); isBad && skip {
-					t.Fatalf("skipping bad lines, yet %v", err)
-				}
-				continue
-			}
-			imagetest.CheckLabels(t, a)
-		}
+		imagetest.CheckEitherMode(t, dir, func(opts datasets.LoadOptions) (*datasets.Attributes, error) {
+			a, _, err := Read(root, groups[:2], Options{Crop: true, Margin: 0.2, Certainty: 2}, shape, opts)
+			return a, err
+		})
 	})
 }

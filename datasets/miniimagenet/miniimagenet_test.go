@@ -1,7 +1,6 @@
 package miniimagenet
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,13 +16,8 @@ import (
 var shape = datasets.ImageShape{Channels: 3, Height: 4, Width: 4}
 
 // writeReplica writes the replica with perClass images per class into a new folder.
-func writeReplica(t *testing.T, perClass int) string {
-	t.Helper()
-	root := t.TempDir()
-	if err := replica.MiniImageNet(root, perClass); err != nil {
-		t.Fatal(err)
-	}
-	return root
+func writeReplica(t testing.TB, perClass int) string {
+	return imagetest.Replica(t, replica.MiniImageNet, perClass)
 }
 
 // TestReadMiniImageNetReplica loads the replica (train.csv with a byte-order mark and CRLF
@@ -68,19 +62,11 @@ func TestReadMiniImageNetBadLines(t *testing.T) {
 		"missing.jpg,n02091244\n"+ // line 6: no such image
 		"n0209124400000001.jpg,n02091244\n"))
 	_, _, err := Read(root, datasets.GroupSpec{}, shape, datasets.LoadOptions{})
-	bad, ok := errors.AsType[*datasets.BadLinesError](err)
-	if !ok {
-		t.Fatalf("error %v, want bad lines", err)
+	want := []string{"val.csv:3: 1 fields, want 2: `filename,label`", `val.csv:4: "notes.txt" is not an image file name (.jpg, .jpeg or .png)`,
+		"images/missing.jpg: image images/missing.jpg: " + filepath.Join(root, "images/missing.jpg") + ": missing image file"}
+	if got := imagetest.BadLines(t, err, root+"/"); !slices.Equal(got, want) {
+		t.Errorf("bad lines\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	var where []string
-	for _, s := range bad.Lines {
-		where = append(where, s.Where(bad.Source))
-	}
-	want := []string{filepath.Join(root, "val.csv:3"), filepath.Join(root, "val.csv:4"), filepath.Join(root, "images/missing.jpg")}
-	if !slices.Equal(where, want) {
-		t.Errorf("bad lines %v, want %v", where, want)
-	}
-	imagetest.CheckErrorSays(t, err, []string{"1 fields, want 2", `"notes.txt" is not an image file name`, "missing image file"})
 	a, r, err := Read(root, datasets.GroupSpec{}, shape, datasets.LoadOptions{SkipBadLines: true})
 	if err != nil {
 		t.Fatal(err)
@@ -124,23 +110,11 @@ func FuzzReadMiniImageNet(f *testing.F) {
 	f.Add("n0185567200000001.jpg,n01532829\nn0153282900000001.jpg,n01532829\n\"a,b\n")
 	f.Add("n0153282900000001.jpg,n01532829\nn0153282900000001.jpg,n01532829\n,\na.txt,b\n")
 	f.Fuzz(func(t *testing.T, text string) {
-		root := t.TempDir()
-		if err := replica.MiniImageNet(root, 1); err != nil {
-			t.Fatal(err)
-		}
+		root := writeReplica(t, 1)
 		imagetest.WriteFile(t, filepath.Join(root, "train.csv"), []byte(text))
-		for _, skip := range []bool{false, true} {
-			a, r, err := Read(root, datasets.GroupSpec{}, shape, datasets.LoadOptions{Workers: 2, SkipBadLines: skip})
-			if err != nil {
-				if !strings.Contains(err.Error(), root) {
-					t.Fatalf("error does not name the root: %v", err)
-				}
-				if _, isBad := errors.AsType[*datasets.BadLinesError](err); isBad && skip {
-					t.Fatalf("skipping bad lines, yet %v", err)
-				}
-				continue
-			}
-			imagetest.CheckLoaded(t, a, r, shape.Size())
-		}
+		imagetest.CheckEitherMode(t, root, func(opts datasets.LoadOptions) (*datasets.Attributes, error) {
+			a, _, err := Read(root, datasets.GroupSpec{}, shape, opts)
+			return a, err
+		})
 	})
 }
