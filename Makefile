@@ -80,6 +80,8 @@ fuzz: setup
 	go test -run '^$$' -fuzz '^FuzzReadSeedCSV$$' -fuzztime $(FUZZ_INPUTS)x ./datasets/seedcsv
 	go test -run '^$$' -fuzz '^FuzzReadStreetStyleManifest$$' -fuzztime $(FUZZ_INPUTS)x ./datasets/streetstyle
 	go test -run '^$$' -fuzz '^FuzzReadFolder$$' -fuzztime $(FUZZ_INPUTS)x ./datasets/folder
+	go test -run '^$$' -fuzz '^FuzzReadMiniImageNet$$' -fuzztime $(FUZZ_INPUTS)x ./datasets/miniimagenet
+	go test -run '^$$' -fuzz '^FuzzReadCUB$$' -fuzztime $(FUZZ_INPUTS)x ./datasets/cub
 	go test -run '^$$' -fuzz '^FuzzDecodeImage$$' -fuzztime $(FUZZ_INPUTS)x ./datasets
 	go test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZ_INPUTS)x ./datasets/cache
 	go test -run '^$$' -fuzz '^FuzzClassListsResolve$$' -fuzztime $(FUZZ_INPUTS)x ./datasets/sampling

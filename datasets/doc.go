@@ -5,7 +5,8 @@
 // every labelled source shares: the groups and CSV records of a labels file (OpenLabels,
 // ReadRecord) and the assembly of its rows into Attributes (Assemble: parallel decoding, bad
 // lines, checks). Each source is a package of its own: seedcsv (the seed notebook's CSV),
-// streetstyle (the StreetStyle-27K manifest), folder (image folders), fashionmnist (IDX files
+// streetstyle (the StreetStyle-27K manifest), folder (image folders), miniimagenet (images/ and
+// split CSVs), cub (CUB-200-2011 with its attributes), fashionmnist (IDX files
 // and Fashion-MNIST); splits and episodes are package sampling's, the cache of decoded sets
 // package cache's.
 //

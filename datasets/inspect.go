@@ -2,8 +2,10 @@ package datasets
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -27,9 +29,11 @@ func (a *Attributes) Cooccurrence(g, h int) [][]int {
 // (`ignored labels: colour_ on 12 lines, ...`, when there are any); per group, images per value and the
 // unlabelled count; every skipped line with its reason; and, when both names are
 // non-empty, the co-occurrence table of groups g1 and g2 (rows g1 values, columns g2 values, aligned with
-// text/tabwriter). r may be nil (no line counts, no ignored labels, no skipped lines). Naming only one of g1,
-// g2, or a group a does not have, is an error.
-func WriteInspection(w io.Writer, a *Attributes, r *LoadReport, g1, g2 string) error {
+// text/tabwriter). r may be nil (no line counts, no ignored labels, no skipped lines). roles, when not nil,
+// gives each group's class split: roles[g][v] is value v's role in group g ("train", "val", "test", or ""
+// for a class no list takes), written beside its image count, with the classes and images per role.
+// Naming only one of g1, g2, or a group a does not have, is an error.
+func WriteInspection(w io.Writer, a *Attributes, r *LoadReport, roles [][]string, g1, g2 string) error {
 	gi, hi, err := inspectionPair(a, g1, g2)
 	if err != nil {
 		return err
@@ -40,8 +44,12 @@ func WriteInspection(w io.Writer, a *Attributes, r *LoadReport, g1, g2 string) e
 	if r != nil {
 		fmt.Fprintf(tw, "%s\n", r.Summary("\n"))
 	}
-	for _, g := range a.Groups {
-		writeGroupCounts(tw, g)
+	for i, g := range a.Groups {
+		var groupRoles []string
+		if roles != nil {
+			groupRoles = roles[i]
+		}
+		writeGroupCounts(tw, g, groupRoles)
 	}
 	if r != nil {
 		writeSkipped(tw, r.Skipped)
@@ -74,8 +82,9 @@ func inspectionPair(a *Attributes, g1, g2 string) (gi, hi int, err error) {
 	return gi, hi, nil
 }
 
-// writeGroupCounts writes the report's section on group g: images per value and the unlabelled count.
-func writeGroupCounts(tw io.Writer, g Group) {
+// writeGroupCounts writes the report's section on group g: images per value and the unlabelled count,
+// and with roles (one per value) each value's role and the classes and images per role.
+func writeGroupCounts(tw io.Writer, g Group, roles []string) {
 	counts := make([]int, len(g.Values))
 	unlabelled := 0
 	for _, l := range g.Labels {
@@ -86,11 +95,39 @@ func writeGroupCounts(tw io.Writer, g Group) {
 		}
 	}
 	fmt.Fprintf(tw, "\ngroup %s: %d values, %d images labelled, %d unlabelled\n", g.Name, len(g.Values), len(g.Labels)-unlabelled, unlabelled)
-	fmt.Fprintf(tw, "  value\timages\n")
+	if roles != nil {
+		writeRoleCounts(tw, counts, roles)
+		fmt.Fprintf(tw, "  value\timages\trole\n")
+	} else {
+		fmt.Fprintf(tw, "  value\timages\n")
+	}
 	for v, name := range g.Values {
-		fmt.Fprintf(tw, "  %s\t%d\n", name, counts[v])
+		if roles != nil {
+			fmt.Fprintf(tw, "  %s\t%d\t%s\n", name, counts[v], cmp.Or(roles[v], "none"))
+		} else {
+			fmt.Fprintf(tw, "  %s\t%d\n", name, counts[v])
+		}
 	}
 	fmt.Fprintf(tw, "  (unlabelled)\t%d\n", unlabelled)
+}
+
+// writeRoleCounts writes the classes and images of each role of a class split, the classes
+// no list takes last when there are any.
+func writeRoleCounts(tw io.Writer, counts []int, roles []string) {
+	var parts []string
+	for _, role := range []string{"train", "val", "test", ""} {
+		classes, images := 0, 0
+		for v, r := range roles {
+			if r == role {
+				classes++
+				images += counts[v]
+			}
+		}
+		if role != "" || classes > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d classes, %d images", cmp.Or(role, "none"), classes, images))
+		}
+	}
+	fmt.Fprintf(tw, "  class split: %s\n", strings.Join(parts, "; "))
 }
 
 // writeSkipped writes the report's section on the skipped lines: each with its reason.

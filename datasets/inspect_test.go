@@ -40,7 +40,7 @@ func TestWriteInspection(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := datasets.WriteInspection(&b, a, r, "clothing_category", "major_color"); err != nil {
+	if err := datasets.WriteInspection(&b, a, r, nil, "clothing_category", "major_color"); err != nil {
 		t.Fatal(err)
 	}
 	if *update {
@@ -56,7 +56,7 @@ func TestWriteInspection(t *testing.T) {
 
 	// Without group names there is no co-occurrence table; without a report, no line counts.
 	b.Reset()
-	if err := datasets.WriteInspection(&b, a, nil, "", ""); err != nil {
+	if err := datasets.WriteInspection(&b, a, nil, nil, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	for _, absent := range []string{"co-occurrence", "skipped", "data lines"} {
@@ -80,7 +80,7 @@ func TestWriteInspectionListsEverySkip(t *testing.T) {
 	}
 	r.Skipped = append(r.Skipped, datasets.Skip{Image: "dress/broken.png", Reason: "bad png"})
 	var b bytes.Buffer
-	if err := datasets.WriteInspection(&b, a, r, "", ""); err != nil {
+	if err := datasets.WriteInspection(&b, a, r, nil, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -112,7 +112,7 @@ func TestWriteInspectionErrors(t *testing.T) {
 		{"", "", failingWriter{}, "disk full"},
 	}
 	for _, tt := range tests {
-		err := datasets.WriteInspection(tt.w, a, r, tt.g1, tt.g2)
+		err := datasets.WriteInspection(tt.w, a, r, nil, tt.g1, tt.g2)
 		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 			t.Errorf("WriteInspection(%q, %q): error %v, want one saying %q", tt.g1, tt.g2, err, tt.wantErr)
 		}
@@ -125,7 +125,7 @@ func TestWriteInspectionIgnoredLabelsAndBadLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := datasets.WriteInspection(&b, a, r, "", ""); err != nil {
+	if err := datasets.WriteInspection(&b, a, r, nil, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -147,7 +147,7 @@ func TestWriteInspectionIgnoredLabelsAndBadLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Reset()
-	if err := datasets.WriteInspection(&b, a, r, "", ""); err != nil {
+	if err := datasets.WriteInspection(&b, a, r, nil, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(b.String(), "ignored") {

@@ -25,7 +25,7 @@ func IsImageFile(name string) bool {
 // prefixes (Name+suffix), then opens the file as CSV (records of any length, fields as written).
 // The caller closes the file. Errors name path.
 func OpenLabels(path string, groups []GroupSpec, suffix string) ([]GroupSpec, *os.File, *csv.Reader, error) {
-	specs, err := resolveGroups(path, groups, suffix)
+	specs, err := ResolveGroups(path, groups, suffix)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -33,11 +33,12 @@ func OpenLabels(path string, groups []GroupSpec, suffix string) ([]GroupSpec, *o
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return specs, f, newCSVReader(f), nil
+	return specs, f, NewCSVReader(f), nil
 }
 
-// newCSVReader reads comma-separated records of any length, keeping fields as written.
-func newCSVReader(r io.Reader) *csv.Reader {
+// NewCSVReader reads comma-separated records of any length, keeping fields as written (read
+// them with ReadRecord).
+func NewCSVReader(r io.Reader) *csv.Reader {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	return cr
@@ -63,9 +64,9 @@ func ReadRecord(r *csv.Reader, source string) ([]string, int, error) {
 	return rec, line, nil
 }
 
-// resolveGroups checks the declared groups of the file at source and fills in default prefixes
+// ResolveGroups checks the declared groups of the file at source and fills in default prefixes
 // (Name+suffix): names and prefixes must be non-empty and distinct, Values distinct and non-empty.
-func resolveGroups(source string, groups []GroupSpec, suffix string) ([]GroupSpec, error) {
+func ResolveGroups(source string, groups []GroupSpec, suffix string) ([]GroupSpec, error) {
 	if len(groups) == 0 {
 		return nil, fmt.Errorf("%s: no attribute groups declared", source)
 	}

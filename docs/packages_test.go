@@ -16,7 +16,8 @@ const module = "github.com/relnet/relnet/"
 var layers = [][]string{
 	{"internal/atomicfile", "internal/cpu", "internal/procstat", "internal/progress", "arch", "synth/glyphs"},
 	{"tensors", "datasets"},
-	{"layers", "datasets/cache", "datasets/fashionmnist", "datasets/folder", "datasets/seedcsv", "datasets/streetstyle",
+	{"layers", "datasets/cache", "datasets/fashionmnist", "datasets/folder", "datasets/miniimagenet", "datasets/cub", "datasets/seedcsv", "datasets/streetstyle",
+		"datasets/replica",
 		"datasets/sampling", "datasets/internal/imagetest"},
 	{"backbone", "heads", "losses", "synth"},
 	{"model"},

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/relnet/relnet/datasets/replica"
 )
 
 // TestImageBombIsRefusedUnread: an image folder holding one PNG whose 3 MB decode to
@@ -64,4 +66,38 @@ func writeTinyPNG(t *testing.T, path string, level uint8) {
 		t.Fatal(err)
 	}
 	writeFile(t, path, b.String())
+}
+
+// TestDataInspectShowsTheClassSplit: `relnet data inspect` on the miniImageNet and Omniglot
+// replicas prints each class's role beside its image count and the counts per role.
+func TestDataInspectShowsTheClassSplit(t *testing.T) {
+	dir := t.TempDir()
+	if err := replica.MiniImageNet(filepath.Join(dir, "miniimagenet"), 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := replica.Omniglot(filepath.Join(dir, "omniglot"), 2, 3); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		source string
+		want   []string
+	}{
+		{"miniimagenet", []string{"24 images of 3×6×6", "class split: train 3 classes, 9 images; val 2 classes, 6 images; test 3 classes, 9 images",
+			"n01532829 3 train", "n01855672 3 val", "n01930112 3 test"}},
+		{"omniglot", []string{"class split: train 4 classes, 12 images; val 0 classes, 0 images; test 4 classes, 12 images",
+			"Greek/character02 3 train", "Atlantean/character01 3 test"}},
+	} {
+		config := writeFile(t, filepath.Join(dir, tc.source+".toml"), fmt.Sprintf("[experiment]\nresults = %q\n[dataset]\nsource = %q\npath = %q\nheight = 6\nwidth = 6\n",
+			filepath.Join(dir, "results"), tc.source, tc.source))
+		r := execute(t, nil, relnetBin, "data", "inspect", config)
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d: %s", tc.source, r.code, r.stderr)
+		}
+		columns := strings.Join(strings.Fields(r.stdout), " ") // the table's alignment aside
+		for _, w := range tc.want {
+			if !strings.Contains(columns, w) {
+				t.Errorf("%s: data inspect does not say %q:\n%s", tc.source, w, r.stdout)
+			}
+		}
+	}
 }

@@ -1,6 +1,7 @@
 // Package folder reads and writes image folders, torchvision's ImageFolder layout of one
 // folder per class (root/<class>/<image>, or Omniglot's root/<alphabet>/<character>/<image>):
-// Read takes a folder's images into a set of one attribute group, its classes; Write writes a
+// Read takes a folder's images into a set of one attribute group, its classes (ReadParts
+// several folders, Omniglot's images_background/ and images_evaluation/); Write writes a
 // labelled set's images as PNGs in that layout.
 package folder
 
@@ -12,6 +13,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -29,6 +31,15 @@ import (
 // relative to root, slash-separated. An image that does not decode is a bad line (see
 // datasets.LoadOptions); a root that does not exist or holds no image is an error.
 func Read(root string, depth int, g datasets.GroupSpec, shape datasets.ImageShape, opts datasets.LoadOptions) (*datasets.Attributes, *datasets.LoadReport, error) {
+	return ReadParts(root, []string{""}, depth, g, shape, opts)
+}
+
+// ReadParts reads the image folders root/<part> of parts as one set, each as Read reads a
+// folder, in the order of parts: Omniglot's images_background/ and images_evaluation/, whose
+// classes ("alphabet/character") keep the name they have within their part, while Files[i]
+// begins with the part (`images_background/Greek/character01/0394_01.png`). A part "" is root
+// itself. A part that does not exist or holds no image is an error naming it.
+func ReadParts(root string, parts []string, depth int, g datasets.GroupSpec, shape datasets.ImageShape, opts datasets.LoadOptions) (*datasets.Attributes, *datasets.LoadReport, error) {
 	if depth != 1 && depth != 2 {
 		return nil, nil, fmt.Errorf("%s: folder depth %d: want 1 (root/class/image) or 2 (root/a/b/image)", root, depth)
 	}
@@ -40,14 +51,35 @@ func Read(root string, depth int, g datasets.GroupSpec, shape datasets.ImageShap
 	}
 	report := &datasets.LoadReport{Source: root}
 	var rows []datasets.Row
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	for _, part := range parts {
+		dir := filepath.Join(root, part)
+		other := report.OtherFiles
+		found, err := walk(dir, part, depth, report)
+		if err != nil {
+			return nil, nil, fmt.Errorf("image folder: %w", err)
+		}
+		if len(found) == 0 {
+			return nil, nil, fmt.Errorf("%s: no images at depth %d (%s), %d other files", dir, depth,
+				map[int]string{1: "root/class/image", 2: "root/a/b/image"}[depth], report.OtherFiles-other)
+		}
+		rows = append(rows, found...)
+	}
+	return datasets.Assemble(root, rows, nil, []datasets.GroupSpec{g}, shape, opts, report)
+}
+
+// walk lists the images of the folder dir at the class depth, in lexical order, as rows whose
+// Image is part/<path under dir> (just the path when part is ""), counting every other file
+// in report.OtherFiles and every image in report.Lines.
+func walk(dir, part string, depth int, report *datasets.LoadReport) ([]datasets.Row, error) {
+	var rows []datasets.Row
+	err := filepath.WalkDir(dir, func(file string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() {
 			return nil
 		}
-		rel, err := filepath.Rel(root, path)
+		rel, err := filepath.Rel(dir, file)
 		if err != nil {
 			return err
 		}
@@ -59,17 +91,10 @@ func Read(root string, depth int, g datasets.GroupSpec, shape datasets.ImageShap
 		}
 		report.Lines++
 		class := strings.Join(parts[:depth], "/")
-		rows = append(rows, datasets.Row{Image: filepath.ToSlash(rel), Path: path, Values: []string{class}})
+		rows = append(rows, datasets.Row{Image: path.Join(part, filepath.ToSlash(rel)), Path: file, Values: []string{class}})
 		return nil
 	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("image folder: %w", err)
-	}
-	if len(rows) == 0 {
-		return nil, nil, fmt.Errorf("%s: no images at depth %d (%s), %d other files", root, depth,
-			map[int]string{1: "root/class/image", 2: "root/a/b/image"}[depth], report.OtherFiles)
-	}
-	return datasets.Assemble(root, rows, nil, []datasets.GroupSpec{g}, shape, opts, report)
+	return rows, err
 }
 
 // Write writes images ids of im, in the layout Read reads with depth 1:

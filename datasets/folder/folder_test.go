@@ -14,6 +14,7 @@ import (
 
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/datasets/internal/imagetest"
+	"github.com/relnet/relnet/datasets/replica"
 )
 
 // writePNG writes a w×h image of one grey level to path, making its directory.
@@ -211,4 +212,28 @@ func TestWriteFolderRoundTrip(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestReadPartsIsOmniglotAsDownloaded reads the replica's images_background/ and
+// images_evaluation/ as one set: classes "alphabet/character", files naming their part.
+func TestReadPartsIsOmniglotAsDownloaded(t *testing.T) {
+	root := t.TempDir()
+	if err := replica.Omniglot(root, 2, 3); err != nil {
+		t.Fatal(err)
+	}
+	a, r, err := ReadParts(root, replica.OmniglotParts[:], 2, datasets.GroupSpec{}, datasets.ImageShape{Channels: 1, Height: 4, Width: 4}, datasets.LoadOptions{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imagetest.CheckLoaded(t, a, r, 16)
+	g := a.Groups[0]
+	if a.Len() != 24 || len(g.Values) != 8 || r.OtherFiles != 2 {
+		t.Fatalf("%d images of %d classes (%v), %d other files; want 24 of 8, 2", a.Len(), len(g.Values), g.Values, r.OtherFiles)
+	}
+	if g.Values[0] != "Atlantean/character01" || a.Files[0] != "images_background/Greek/character01/0100_01.png" ||
+		a.Files[23] != "images_evaluation/Ojibwe_(Canadian_Aboriginal_Syllabics)/character02/0107_03.png" {
+		t.Errorf("classes %v, files %v", g.Values, a.Files)
+	}
+	_, _, err = ReadParts(root, []string{"images_background", "images_extra"}, 2, datasets.GroupSpec{}, datasets.ImageShape{Channels: 1, Height: 4, Width: 4}, datasets.LoadOptions{})
+	imagetest.CheckErrorSays(t, err, []string{filepath.Join(root, "images_extra")})
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path"
 	"slices"
 	"strconv"
@@ -129,4 +130,39 @@ func preview(names []string) string {
 		return strings.Join(names, ", ")
 	}
 	return strings.Join(names[:8], ", ") + fmt.Sprintf(", … (%d in all)", len(names))
+}
+
+// Exact is the pattern that matches class name and no other (its glob characters escaped).
+func Exact(name string) string { return globEscaper.Replace(name) }
+
+// ReadClassFile reads a class list from the file at path: one class name, glob or id a line,
+// as the class lists of an experiment file take them (a published split file used as it is).
+// Blank lines and lines starting with # are ignored, a byte-order mark and CRLF line ends are
+// fine, and a line's surrounding spaces are not part of its pattern. A line whose pattern
+// matches none of names, a malformed glob and a file without any pattern are errors naming
+// the file and the line.
+func ReadClassFile(path string, names []string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	patterns := []string{}
+	for i, line := range strings.Split(strings.TrimPrefix(string(data), "\ufeff"), "\n") {
+		p := strings.TrimSpace(line)
+		if p == "" || strings.HasPrefix(p, "#") {
+			continue
+		}
+		matched, err := matchClasses(p, names)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, i+1, err)
+		}
+		if len(matched) == 0 {
+			return nil, fmt.Errorf("%s:%d: %q matches no class (classes: %s)", path, i+1, p, preview(names))
+		}
+		patterns = append(patterns, p)
+	}
+	if len(patterns) == 0 {
+		return nil, fmt.Errorf("%s: no class names (one a line; blank lines and # comments are ignored)", path)
+	}
+	return patterns, nil
 }

@@ -2,6 +2,8 @@ package sampling
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -117,5 +119,33 @@ func TestDrawClasses(t *testing.T) {
 	}
 	if _, err := DrawClasses(names[:2], [3]float64{0.6, 0.2, 0.2}, 1); err == nil || !strings.Contains(err.Error(), "2 classes are too few") {
 		t.Errorf("2 classes: %v", err)
+	}
+}
+
+// TestReadClassFile reads a published-style split file (BOM, CRLF, comments, blank lines,
+// globs) and names the file and line of a class that is not in the data.
+func TestReadClassFile(t *testing.T) {
+	names := []string{"Armenian/character01", "Armenian/character02", "Greek/character01", "a[1]"}
+	path := filepath.Join(t.TempDir(), "test.txt")
+	write := func(text string) {
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("\ufeff# the test alphabets\r\nArmenian/*\r\n\r\n  Greek/character01  \r\n")
+	got, err := ReadClassFile(path, names)
+	if err != nil || !slices.Equal(got, []string{"Armenian/*", "Greek/character01"}) {
+		t.Errorf("ReadClassFile = %q, %v", got, err)
+	}
+	write("Armenian/*\n# a comment\nLatin/character01\n")
+	if _, err := ReadClassFile(path, names); err == nil || !strings.Contains(err.Error(), path+`:3: "Latin/character01" matches no class`) {
+		t.Errorf("a class not in the data: %v", err)
+	}
+	write("# nothing\n\n")
+	if _, err := ReadClassFile(path, names); err == nil || !strings.Contains(err.Error(), path+": no class names") {
+		t.Errorf("an empty list: %v", err)
+	}
+	if ids, _ := matchClasses(Exact("a[1]"), names); !slices.Equal(ids, []int{3}) {
+		t.Errorf("Exact(a[1]) matches %v", ids)
 	}
 }

@@ -19,8 +19,10 @@ import (
 
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/datasets/cache"
+	"github.com/relnet/relnet/datasets/cub"
 	"github.com/relnet/relnet/datasets/fashionmnist"
 	"github.com/relnet/relnet/datasets/folder"
+	"github.com/relnet/relnet/datasets/miniimagenet"
 	"github.com/relnet/relnet/datasets/seedcsv"
 	"github.com/relnet/relnet/datasets/streetstyle"
 	"github.com/relnet/relnet/experiments/results"
@@ -69,6 +71,9 @@ type dataKey struct {
 	BadLines   spec.BadLines         `json:",omitempty"`
 	MaxPixels  int                   `json:",omitempty"`
 	Undeclared spec.UndeclaredLabels `json:",omitempty"`
+	Crop       spec.Crop             `json:",omitempty"`
+	CropMargin float64               `json:",omitempty"`
+	Certainty  int                   `json:",omitempty"`
 }
 
 func keyOf(d spec.DatasetConfig) dataKey {
@@ -81,8 +86,13 @@ func keyOf(d spec.DatasetConfig) dataKey {
 	}
 	k := dataKey{Source: d.Source, Path: d.Path, Images: d.Images, Groups: groups, Channels: d.Channels, Height: d.Height,
 		Width: d.Width, BadLines: d.BadLines, MaxPixels: d.MaxPixels, Undeclared: d.Undeclared}
-	if d.Source == spec.Folder {
+	switch d.Source {
+	case spec.Folder:
 		k.Depth, k.Images = d.Depth, ""
+	case spec.MiniImageNet, spec.Omniglot:
+		k.Images = ""
+	case spec.CUB:
+		k.Images, k.Crop, k.CropMargin, k.Certainty = "", d.Crop, d.CropMargin, d.Certainty
 	}
 	return k
 }
@@ -193,7 +203,13 @@ func lockCache(path string) (unlock func(), err error) {
 // images; for an image folder, every directory under its root, whose modification times
 // change when an image is added or removed.
 func cacheKeyOf(d spec.DatasetConfig, key string) (cache.Key, error) {
-	if d.Source != spec.Folder {
+	switch d.Source {
+	case spec.Folder, spec.Omniglot:
+	case spec.MiniImageNet: // the split files there are; the images are the set's Files
+		return existingFiles(key, d.Path, miniimagenet.SplitFiles[:]), nil
+	case spec.CUB:
+		return existingFiles(key, cub.Folder(d.Path), cub.TextFiles), nil
+	default:
 		return cache.Key{Config: key, Files: []string{d.Path}, ImageDir: imageDir(d)}, nil
 	}
 	k := cache.Key{Config: key, ImageDir: d.Path}
@@ -207,6 +223,18 @@ func cacheKeyOf(d spec.DatasetConfig, key string) (cache.Key, error) {
 		return k, fmt.Errorf("dataset.path: %w", err)
 	}
 	return k, nil
+}
+
+// existingFiles is the cache key of a set whose Files are relative to dir, read from those of
+// names (relative to dir) that exist.
+func existingFiles(key, dir string, names []string) cache.Key {
+	k := cache.Key{Config: key, ImageDir: dir}
+	for _, name := range names {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			k.Files = append(k.Files, filepath.Join(dir, name))
+		}
+	}
+	return k
 }
 
 // BadLinesFile, in an experiment's directory, lists every bad line of a data set that
@@ -231,21 +259,32 @@ func (l *Loader) listBadLines(cfg spec.Config, err error) error {
 	return fmt.Errorf("%w\nthe full list of %d is in %s", err, len(bad.Lines), path)
 }
 
+// OmniglotParts are the folders of source = "omniglot" under dataset.path, as Omniglot's
+// official archives unpack: the background alphabets (training) and the evaluation alphabets
+// (test).
+var OmniglotParts = [2]string{"images_background", "images_evaluation"}
+
 // readAttributes decodes the multi-attribute source d names (seed-notebook CSV, StreetStyle
-// manifest or image folder) and its images to the configured size.
+// manifest, image folder, miniImageNet, Omniglot or CUB-200-2011) and its images to the configured size.
 func readAttributes(d spec.DatasetConfig) (*datasets.Attributes, *datasets.LoadReport, error) {
 	shape := datasets.ImageShape{Channels: d.Channels, Height: d.Height, Width: d.Width}
 	opts := datasets.LoadOptions{Workers: runtime.NumCPU(), SkipBadLines: d.BadLines == spec.BadLinesSkip,
 		StrictLabels: d.Undeclared == spec.RejectUndeclared, MaxPixels: d.MaxPixels}
+	var g datasets.GroupSpec // of a source with one group
+	if len(d.Groups) > 0 {
+		g = d.Groups[0]
+	}
 	switch d.Source {
 	case spec.StreetStyle:
 		return streetstyle.Read(d.Path, imageDir(d), d.Groups, shape, opts)
 	case spec.Folder:
-		var g datasets.GroupSpec
-		if len(d.Groups) > 0 {
-			g = d.Groups[0]
-		}
 		return folder.Read(d.Path, d.Depth, g, shape, opts)
+	case spec.MiniImageNet:
+		return miniimagenet.Read(d.Path, g, shape, opts)
+	case spec.Omniglot:
+		return folder.ReadParts(d.Path, OmniglotParts[:], 2, g, shape, opts)
+	case spec.CUB:
+		return cub.Read(d.Path, d.Groups, cub.Options{Crop: d.Crop == spec.BoxCrop, Margin: d.CropMargin, Certainty: d.Certainty}, shape, opts)
 	}
 	return seedcsv.Read(d.Path, imageDir(d), d.Groups, shape, opts)
 }
@@ -270,7 +309,8 @@ func FashionMNISTDir(d spec.DatasetConfig) string {
 }
 
 // Inspect writes the data report of cfg's multi-attribute dataset to w: images per group and
-// value, unlabelled counts, skipped lines with reasons, and the co-occurrence of groups g1
+// value (with split = "class", each class's role and the classes and images per role),
+// unlabelled counts, skipped lines with reasons, and the co-occurrence of groups g1
 // and g2 when both are named. How the set was loaded (decoded or from the cache, and how long
 // it took) goes to log.
 func Inspect(cfg spec.Config, g1, g2 string, w, log io.Writer) error {
@@ -281,5 +321,9 @@ func Inspect(cfg spec.Config, g1, g2 string, w, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return datasets.WriteInspection(w, d.Attrs, d.Report, g1, g2)
+	roles, err := ClassRoles(cfg.Dataset, d.Attrs)
+	if err != nil {
+		return err
+	}
+	return datasets.WriteInspection(w, d.Attrs, d.Report, roles, g1, g2)
 }

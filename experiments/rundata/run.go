@@ -45,6 +45,9 @@ func New(cfg spec.Config, set *Decoded) (*Run, error) {
 	var run *Run
 	var err error
 	if set.Attrs != nil {
+		if cfg.Dataset, err = ownSplit(cfg.Dataset, set.Attrs); err != nil {
+			return nil, err
+		}
 		run, err = attributeData(cfg, set.Attrs)
 	} else {
 		run, err = fashionData(cfg, set.fashionTrain, set.fashionTest)
@@ -84,14 +87,14 @@ func fashionData(cfg spec.Config, trainIm, testIm *datasets.Images) (*Run, error
 		if err != nil {
 			return nil, err
 		}
-		if d.ClassSplit == nil && d.TrainClasses == nil && d.ValClasses == nil && d.TestClasses == nil {
+		if !d.ClassSplit.Set() && d.TrainClasses == nil && d.ValClasses == nil && d.TestClasses == nil {
 			d.TrainClasses, d.TestClasses = []string{"0", "1", "3", "5", "7"}, []string{"2", "4", "6", "8", "9"}
 		}
 		ids, lists, err := splitClasses(d, 0, all.ClassNames)
 		if err != nil {
 			return nil, err
 		}
-		if d.ClassSplit != nil {
+		if d.ClassSplit.Fractions != nil {
 			drawn = append(drawn, lists)
 		}
 		if trainP, valP, testP, err = sampling.SplitByClass(all, ids[0], ids[1], ids[2]); err != nil {
@@ -116,24 +119,43 @@ func fashionData(cfg spec.Config, trainIm, testIm *datasets.Images) (*Run, error
 	return out, nil
 }
 
-// classLists are group g's class lists: the dataset's own for a single group, else the
-// group's table's.
-func classLists(d spec.DatasetConfig, g int) sampling.ClassLists {
+// classLists are group g's class lists: the dataset's own for a single group (a list file read,
+// each of its lines checked against names, the group's classes), else the group's table's.
+func classLists(d spec.DatasetConfig, g int, names []string) (sampling.ClassLists, error) {
 	if len(d.Groups) > 1 {
 		grp := d.Groups[g]
-		return sampling.ClassLists{Train: grp.TrainClasses, Val: grp.ValClasses, Test: grp.TestClasses}
+		return sampling.ClassLists{Train: grp.TrainClasses, Val: grp.ValClasses, Test: grp.TestClasses}, nil
 	}
-	return sampling.ClassLists{Train: d.TrainClasses, Val: d.ValClasses, Test: d.TestClasses}
+	lists := sampling.ClassLists{Train: d.TrainClasses, Val: d.ValClasses, Test: d.TestClasses}
+	for _, f := range []struct {
+		path string
+		list *[]string
+	}{{d.TrainClassesFile, &lists.Train}, {d.ValClassesFile, &lists.Val}, {d.TestClassesFile, &lists.Test}} {
+		if f.path == "" {
+			continue
+		}
+		var err error
+		if *f.list, err = sampling.ReadClassFile(f.path, names); err != nil {
+			return lists, err
+		}
+	}
+	return lists, nil
 }
 
 // splitClasses resolves group g's class split over its class names: the lists the
 // configuration gives or, with dataset.class_split, a seeded draw, which it also returns by
 // name. Lists given beside class_split must be its draw (as a run's config.toml records it).
 func splitClasses(d spec.DatasetConfig, g int, names []string) (ids [3][]int, drawn [3]datasets.ClassPatterns, err error) {
-	lists := classLists(d, g)
-	if d.ClassSplit != nil {
+	lists, err := classLists(d, g, names)
+	if err != nil {
+		return ids, drawn, err
+	}
+	if d.ClassSplit.Named != "" {
+		return closerLook(names)
+	}
+	if d.ClassSplit.Fractions != nil {
 		given := lists
-		if lists, err = sampling.DrawClasses(names, [3]float64(d.ClassSplit), groupSeed(d.SplitSeed, g)); err != nil {
+		if lists, err = sampling.DrawClasses(names, [3]float64(d.ClassSplit.Fractions), groupSeed(d.SplitSeed, g)); err != nil {
 			return ids, drawn, err
 		}
 		drawn = [3]datasets.ClassPatterns{lists.Train, lists.Val, lists.Test}
@@ -243,9 +265,13 @@ func attributeClassData(cfg spec.Config, set *datasets.Attributes) (*Run, error)
 		return nil, err
 	}
 	out := &Run{Shape: datasets.ImageShape{Channels: set.Channels, Height: set.Height, Width: set.Width}, Drawn: drawn}
-	lost := make([]bool, set.Len())
+	lost, followerLost := make([]bool, set.Len()), make([]bool, set.Len())
 	for g, grp := range set.Groups {
-		trainP, valP, testP, err := classPools(d, set.Images(g), ids[g], rolePools(grp.Labels, ids[g], role, lost))
+		groupLost := lost
+		if follows(d, g) { // its images are where the others put them: none is kept out for it
+			groupLost = followerLost
+		}
+		trainP, valP, testP, err := classPools(d, set.Images(g), ids[g], rolePools(grp.Labels, ids[g], role, groupLost))
 		if err != nil {
 			return nil, fmt.Errorf("group %s: %w", grp.Name, err)
 		}
@@ -267,12 +293,17 @@ func attributeClassData(cfg spec.Config, set *datasets.Attributes) (*Run, error)
 func classRoles(d spec.DatasetConfig, set *datasets.Attributes) (ids [][3][]int, drawn [][3]datasets.ClassPatterns, role []int, err error) {
 	role = make([]int, set.Len())
 	ids = make([][3][]int, len(set.Groups))
+	leaders := 0
 	for g, grp := range set.Groups {
+		if follows(d, g) {
+			continue
+		}
+		leaders++
 		var lists [3]datasets.ClassPatterns
 		if ids[g], lists, err = splitClasses(d, g, grp.Values); err != nil {
 			return nil, nil, nil, fmt.Errorf("group %s: %w", grp.Name, err)
 		}
-		if d.ClassSplit != nil {
+		if d.ClassSplit.Fractions != nil {
 			drawn = append(drawn, lists)
 		}
 		for i, v := range grp.Labels {
@@ -285,7 +316,59 @@ func classRoles(d spec.DatasetConfig, set *datasets.Attributes) (ids [][3][]int,
 			}
 		}
 	}
+	if leaders == 0 {
+		return nil, nil, nil, fmt.Errorf("no [[dataset.groups]] table gives class lists: give the split of at least one group (the others follow it)")
+	}
+	for g, grp := range set.Groups {
+		if follows(d, g) { // every value in every role the images take
+			all := make([]int, len(grp.Values))
+			for v := range all {
+				all[v] = v
+			}
+			ids[g] = [3][]int{all, nil, all}
+			if slices.Contains(role, roleVal) {
+				ids[g][roleVal] = all
+			}
+		}
+	}
 	return ids, drawn, role, nil
+}
+
+// follows reports whether group g, in a class split of several groups, follows the split of the
+// others rather than splitting its own values: its table gives no class lists and class_split
+// draws none for it (a named split, such as closer-look, splits the first group only). Its
+// images then go by the role the other groups give them, every value in every role: CUB's
+// attribute heads, scored on the test species' images.
+func follows(d spec.DatasetConfig, g int) bool {
+	if len(d.Groups) < 2 || d.ClassSplit.Fractions != nil {
+		return false
+	}
+	if d.ClassSplit.Named != "" {
+		return g > 0
+	}
+	grp := d.Groups[g]
+	return grp.TrainClasses == nil && grp.ValClasses == nil && grp.TestClasses == nil
+}
+
+// closerLook is the class split of Chen et al. 2019 (spec.CloserLook) of names: sorted by
+// name, index even → training, mod 4 = 1 → validation, mod 4 = 3 → test.
+func closerLook(names []string) (ids [3][]int, drawn [3]datasets.ClassPatterns, err error) {
+	order := make([]int, len(names))
+	for c := range order {
+		order[c] = c
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(names[a], names[b]) })
+	for k, c := range order {
+		r := [4]int{roleTrain, roleVal, roleTrain, roleTest}[k%4]
+		ids[r] = append(ids[r], c)
+	}
+	for r := range ids {
+		slices.Sort(ids[r])
+	}
+	if len(ids[roleTest]) == 0 {
+		return ids, drawn, fmt.Errorf("class_split = %q: %d classes are too few for a test class (the fourth, by name)", spec.CloserLook, len(names))
+	}
+	return ids, drawn, nil
 }
 
 // rolePools sorts one group's labelled images by role: pools[r] holds the images of role r

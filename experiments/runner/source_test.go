@@ -9,9 +9,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/relnet/relnet/datasets/replica"
+	"github.com/relnet/relnet/experiments/report"
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/spec"
@@ -122,5 +125,43 @@ func TestSeedNotebookRecipeRuns(t *testing.T) {
 	}
 	if _, err := results.ReadEvalResult(filepath.Join(cfg.RunDir(), results.EvalFile)); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestCUBExampleRunsOnTheReplica runs experiments/cub.toml on the miniature CUB-200-2011 for
+// a few episodes: the species split by closer-look, the attribute heads following it, and
+// the report has a column per head.
+func TestCUBExampleRunsOnTheReplica(t *testing.T) {
+	cfg, err := spec.Load(filepath.Join("..", "cub.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	if err := replica.CUB(root, 6); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Dataset.Path, cfg.Dataset.Height, cfg.Dataset.Width = root, 28, 28
+	cfg.Experiment.Results = t.TempDir()
+	cfg.Train.Way, cfg.Train.Query, cfg.Eval.Way, cfg.Eval.Query = 2, 1, 2, 1 // the replica's 2 test species; quick, not a result
+	cfg.Train.Episodes, cfg.Train.ValEvery, cfg.Train.ValEpisodes = 3, 3, 2
+	if err := RunAll(context.Background(), []spec.Config{cfg}, spec.Shard{}, logTo(t)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.Load(cfg.ExperimentDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, head := range []string{"species", "has_bill_shape", "has_wing_color"} {
+		if !slices.Contains(r.Groups, head) || !strings.Contains(b.String(), head) {
+			t.Errorf("the report has no column %s (groups %v):\n%s", head, r.Groups, b.String())
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(cfg.RunDir(), results.DataFile))
+	if err != nil || !strings.Contains(string(data), "group has_bill_shape: 3 values, 40 images labelled, 8 unlabelled") {
+		t.Errorf("data report (%v):\n%s", err, data)
 	}
 }

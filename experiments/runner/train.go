@@ -207,7 +207,7 @@ func (s *session) writeDataReport() error {
 		return nil
 	}
 	var b bytes.Buffer
-	if err := datasets.WriteInspection(&b, s.set.Attrs, s.set.Report, "", ""); err != nil {
+	if err := datasets.WriteInspection(&b, s.set.Attrs, s.set.Report, nil, "", ""); err != nil {
 		return err
 	}
 	if s.run.KeptOut > 0 {

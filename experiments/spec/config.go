@@ -43,32 +43,40 @@ type ExperimentConfig struct {
 
 // DatasetConfig says which images to use and how to split and transform them.
 type DatasetConfig struct {
-	Source          Source                 `toml:"source"`            // "fashion-mnist" (default), "csv" (seed notebook format), "streetstyle" (StreetStyle-27K manifest), "folder" or "synth"
-	Dir             string                 `toml:"dir"`               // fashion-mnist: default $FASHION_MNIST_DIR, else /usr/share/datasets/fashion-mnist
-	Path            string                 `toml:"path"`              // csv / streetstyle: the labels file; folder: its root; synth: its TOML (relative paths: to the config file)
-	Depth           int                    `toml:"depth"`             // folder: 1 (root/class/image, default) or 2 (root/a/b/image, class "a/b")
-	BadLines        BadLines               `toml:"bad_lines"`         // "error" (default): fail listing every bad line; "skip": load the rest and list them
-	MaxPixels       int                    `toml:"max_pixels"`        // csv / streetstyle / folder: the largest image read, width × height from its header (default 100,000,000); a larger one is a bad line
-	Undeclared      UndeclaredLabels       `toml:"undeclared_labels"` // csv: "ignore" (default) labels no group declares, or "error"
-	Images          string                 `toml:"images"`            // csv / streetstyle: image directory; default the labels file's directory
-	Channels        int                    `toml:"channels"`          // csv / streetstyle: decode to 1 (grey) or 3 (RGB) channels; default 3
-	Height          int                    `toml:"height"`            // csv / streetstyle: default 84
-	Width           int                    `toml:"width"`             // csv / streetstyle: default 84
-	Groups          []datasets.GroupSpec   `toml:"groups"`            // csv / streetstyle: the exclusive attribute groups, one relation head each
-	TestFraction    float64                `toml:"test_fraction"`     // csv / streetstyle: share of images held out for testing; default 0.2
-	Split           Split                  `toml:"split"`             // "image" (default) or "class"
-	SplitSeed       uint64                 `toml:"split_seed"`        // seed of the image split, the same for every run of an experiment; default 1
-	ValFraction     float64                `toml:"val_fraction"`      // share of each training class's images kept for validation; default 0.1
-	TrainClasses    datasets.ClassPatterns `toml:"train_classes"`     // class split, one group: names, globs or ids; Fashion-MNIST default [0,1,3,5,7]
-	ValClasses      datasets.ClassPatterns `toml:"val_classes"`       // class split: default none (validate on held-out images of the training classes)
-	TestClasses     datasets.ClassPatterns `toml:"test_classes"`      // class split: Fashion-MNIST default [2,4,6,8,9]; left out: the classes train_classes leaves
-	ClassSplit      []float64              `toml:"class_split"`       // class split: train, val, test fractions of the classes, drawn with split_seed (instead of the lists); each run's config.toml records the draw by name
-	Normalize       Normalize              `toml:"normalize"`         // "train" (default), "none" or "given" (Mean, Std)
-	Mean            []float64              `toml:"mean"`
-	Std             []float64              `toml:"std"`
-	RotateDeg       float64                `toml:"rotate_degrees"`   // training only: random rotation in ±degrees per image (seed notebook)
-	Rotate90        bool                   `toml:"rotate90"`         // training only: one random 0/90/180/270° rotation per episode (paper)
-	RotationClasses bool                   `toml:"rotation_classes"` // class split: each training class at 0/90/180/270° becomes four classes (Omniglot protocol)
+	Source       Source                 `toml:"source"`            // "fashion-mnist" (default), "csv" (seed notebook format), "streetstyle" (StreetStyle-27K manifest), "folder", "synth", "miniimagenet" or "omniglot"
+	Dir          string                 `toml:"dir"`               // fashion-mnist: default $FASHION_MNIST_DIR, else /usr/share/datasets/fashion-mnist
+	Path         string                 `toml:"path"`              // csv / streetstyle: the labels file; folder: its root; synth: its TOML; miniimagenet: the folder of images/ and the split CSVs; omniglot: the folder of images_background/ and images_evaluation/ (relative paths: to the config file)
+	Depth        int                    `toml:"depth"`             // folder: 1 (root/class/image, default) or 2 (root/a/b/image, class "a/b")
+	BadLines     BadLines               `toml:"bad_lines"`         // "error" (default): fail listing every bad line; "skip": load the rest and list them
+	MaxPixels    int                    `toml:"max_pixels"`        // csv / streetstyle / folder: the largest image read, width × height from its header (default 100,000,000); a larger one is a bad line
+	Undeclared   UndeclaredLabels       `toml:"undeclared_labels"` // csv: "ignore" (default) labels no group declares, or "error"
+	Images       string                 `toml:"images"`            // csv / streetstyle: image directory; default the labels file's directory
+	Channels     int                    `toml:"channels"`          // csv / streetstyle: decode to 1 (grey) or 3 (RGB) channels; default 3
+	Height       int                    `toml:"height"`            // csv / streetstyle: default 84
+	Width        int                    `toml:"width"`             // csv / streetstyle: default 84
+	Groups       []datasets.GroupSpec   `toml:"groups"`            // csv / streetstyle: the exclusive attribute groups, one relation head each
+	TestFraction float64                `toml:"test_fraction"`     // csv / streetstyle: share of images held out for testing; default 0.2
+	Split        Split                  `toml:"split"`             // "image" (default) or "class"
+	SplitSeed    uint64                 `toml:"split_seed"`        // seed of the image split, the same for every run of an experiment; default 1
+	ValFraction  float64                `toml:"val_fraction"`      // share of each training class's images kept for validation; default 0.1
+	TrainClasses datasets.ClassPatterns `toml:"train_classes"`     // class split, one group: names, globs or ids; Fashion-MNIST default [0,1,3,5,7]
+	ValClasses   datasets.ClassPatterns `toml:"val_classes"`       // class split: default none (validate on held-out images of the training classes)
+	TestClasses  datasets.ClassPatterns `toml:"test_classes"`      // class split: Fashion-MNIST default [2,4,6,8,9]; left out: the classes train_classes leaves
+	// The class lists read from files, one class name or glob a line (blank lines and #
+	// comments ignored), instead of the lists above; relative paths: to the config file.
+	TrainClassesFile string         `toml:"train_classes_file"`
+	ValClassesFile   string         `toml:"val_classes_file"`
+	TestClassesFile  string         `toml:"test_classes_file"`
+	ClassSplit       ClassPartition `toml:"class_split,omitempty"` // class split: train, val, test fractions of the classes, drawn with split_seed (instead of the lists), each run's config.toml recording the draw by name; or "closer-look" (Chen et al. 2019; with several groups, of the first, the others following its split)
+	Crop             Crop           `toml:"crop"`                  // cub: "none" (default) or "bbox" (each image cropped to its bounding box)
+	CropMargin       float64        `toml:"crop_margin"`           // cub, crop = "bbox": the box grown by this fraction of its width and height on each side
+	Certainty        int            `toml:"attribute_certainty"`   // cub: the least certainty (1 not visible … 4 definitely) at which an attribute value counts as present; default 3
+	Normalize        Normalize      `toml:"normalize"`             // "train" (default), "none" or "given" (Mean, Std)
+	Mean             []float64      `toml:"mean"`
+	Std              []float64      `toml:"std"`
+	RotateDeg        float64        `toml:"rotate_degrees"`   // training only: random rotation in ±degrees per image (seed notebook)
+	Rotate90         bool           `toml:"rotate90"`         // training only: one random 0/90/180/270° rotation per episode (paper)
+	RotationClasses  bool           `toml:"rotation_classes"` // class split: each training class at 0/90/180/270° becomes four classes (Omniglot protocol)
 	// LabelFraction keeps, per group named, a seeded fraction in (0, 1] of each class's
 	// training images labelled for that group (at least one per class); the others lose that
 	// group's label in training only. Validation and test labels stay whole.
@@ -137,7 +145,7 @@ func Default() Config {
 		Dataset: DatasetConfig{
 			Source: FashionMNIST, Split: ImageSplit, ValFraction: 0.1, TestFraction: 0.2,
 			Channels: 3, Height: 84, Width: 84,
-			Normalize: NormalizeTrain, SplitSeed: 1, Depth: 1, BadLines: BadLinesError, MaxPixels: datasets.DefaultMaxPixels, Undeclared: IgnoreUndeclared,
+			Normalize: NormalizeTrain, SplitSeed: 1, Depth: 1, Crop: NoCrop, Certainty: 3, BadLines: BadLinesError, MaxPixels: datasets.DefaultMaxPixels, Undeclared: IgnoreUndeclared,
 		},
 		Backbone: arch.Backbone{}.WithDefaults(),
 		Heads:    HeadsConfig{Head: arch.Head{}.WithDefaults(), Kind: arch.Relation, Interaction: arch.Interaction{}.WithDefaults()},
@@ -200,7 +208,7 @@ func SelectRun(path string, runs []Config, name string) (Config, error) {
 // Validate checks ranges and the rules between keys (the kinds check themselves when
 // decoded); the error is a *FieldError naming the key.
 func (c Config) Validate() error {
-	for _, check := range []func() error{c.Dataset.validate, c.Train.validate, c.Eval.validate, c.validateModel} {
+	for _, check := range []func() error{c.Dataset.validate, c.Dataset.validateClassSources, c.Dataset.validateCUB, c.Train.validate, c.Eval.validate, c.validateModel} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -212,10 +220,10 @@ func (d DatasetConfig) validate() error {
 	switch {
 	case d.Source.Attributes() && d.Path == "":
 		return bad("dataset.path", "source %q needs the labels file", d.Source)
-	case (d.Source == SeedCSV || d.Source == StreetStyle) && len(d.Groups) == 0:
+	case (d.Source == SeedCSV || d.Source == StreetStyle || d.Source == CUB) && len(d.Groups) == 0:
 		return bad("dataset.groups", "source %q needs at least one [[dataset.groups]] table", d.Source)
-	case d.Source == Folder && len(d.Groups) > 1:
-		return bad("dataset.groups", "an image folder has one attribute group (its class folders); declare at most one")
+	case d.Source.OneGroup() && len(d.Groups) > 1:
+		return bad("dataset.groups", "source %q has one attribute group (its classes); declare at most one", d.Source)
 	case d.Depth != 1 && d.Depth != 2:
 		return bad("dataset.depth", "%d: want 1 (root/class/image) or 2 (root/a/b/image)", d.Depth)
 	case d.Split == ImageSplit && (d.TrainClasses != nil || d.ValClasses != nil || d.TestClasses != nil):
@@ -223,7 +231,7 @@ func (d DatasetConfig) validate() error {
 	case d.Split == ClassSplit && len(d.Groups) > 1 && (d.TrainClasses != nil || d.ValClasses != nil || d.TestClasses != nil):
 		return bad("dataset.train_classes", "with several groups, each [[dataset.groups]] table gives its own train_classes, val_classes and test_classes")
 	case !d.Source.Attributes() && len(d.Groups) > 0:
-		return bad("dataset.groups", "Fashion-MNIST has one label per image; groups are for csv and streetstyle sources")
+		return bad("dataset.groups", "Fashion-MNIST has one label per image; groups are for the other sources")
 	case d.TestFraction <= 0 || d.ValFraction+d.TestFraction >= 1:
 		return bad("dataset.test_fraction", "%g: must be > 0, with val_fraction + test_fraction < 1", d.TestFraction)
 	case d.Channels != 1 && d.Channels != 3:
@@ -236,10 +244,10 @@ func (d DatasetConfig) validate() error {
 		return bad("dataset.val_fraction", "%g: must be in [0, 1)", d.ValFraction)
 	case d.Normalize == NormalizeGiven && (len(d.Mean) == 0 || len(d.Mean) != len(d.Std)):
 		return bad("dataset.mean", "normalize = \"given\" needs mean and std with one value per channel")
-	case d.ClassSplit != nil && d.Split != ClassSplit:
+	case d.ClassSplit.Set() && d.Split != ClassSplit:
 		return bad("dataset.class_split", "a split of the classes needs split = \"class\"")
-	case d.ClassSplit != nil && !validFractions(d.ClassSplit):
-		return bad("dataset.class_split", "%v: want three fractions (train, val, test) of at least 0 that sum to 1, train and test above 0", d.ClassSplit)
+	case d.ClassSplit.Fractions != nil && !validFractions(d.ClassSplit.Fractions):
+		return bad("dataset.class_split", "%v: want three fractions (train, val, test) of at least 0 that sum to 1, train and test above 0", d.ClassSplit.Fractions)
 	case d.RotationClasses && d.Split != ClassSplit:
 		return bad("dataset.rotation_classes", "rotations as new classes need split = \"class\" (the test classes must be unseen)")
 	case d.RotateDeg < 0 || d.RotateDeg > 180:
@@ -249,6 +257,66 @@ func (d DatasetConfig) validate() error {
 		if f := d.LabelFraction[g]; !(f > 0 && f <= 1) {
 			return bad("dataset.label_fraction", "%s = %g: must be in (0, 1]", g, f)
 		}
+	}
+	return nil
+}
+
+// validateClassSources checks where the class split comes from: the source's own files
+// (miniimagenet), or class lists given inline or in files, one of each role.
+func (d DatasetConfig) validateClassSources() error {
+	files := []struct {
+		key, path string
+		list      datasets.ClassPatterns
+	}{{"train_classes", d.TrainClassesFile, d.TrainClasses}, {"val_classes", d.ValClassesFile, d.ValClasses}, {"test_classes", d.TestClassesFile, d.TestClasses}}
+	for _, f := range files {
+		switch {
+		case f.path == "":
+		case f.list != nil:
+			return bad("dataset."+f.key+"_file", "%s and %s_file both give the %s; keep one", f.key, f.key, f.key)
+		case d.Split != ClassSplit:
+			return bad("dataset."+f.key+"_file", "class lists split by class: set split = \"class\"")
+		case len(d.Groups) > 1:
+			return bad("dataset."+f.key+"_file", "with several groups, each [[dataset.groups]] table gives its own train_classes, val_classes and test_classes")
+		case d.ClassSplit.Set():
+			return bad("dataset."+f.key+"_file", "class_split draws the class lists; leave out either")
+		}
+	}
+	if !d.Source.OwnSplit() {
+		return nil
+	}
+	if d.Split != ClassSplit {
+		return bad("dataset.split", "source %q is split by class (its files give the split); leave split out or set it to \"class\"", d.Source)
+	}
+	if d.Source != MiniImageNet {
+		return nil
+	}
+	for _, f := range files {
+		if f.path != "" || f.list != nil {
+			key := map[bool]string{true: f.key + "_file", false: f.key}[f.path != ""]
+			return bad("dataset."+key, "train.csv, val.csv and test.csv are miniimagenet's class split; give no class lists")
+		}
+	}
+	if d.ClassSplit.Set() {
+		return bad("dataset.class_split", "train.csv, val.csv and test.csv are miniimagenet's class split; draw none")
+	}
+	return nil
+}
+
+// validateCUB checks the settings of source = "cub" and the class_split named after it.
+func (d DatasetConfig) validateCUB() error {
+	named := d.ClassSplit.Named != "" && len(d.Groups) > 1
+	for _, g := range d.Groups {
+		if named && (g.TrainClasses != nil || g.ValClasses != nil || g.TestClasses != nil) {
+			return bad("dataset.class_split", "%q splits the first group and the others follow it; group %q gives class lists", d.ClassSplit.Named, g.Name)
+		}
+	}
+	switch {
+	case d.Source != CUB && (d.Crop != NoCrop || d.CropMargin != 0):
+		return bad("dataset.crop", "cropping to the data's bounding boxes is for source = \"cub\" (streetstyle crops to its boxes always)")
+	case d.CropMargin < 0 || d.CropMargin > 1:
+		return bad("dataset.crop_margin", "%g: want a fraction of the box in [0, 1]", d.CropMargin)
+	case d.Certainty < 1 || d.Certainty > 4:
+		return bad("dataset.attribute_certainty", "%d: want CUB's 1 (not visible), 2 (guessing), 3 (probably) or 4 (definitely)", d.Certainty)
 	}
 	return nil
 }
@@ -343,7 +411,7 @@ func (c Config) SameRun(text string) bool {
 
 func (c Config) withoutExecution() string {
 	c.Experiment.Results = ""
-	if c.Dataset.ClassSplit != nil { // the lists a run's config.toml records are drawn from it
+	if c.Dataset.ClassSplit.Fractions != nil { // the lists a run's config.toml records are drawn from it
 		c = c.WithClassLists(make([][3]datasets.ClassPatterns, max(1, len(c.Dataset.Groups))))
 	}
 	c.Train.Threads, c.Train.Device, c.Train.MemoryFormat, c.Train.Workers, c.Train.Prefetch, c.Eval.Batch = 0, "", "", 0, 0, 0

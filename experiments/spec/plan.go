@@ -256,10 +256,14 @@ func resolve(path string, data []byte, cfg *Config, sets []setting) error {
 	if cfg.Experiment.Name == "" {
 		cfg.Experiment.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
-	for _, f := range []*string{&cfg.Dataset.Path, &cfg.Dataset.Images} {
+	d := &cfg.Dataset
+	for _, f := range []*string{&d.Path, &d.Images, &d.TrainClassesFile, &d.ValClassesFile, &d.TestClassesFile} {
 		if *f != "" && !filepath.IsAbs(*f) {
 			*f = filepath.Join(filepath.Dir(path), *f)
 		}
+	}
+	if d.Source.OwnSplit() && findKeyLine(data, "dataset.split", -1) == 0 && !slices.ContainsFunc(sets, func(s setting) bool { return s.key == "dataset.split" }) {
+		d.Split = ClassSplit // the source's files are its class split
 	}
 	if cfg.Eval.Way == 0 {
 		cfg.Eval.Way = cfg.Train.Way

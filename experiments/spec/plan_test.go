@@ -131,6 +131,20 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 		{"interaction confidence", "[heads]\ninteraction_confidence = 1.5\n", []string{"x.toml:2", "heads.interaction_confidence", "[0, 1)"}},
 		{"interaction warm-up", "[[variant]]\nname = \"a\"\nheads.interaction_warmup = -1\n", []string{"x.toml:3", "heads.interaction_warmup", "run a-seed1"}},
 		{"syntax", "[train\n", []string{"x.toml:", "table name"}},
+		{"miniimagenet with an image split", "[dataset]\nsource = \"miniimagenet\"\npath = \"mini\"\nsplit = \"image\"\n", []string{"x.toml:4", "dataset.split", "split by class"}},
+		{"miniimagenet with class lists", "[dataset]\nsource = \"miniimagenet\"\npath = \"mini\"\ntest_classes = [\"n01*\"]\n", []string{"x.toml:4", "dataset.test_classes", "give no class lists"}},
+		{"miniimagenet with a class file", "[dataset]\nsource = \"miniimagenet\"\npath = \"mini\"\n\nval_classes_file = \"val.txt\"\n", []string{"x.toml:5", "dataset.val_classes_file"}},
+		{"miniimagenet with class_split", "[dataset]\nsource = \"miniimagenet\"\npath = \"mini\"\nclass_split = [0.6, 0.2, 0.2]\n", []string{"x.toml:4", "dataset.class_split"}},
+		{"omniglot in a variant with an image split", "[dataset]\nsplit = \"image\"\n[[variant]]\nname = \"a\"\ndataset.source = \"omniglot\"\ndataset.path = \"o\"\n", []string{"x.toml:2", "dataset.split"}},
+		{"class file and list", "[dataset]\nsource = \"folder\"\npath = \"f\"\nsplit = \"class\"\ntest_classes = [\"a\"]\ntest_classes_file = \"t.txt\"\n", []string{"x.toml:6", "dataset.test_classes_file", "keep one"}},
+		{"crop off cub", "[dataset]\nsource = \"folder\"\npath = \"f\"\ncrop = \"bbox\"\n", []string{"x.toml:4", "dataset.crop", "cub"}},
+		{"crop kind", "[dataset]\ncrop = \"box\"\n", []string{"x.toml:2", "dataset.crop"}},
+		{"cub certainty", "[dataset]\nsource = \"cub\"\npath = \"c\"\nattribute_certainty = 5\n[[dataset.groups]]\nname = \"species\"\n", []string{"x.toml:4", "dataset.attribute_certainty"}},
+		{"cub without groups", "[dataset]\nsource = \"cub\"\npath = \"c\"\n", []string{"dataset.groups"}},
+		{"class_split name", "[dataset]\nsplit = \"class\"\nclass_split = \"closest\"\n", []string{"x.toml:3", "dataset.class_split", "closer-look"}},
+		{"closer-look with group lists", "[dataset]\nsource = \"cub\"\npath = \"c\"\nsplit = \"class\"\nclass_split = \"closer-look\"\n[[dataset.groups]]\nname = \"species\"\n[[dataset.groups]]\nname = \"has_bill_shape\"\ntest_classes = [\"dagger\"]\n",
+			[]string{"dataset.class_split", "has_bill_shape"}},
+		{"class file with the image split", "[dataset]\nsource = \"folder\"\npath = \"f\"\ntrain_classes_file = \"t.txt\"\n", []string{"x.toml:4", "dataset.train_classes_file", `split = "class"`}},
 	}
 	for _, tc := range cases {
 		_, err := ParsePlan("x.toml", []byte(tc.text))
@@ -142,6 +156,29 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 			if !strings.Contains(err.Error(), w) {
 				t.Errorf("%s: error %q does not contain %q", tc.name, err, w)
 			}
+		}
+	}
+}
+
+// TestOwnSplitSourcesImplyAClassSplit: miniimagenet and omniglot split by class without
+// saying so, their class list files are relative to the config file, and a source without a
+// split of its own keeps the image split.
+func TestOwnSplitSourcesImplyAClassSplit(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want Split
+	}{
+		{"[dataset]\nsource = \"miniimagenet\"\npath = \"mini\"\n", ClassSplit},
+		{"[dataset]\nsource = \"omniglot\"\npath = \"omniglot\"\ntest_classes_file = \"splits/test.txt\"\n", ClassSplit},
+		{"[dataset]\nsource = \"omniglot\"\npath = \"omniglot\"\nsplit = \"class\"\n", ClassSplit},
+		{"[dataset]\nsource = \"folder\"\npath = \"f\"\n", ImageSplit},
+	} {
+		cfg, err := Parse("/exp/x.toml", []byte(tc.text))
+		if err != nil || cfg.Dataset.Split != tc.want {
+			t.Errorf("%q: split %q, %v; want %q", tc.text, cfg.Dataset.Split, err, tc.want)
+		}
+		if f := cfg.Dataset.TestClassesFile; f != "" && f != "/exp/splits/test.txt" {
+			t.Errorf("test_classes_file = %q, want it relative to the config file", f)
 		}
 	}
 }
@@ -197,7 +234,7 @@ func TestSameRunIgnoresTheListsAClassSplitDrew(t *testing.T) {
 		t.Error("the recorded draw made another run")
 	}
 	other := cfg
-	other.Dataset.ClassSplit = []float64{0.8, 0, 0.2}
+	other.Dataset.ClassSplit = ClassPartition{Fractions: []float64{0.8, 0, 0.2}}
 	if other.SameRun(string(text)) {
 		t.Error("another class_split was taken for the same run")
 	}

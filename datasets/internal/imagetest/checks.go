@@ -168,3 +168,48 @@ func CheckErrorSays(t *testing.T, err error, wants []string) {
 		}
 	}
 }
+
+// Replica writes a benchmark's miniature replica with write (a function of package replica)
+// and perClass images of each class into a new folder, and returns it.
+func Replica(t testing.TB, write func(root string, perClass int) error, perClass int) string {
+	t.Helper()
+	root := t.TempDir()
+	if err := write(root, perClass); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// BadLines fails unless err is a *datasets.BadLinesError, and returns its lines as
+// `<where>: <reason>`, each place named as the error names it with prefix cut off.
+func BadLines(t *testing.T, err error, prefix string) []string {
+	t.Helper()
+	bad, ok := errors.AsType[*datasets.BadLinesError](err)
+	if !ok {
+		t.Fatalf("error %v, want bad lines", err)
+	}
+	var lines []string
+	for _, s := range bad.Lines {
+		lines = append(lines, strings.TrimPrefix(s.Where(bad.Source), prefix)+": "+s.Reason)
+	}
+	return lines
+}
+
+// CheckEitherMode reads with read by default and skipping bad lines: an error names source,
+// skipping never fails with bad lines, and a set read is consistent (CheckLabels).
+func CheckEitherMode(t *testing.T, source string, read func(datasets.LoadOptions) (*datasets.Attributes, error)) {
+	t.Helper()
+	for _, skip := range []bool{false, true} {
+		a, err := read(datasets.LoadOptions{Workers: 2, SkipBadLines: skip})
+		if err != nil {
+			if !strings.Contains(err.Error(), source) {
+				t.Fatalf("error does not name %s: %v", source, err)
+			}
+			if _, isBad := errors.AsType[*datasets.BadLinesError](err); isBad && skip {
+				t.Fatalf("skipping bad lines, yet %v", err)
+			}
+			continue
+		}
+		CheckLabels(t, a)
+	}
+}
