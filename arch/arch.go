@@ -189,15 +189,24 @@ const (
 	// Classifier is the supervised baseline: one softmax layer per group over the flattened
 	// backbone features, trained with cross-entropy over all the group's classes.
 	Classifier HeadKind = "classifier"
+	// Centroid is nearest class mean of L2-normalised, position-averaged features, with no
+	// episodic training: the baseline of a pretrained embedding ([pretrain]).
+	Centroid HeadKind = "centroid"
+	// Cosine is Meta-Baseline: the cosine of a query to each class mean, times a learned
+	// temperature, trained episodically with cross-entropy (on a pretrained backbone).
+	Cosine HeadKind = "cosine"
 )
 
 // UnmarshalText accepts the kinds an experiment file's heads.kind names.
 func (k *HeadKind) UnmarshalText(text []byte) error {
-	return OneOf(k, text, Relation, Prototype, Classifier)
+	return OneOf(k, text, Relation, Prototype, Classifier, Centroid, Cosine)
 }
 
 // HasRelationHeads reports whether the kind has trained relation heads.
 func (k HeadKind) HasRelationHeads() bool { return k == Relation || k == SharedRelation || k == "" }
+
+// Trains reports whether the kind has anything to train episodically (Centroid has not).
+func (k HeadKind) Trains() bool { return k != Centroid }
 
 // Loss names a training loss.
 type Loss string

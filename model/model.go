@@ -58,6 +58,9 @@ type Model struct {
 	Interaction arch.Interaction
 	Input       layers.Shape
 	BF16        bool // see Config.BF16
+	// FrozenBackbone keeps the backbone as it is while the heads train: it runs with its
+	// BatchNorm running statistics and passes no gradient back.
+	FrozenBackbone bool
 	// Scoring is how the Classifier scores episodes; the caller sets it (NearestMean when the
 	// test classes are unseen in training).
 	Scoring Scoring
@@ -105,6 +108,10 @@ func New(cfg Config, in layers.Shape, seed uint64) (m *Model, err error) {
 			m.Heads = append(m.Heads, heads.NewClassifier(p, "classifier."+g, out, int64(cfg.Classes[i])))
 		case arch.Prototype:
 			m.Heads = append(m.Heads, heads.Prototype{})
+		case arch.Centroid:
+			m.Heads = append(m.Heads, heads.Cosine{})
+		case arch.Cosine:
+			m.Heads = append(m.Heads, heads.NewCosine(p, "cosine."+g))
 		case arch.SharedRelation, arch.Relation:
 			if cfg.Kind == arch.SharedRelation && i > 0 {
 				m.Heads = append(m.Heads, m.Heads[0])
@@ -169,9 +176,15 @@ func (m *Model) encode(s *tensors.Scope, eps []*sampling.Episode, mode layers.Mo
 // Embed runs n images (pixels: C×H×W each, in the model's input shape) through the
 // backbone in one call: feature maps [n,C',H',W'].
 func (m *Model) Embed(s *tensors.Scope, pixels []float32, n int64, mode layers.Mode) (feats *ts.Tensor) {
+	if m.FrozenBackbone && mode == layers.Train {
+		mode = layers.Eval
+	}
 	m.inPrecision(func() {
 		feats = tensors.Float(s, m.Backbone.Forward(s, s.Float32(pixels, n, m.Input.C, m.Input.H, m.Input.W), mode))
 	})
+	if m.FrozenBackbone {
+		feats = s.T(feats.Detach(false))
+	}
 	return feats
 }
 
@@ -367,12 +380,24 @@ func Correct(logits []float32, labels []int, way int) int {
 // RightQueries says, for each of eps (episodes of group g), which of its queries g's head
 // classifies right, computed without autograd (GroupLogits says how the episodes are batched).
 func (m *Model) RightQueries(g int, eps []*sampling.Episode, mode layers.Mode) [][]bool {
+	return rightQueries(eps, func(s *tensors.Scope) []*ts.Tensor { return m.GroupLogits(s, g, eps, mode) })
+}
+
+// CentroidRightQueries says which queries of each of eps nearest centroid (Model.Centroid)
+// classifies right, computed without autograd.
+func (m *Model) CentroidRightQueries(eps []*sampling.Episode) [][]bool {
+	return rightQueries(eps, func(s *tensors.Scope) []*ts.Tensor { return m.Centroid(s, eps) })
+}
+
+// rightQueries says which queries of each of eps the logits that score computes (one [M,N]
+// per episode) classify right, computing them without autograd.
+func rightQueries(eps []*sampling.Episode, score func(*tensors.Scope) []*ts.Tensor) [][]bool {
 	prev := tensors.SetGrad(false)
 	defer tensors.SetGrad(prev)
 	var s tensors.Scope
 	defer s.Drop()
 	out := make([][]bool, len(eps))
-	for i, t := range m.GroupLogits(&s, g, eps, mode) {
+	for i, t := range score(&s) {
 		ep := eps[i]
 		logits, way := tensors.Values(t), ep.Spec.Way
 		out[i] = make([]bool, len(ep.QueryLabels))

@@ -45,5 +45,6 @@ func Learner(cfg spec.Config, m checkpoint.Model) (*model.Learner, error) {
 	if cfg.Dataset.Split == spec.ClassSplit {
 		l.Model.Scoring = model.NearestMean
 	}
+	l.ScaleBackbone(cfg.Train.BackboneLR)
 	return l, nil
 }

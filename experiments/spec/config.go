@@ -25,6 +25,7 @@ type Config struct {
 	Backbone   arch.Backbone    `toml:"backbone"`
 	Heads      HeadsConfig      `toml:"heads"`
 	Loss       LossConfig       `toml:"loss"`
+	Pretrain   PretrainConfig   `toml:"pretrain"`
 	Train      TrainConfig      `toml:"train"`
 	Eval       EvalConfig       `toml:"eval"`
 }
@@ -86,7 +87,7 @@ type DatasetConfig struct {
 // HeadsConfig sizes the relation heads and says how they share work.
 type HeadsConfig struct {
 	arch.Head
-	Kind   arch.HeadKind `toml:"kind"`   // "relation" (default); baselines (need loss.kind = "ce"): "prototype" (Snell et al.'s parameter-free head) or "classifier" (supervised softmax per group, see docs/multi-head.md)
+	Kind   arch.HeadKind `toml:"kind"`   // "relation" (default); baselines (need loss.kind = "ce"): "prototype" (Snell et al.'s parameter-free head), "classifier" (supervised softmax per group, see docs/multi-head.md), "cosine" (Meta-Baseline); "centroid" (nearest class mean of pretrained features, no episodic training; needs [pretrain])
 	Shared bool          `toml:"shared"` // one relation head for every attribute group (the single-head baseline)
 	// The interaction loss linking the heads (image split only): interaction (λ, 0 = off),
 	// interaction_form, interaction_confidence and interaction_warmup; see arch.Interaction.
@@ -107,6 +108,39 @@ type LossConfig struct {
 	Kind arch.Loss `toml:"kind"` // "mse" (paper, default) or "ce"
 }
 
+// PretrainConfig is the optional supervised stage that runs before episodic training in the
+// same run: mini-batches of the training images (never a validation or test class), one
+// linear classifier per attribute group on position-averaged backbone features, summed
+// cross-entropy (an image unlabelled in a group adds nothing to that group's term). Its
+// validation scores the run's validation bank by nearest centroid on the features, and the
+// epoch that scores best gives the backbone the episodic stage starts from.
+type PretrainConfig struct {
+	Epochs      int       `toml:"epochs"`          // 0 (default): no pretraining
+	Batch       int       `toml:"batch"`           // images per mini-batch; default 64
+	Optimizer   Optimizer `toml:"optimizer"`       // "sgd" (default; momentum and weight decay, as in RFS) or "adam"
+	LR          float64   `toml:"lr"`              // default 0.05
+	Momentum    float64   `toml:"momentum"`        // sgd: default 0.9
+	WeightDecay float64   `toml:"weight_decay"`    // sgd: L2 penalty on every parameter; default 5e-4
+	DecayEpochs []int     `toml:"lr_decay_epochs"` // the learning rate is multiplied by lr_gamma after each of these epochs
+	Gamma       float64   `toml:"lr_gamma"`        // default 0.1
+	Flip        bool      `toml:"flip"`            // mirror each image left to right with probability ½
+	ValEvery    int       `toml:"val_every"`       // epochs between validations (and after the last); default 1
+}
+
+// On reports whether the run has a pretraining stage.
+func (p PretrainConfig) On() bool { return p.Epochs > 0 }
+
+// LRAt is the learning rate of epoch e (0-based).
+func (p PretrainConfig) LRAt(e int) float64 {
+	lr := p.LR
+	for _, d := range p.DecayEpochs {
+		if e >= d {
+			lr *= p.Gamma
+		}
+	}
+	return lr
+}
+
 // TrainConfig is the episodic training schedule.
 type TrainConfig struct {
 	Way             int          `toml:"way"`      // default 5
@@ -123,8 +157,11 @@ type TrainConfig struct {
 	Device          Device       `toml:"device"`           // "cpu" (default), "cuda" or "auto"
 	Precision       Precision    `toml:"precision"`        // "fp32" (default) or "bf16" (training, evaluation and predict)
 	MemoryFormat    MemoryFormat `toml:"memory_format"`    // "channels_last" (default) or "nchw"
-	Workers         int          `toml:"workers"`          // episode-building goroutines; default 2
-	Prefetch        int          `toml:"prefetch"`         // episodes built ahead; default 8
+	// BackboneLR is the backbone's learning rate as a multiple of lr (default 1); 0 freezes
+	// it: its weights and BatchNorm statistics stay as [pretrain] left them.
+	BackboneLR float64 `toml:"backbone_lr"`
+	Workers    int     `toml:"workers"`  // episode-building goroutines; default 2
+	Prefetch   int     `toml:"prefetch"` // episodes built ahead; default 8
 }
 
 // EvalConfig is the fixed test protocol.
@@ -150,10 +187,11 @@ func Default() Config {
 		Backbone: arch.Backbone{}.WithDefaults(),
 		Heads:    HeadsConfig{Head: arch.Head{}.WithDefaults(), Kind: arch.Relation, Interaction: arch.Interaction{}.WithDefaults()},
 		Loss:     LossConfig{Kind: arch.MSE},
+		Pretrain: PretrainConfig{Batch: 64, Optimizer: SGD, LR: 0.05, Momentum: 0.9, WeightDecay: 5e-4, Gamma: 0.1, ValEvery: 1},
 		Train: TrainConfig{
 			Way: 5, Shot: 1, Query: 19, Episodes: 2500, Optim: arch.Optim{}.WithDefaults(),
 			LogEvery: 100, ValEvery: 500, ValEpisodes: 100, CheckpointEvery: 500,
-			Seed: 1, Device: CPU, Precision: FP32, MemoryFormat: ChannelsLast, Workers: 2, Prefetch: 8,
+			Seed: 1, Device: CPU, Precision: FP32, MemoryFormat: ChannelsLast, Workers: 2, Prefetch: 8, BackboneLR: 1,
 		},
 		Eval: EvalConfig{Query: 15, Episodes: 600, Seed: 2018, BN: BNEval, Batch: 1},
 	}
@@ -208,7 +246,7 @@ func SelectRun(path string, runs []Config, name string) (Config, error) {
 // Validate checks ranges and the rules between keys (the kinds check themselves when
 // decoded); the error is a *FieldError naming the key.
 func (c Config) Validate() error {
-	for _, check := range []func() error{c.Dataset.validate, c.Dataset.validateClassSources, c.Dataset.validateCUB, c.Train.validate, c.Eval.validate, c.validateModel} {
+	for _, check := range []func() error{c.Dataset.validate, c.Dataset.validateClassSources, c.Dataset.validateCUB, c.Pretrain.validate, c.Train.validate, c.Eval.validate, c.validateModel} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -329,7 +367,32 @@ func validFractions(f []float64) bool {
 	return math.Abs(f[0]+f[1]+f[2]-1) < 1e-9
 }
 
+func (p PretrainConfig) validate() error {
+	err := atLeast([]minimum{{"pretrain.epochs", int64(p.Epochs), 0}, {"pretrain.batch", int64(p.Batch), 1}, {"pretrain.val_every", int64(p.ValEvery), 1}})
+	switch {
+	case err != nil:
+		return err
+	case !(p.LR > 0) || math.IsInf(p.LR, 0):
+		return bad("pretrain.lr", "%g: must be positive and finite", p.LR)
+	case !(p.Momentum >= 0 && p.Momentum < 1):
+		return bad("pretrain.momentum", "%g: must be in [0, 1)", p.Momentum)
+	case !(p.WeightDecay >= 0) || math.IsInf(p.WeightDecay, 0):
+		return bad("pretrain.weight_decay", "%g: must be ≥ 0 and finite", p.WeightDecay)
+	case !(p.Gamma > 0 && p.Gamma <= 1):
+		return bad("pretrain.lr_gamma", "%g: must be in (0, 1]", p.Gamma)
+	}
+	for i, e := range p.DecayEpochs {
+		if e < 1 || (i > 0 && e <= p.DecayEpochs[i-1]) {
+			return bad("pretrain.lr_decay_epochs", "%v: want epochs ≥ 1 in increasing order", p.DecayEpochs)
+		}
+	}
+	return nil
+}
+
 func (t TrainConfig) validate() error {
+	if !(t.BackboneLR >= 0) || math.IsInf(t.BackboneLR, 0) {
+		return bad("train.backbone_lr", "%g: must be ≥ 0 and finite (a multiple of train.lr; 0 freezes the backbone)", t.BackboneLR)
+	}
 	err := atLeast([]minimum{
 		{"train.way", int64(t.Way), 2}, {"train.shot", int64(t.Shot), 1}, {"train.query", int64(t.Query), 1},
 		{"train.episodes", t.Episodes, 1}, {"train.log_every", t.LogEvery, 1}, {"train.val_every", t.ValEvery, 1},
@@ -379,7 +442,9 @@ func (c Config) validateModel() error {
 	h := c.Heads
 	on := h.Interaction.Weight > 0
 	switch {
-	case h.Kind != arch.Relation && c.Loss.Kind != arch.CrossEntropy:
+	case h.Kind == arch.Centroid && !c.Pretrain.On():
+		return bad("heads.kind", "the centroid baseline compares pretrained features and trains nothing itself; give the run a [pretrain] stage (pretrain.epochs > 0)")
+	case h.Kind != arch.Relation && h.Kind != arch.Centroid && c.Loss.Kind != arch.CrossEntropy:
 		return bad("heads.kind", "the %s baseline is trained with cross-entropy; set loss.kind = \"ce\"", h.Kind)
 	case h.Kind != arch.Relation && h.Shared:
 		return bad("heads.shared", "a shared head is a relation-head setting; the %s baseline has none to share", h.Kind)

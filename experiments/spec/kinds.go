@@ -194,3 +194,13 @@ const (
 func (u *UndeclaredLabels) UnmarshalText(text []byte) error {
 	return arch.OneOf(u, text, IgnoreUndeclared, RejectUndeclared)
 }
+
+// Optimizer is the pretraining stage's optimiser.
+type Optimizer string
+
+const (
+	SGD  Optimizer = "sgd"  // momentum and weight decay (RFS's choice)
+	Adam Optimizer = "adam" // Adam, no weight decay
+)
+
+func (o *Optimizer) UnmarshalText(text []byte) error { return arch.OneOf(o, text, SGD, Adam) }
