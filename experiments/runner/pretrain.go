@@ -12,6 +12,7 @@ import (
 
 	"github.com/relnet/relnet/datasets/sampling"
 	"github.com/relnet/relnet/experiments/results"
+	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/internal/procstat"
 	"github.com/relnet/relnet/internal/progress"
@@ -24,6 +25,7 @@ import (
 // on the learner's backbone, and the state its checkpoint saves.
 type pretraining struct {
 	s       *session
+	dir     string // spec.Config.PretrainDir, shared by the runs of one PretrainSpec
 	batches *sampling.Batches
 	pt      *model.Pretrainer
 	state   checkpoint.Header // Epoch: epochs finished; BestVal, BestAt: best validation and its epoch
@@ -31,15 +33,23 @@ type pretraining struct {
 	log     io.Writer
 }
 
-// pretrain runs the run's [pretrain] stage, or what is left of it after a resumption, then
-// leaves the learner's backbone as the epoch that validated best left it. Call it before
+// pretrain runs the run's [pretrain] stage, or what is left of it, and leaves the learner's
+// backbone as the epoch that validated best left it. The stage lives in the experiment's
+// spec.Config.PretrainDir, under its lock, so the runs that share its PretrainSpec share one
+// pretraining; its metrics records are copied into the run's metrics.jsonl. Call it before
 // episodic training starts: an episodic checkpoint holds the backbone pretraining led to.
 func (s *session) pretrain(ctx context.Context, log io.Writer, st stage) error {
 	p := s.cfg.Pretrain
 	if !p.On() {
 		return nil
 	}
-	pr, err := s.newPretraining(log)
+	dir := s.cfg.PretrainDir()
+	unlock, err := lockShared(ctx, dir, log)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	pr, err := s.newPretraining(dir, log)
 	if err != nil {
 		return err
 	}
@@ -48,58 +58,112 @@ func (s *session) pretrain(ctx context.Context, log io.Writer, st stage) error {
 		if err := pr.run(ctx, st); err != nil {
 			return err
 		}
+	} else {
+		fmt.Fprintf(log, "%s: the pretrained backbone in %s serves this run too\n", st.label, dir)
 	}
 	if _, err := checkpoint.Load(pr.path(results.PretrainedFile), s.learner.Model.BackboneState()); err != nil {
 		return err
 	}
 	fmt.Fprintf(log, "pretrained %d epochs; best nearest-centroid validation accuracy %.2f%% after epoch %d\n", p.Epochs, 100*pr.state.BestVal, pr.state.BestAt)
-	return nil
+	return copyRecords(pr.path(results.MetricsFile), filepath.Join(s.dir, results.MetricsFile))
+}
+
+// lockShared takes the lock of a directory that runs share, waiting while another process
+// holds it, until ctx ends.
+func lockShared(ctx context.Context, dir string, log io.Writer) (func(), error) {
+	for said := false; ; said = true {
+		unlock, err := results.LockRun(dir)
+		if !errors.Is(err, results.ErrRunLocked) {
+			return unlock, err
+		}
+		if !said {
+			fmt.Fprintf(log, "waiting for another process to finish the pretraining in %s\n", dir)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w while waiting for the pretraining in %s", ErrInterrupted, dir)
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// copyRecords replaces every record of the run's metrics file at dst (it has none of episodic
+// training yet) with those of the shared pretraining's at src.
+func copyRecords(src, dst string) error {
+	recs, err := results.ReadMetrics(src)
+	if err != nil {
+		return err
+	}
+	if err := results.TruncateMetrics(dst, 0, 0); err != nil {
+		return err
+	}
+	out, err := results.OpenJSONLines(dst)
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if err := out.Write(r); err != nil {
+			out.Close()
+			return err
+		}
+	}
+	return out.Close()
 }
 
 // newPretraining deals the training pools into batches, adds the classifiers to the learner's
-// backbone and resumes from the stage's checkpoint, if there is one.
-func (s *session) newPretraining(log io.Writer) (*pretraining, error) {
-	p, d := s.cfg.Pretrain, s.cfg.Dataset
-	pools := make([]*sampling.Pool, len(s.run.Train))
-	for g, tr := range s.run.Train {
-		pools[g] = tr.Pool()
-	}
-	aug := sampling.Augment{Mean: s.run.Mean, Std: s.run.Std, RotateDegrees: d.RotateDeg}
-	batches, err := sampling.NewBatches(pools, p.Batch, aug, p.Flip, s.cfg.Train.Seed)
+// backbone and resumes from the stage's checkpoint in dir, if there is one.
+func (s *session) newPretraining(dir string, log io.Writer) (*pretraining, error) {
+	p := s.cfg.Pretrain
+	batches, err := pretrainBatches(s.cfg, s.run)
 	if err != nil {
-		return nil, fmt.Errorf("pretraining: %w", err)
+		return nil, err
 	}
 	pt, err := model.NewPretrainer(s.learner.Model, s.run.Classes, s.cfg.Train.Seed,
 		model.PretrainOptim{Adam: p.Optimizer == spec.Adam, Momentum: p.Momentum, WeightDecay: p.WeightDecay})
 	if err != nil {
 		return nil, err
 	}
-	pr := &pretraining{s: s, batches: batches, pt: pt, log: log,
-		state: checkpoint.Header{Seed: s.cfg.Train.Seed, Config: s.text, BestVal: -1, Model: s.model}}
+	pr := &pretraining{s: s, dir: dir, batches: batches, pt: pt, log: log,
+		state: checkpoint.Header{Seed: s.cfg.Train.Seed, Config: s.cfg.PretrainSpec(), BestVal: -1, Model: s.model}}
 	switch h, err := checkpoint.Load(pr.path(results.PretrainFile), pt.State()); {
 	case errors.Is(err, checkpoint.ErrNone):
+	case err == nil && h.Config != pr.state.Config:
+		err = fmt.Errorf("%s was made by another pretraining; delete %s", pr.path(results.PretrainFile), dir)
+		fallthrough
 	case err != nil:
 		pt.Free()
 		return nil, err
-	case !s.cfg.SameRun(h.Config):
-		pt.Free()
-		return nil, fmt.Errorf("%s was made with another configuration; use a new experiment name or delete %s", pr.path(results.PretrainFile), s.dir)
 	default:
 		pr.state, pt.Steps = h, h.AdamSteps
 		if h.Epoch < p.Epochs {
-			fmt.Fprintf(log, "resuming the pretraining of %s after epoch %d\n", s.dir, h.Epoch)
+			fmt.Fprintf(log, "resuming the pretraining in %s after epoch %d\n", dir, h.Epoch)
 		}
 	}
 	return pr, nil
 }
 
-func (pr *pretraining) path(file string) string { return filepath.Join(pr.s.dir, file) }
+// pretrainBatches deals the training pools of run (every group's, nothing of validation or
+// test) into cfg's pretraining batches, normalised as the episodes are.
+func pretrainBatches(cfg spec.Config, run *rundata.Run) (*sampling.Batches, error) {
+	pools := make([]*sampling.Pool, len(run.Train))
+	for g, tr := range run.Train {
+		pools[g] = tr.Pool()
+	}
+	aug := sampling.Augment{Mean: run.Mean, Std: run.Std, RotateDegrees: cfg.Dataset.RotateDeg}
+	b, err := sampling.NewBatches(pools, cfg.Pretrain.Batch, aug, cfg.Pretrain.Flip, cfg.Train.Seed)
+	if err != nil {
+		return nil, fmt.Errorf("pretraining: %w", err)
+	}
+	return b, nil
+}
+
+func (pr *pretraining) path(file string) string { return filepath.Join(pr.dir, file) }
 
 // run trains the epochs after the checkpoint's, validating every pretrain.val_every epochs and
 // after the last, and saves the stage's checkpoint after each epoch; a cancelled ctx stops it
 // at the next batch (the epoch restarts on resumption).
 func (pr *pretraining) run(ctx context.Context, st stage) error {
-	s, p := pr.s, pr.s.cfg.Pretrain
+	p := pr.s.cfg.Pretrain
 	metricsPath := pr.path(results.MetricsFile)
 	if err := results.TruncateMetrics(metricsPath, pr.state.Epoch, 0); err != nil {
 		return err
@@ -111,7 +175,7 @@ func (pr *pretraining) run(ctx context.Context, st stage) error {
 	defer pr.metrics.Close()
 	per := int64(pr.batches.PerEpoch())
 	bar := progress.New(pr.log, st.label+" pretrain", int64(pr.state.Epoch)*per, int64(p.Epochs)*per)
-	fmt.Fprintf(pr.log, "%s: pretraining %d epochs of %d images (%d batches each) in %s\n", st.label, p.Epochs, pr.batches.Len(), per, s.dir)
+	fmt.Fprintf(pr.log, "%s: pretraining %d epochs of %d images (%d batches each) in %s\n", st.label, p.Epochs, pr.batches.Len(), per, pr.dir)
 	for e := pr.state.Epoch; e < p.Epochs; e++ {
 		rec, err := pr.epoch(ctx, e, func(b int) { bar.Update(int64(e)*per+int64(b)+1, fmt.Sprintf("epoch %d", e+1)) })
 		if err != nil {

@@ -2,6 +2,8 @@ package spec
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -139,6 +141,32 @@ func (p PretrainConfig) LRAt(e int) float64 {
 		}
 	}
 	return lr
+}
+
+// PretrainSpec is what a run's pretraining depends on, as TOML: the data and its split, the
+// backbone, the [pretrain] table, the seed (initial weights and batch order), the validation
+// bank that chooses the best epoch, and the numerics (precision, memory format, device). Runs
+// of an experiment with the same PretrainSpec share one pretraining (see PretrainDir).
+func (c Config) PretrainSpec() string {
+	t := c.Train
+	var b bytes.Buffer
+	toml.NewEncoder(&b).Encode(struct {
+		Dataset  DatasetConfig
+		Backbone arch.Backbone
+		Pretrain PretrainConfig
+		Seed     uint64
+		Bank     [4]int // way, shot, query, val_episodes
+		Numerics [3]string
+	}{c.Dataset, c.Backbone, c.Pretrain, t.Seed, [4]int{t.Way, t.Shot, t.Query, t.ValEpisodes},
+		[3]string{string(t.Precision), string(t.MemoryFormat), string(t.Device)}})
+	return b.String()
+}
+
+// PretrainDir is where the pretraining of the run is kept, shared by the experiment's runs
+// of the same PretrainSpec: <results>/<name>/pretrain-<12 hex digits of its SHA-256>.
+func (c Config) PretrainDir() string {
+	sum := sha256.Sum256([]byte(c.PretrainSpec()))
+	return filepath.Join(c.ExperimentDir(), "pretrain-"+hex.EncodeToString(sum[:6]))
 }
 
 // TrainConfig is the episodic training schedule.
