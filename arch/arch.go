@@ -73,6 +73,9 @@ type Backbone struct {
 	Filters    int64        `toml:"filters"`     // conv4: channels of every block; default 64
 	Widths     [4]int64     `toml:"widths"`      // resnet12: channels of the four residual blocks; default [64, 160, 320, 640]
 	BNMomentum float64      `toml:"bn_momentum"` // running-statistics momentum; default 0.1 (the paper used 1)
+	// Init is a safetensors file the backbone's weights start from, under the names relnet
+	// export writes (a relative path: to the experiment file); "" draws them from the seed.
+	Init string `toml:"init"`
 }
 
 // BackboneName names an embedding CNN.

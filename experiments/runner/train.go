@@ -17,6 +17,7 @@ import (
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/spec"
+	"github.com/relnet/relnet/export"
 	"github.com/relnet/relnet/internal/atomicfile"
 	"github.com/relnet/relnet/internal/procstat"
 	"github.com/relnet/relnet/internal/progress"
@@ -131,7 +132,13 @@ func (s *session) train(ctx context.Context, log io.Writer, st stage) error {
 	if err != nil {
 		return err
 	}
-	if tr.savedAt == 0 {
+	if tr.savedAt == 0 { // a fresh start: the backbone's weights from backbone.init, then [pretrain]
+		if init := s.cfg.Backbone.Init; init != "" {
+			if err := export.LoadBackbone(init, s.learner.Model.BackboneState()); err != nil {
+				return err
+			}
+			fmt.Fprintf(log, "%s: the backbone starts from %s\n", st.label, init)
+		}
 		if err := s.pretrain(ctx, log, st); err != nil {
 			return err
 		}

@@ -470,8 +470,8 @@ func (c Config) validateModel() error {
 	h := c.Heads
 	on := h.Interaction.Weight > 0
 	switch {
-	case h.Kind == arch.Centroid && !c.Pretrain.On():
-		return bad("heads.kind", "the centroid baseline compares pretrained features and trains nothing itself; give the run a [pretrain] stage (pretrain.epochs > 0)")
+	case h.Kind == arch.Centroid && !c.Pretrain.On() && c.Backbone.Init == "":
+		return bad("heads.kind", "the centroid baseline compares pretrained features and trains nothing itself; give the run a [pretrain] stage (pretrain.epochs > 0) or a backbone.init")
 	case h.Kind != arch.Relation && h.Kind != arch.Centroid && c.Loss.Kind != arch.CrossEntropy:
 		return bad("heads.kind", "the %s baseline is trained with cross-entropy; set loss.kind = \"ce\"", h.Kind)
 	case h.Kind != arch.Relation && h.Shared:
