@@ -16,6 +16,7 @@ import (
 
 	"github.com/sugarme/gotch"
 
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/datasets/sampling"
 	"github.com/relnet/relnet/experiments/build"
 	"github.com/relnet/relnet/experiments/spec"
@@ -29,24 +30,24 @@ import (
 )
 
 // Case is one episode shape to time, in one precision and memory format (train.precision and
-// train.memory_format); their zero values mean spec.FP32 and spec.ChannelsLast, the defaults.
+// train.memory_format); their zero values mean arch.FP32 and arch.ChannelsLast, the defaults.
 type Case struct {
 	Name             string
 	C, H, W          int
 	Way, Shot, Query int
-	Precision        spec.Precision
-	MemoryFormat     spec.MemoryFormat
+	Precision        arch.Precision
+	MemoryFormat     arch.MemoryFormat
 }
 
 // Label is the case's name followed by its precision when bf16 and its memory format when
 // nchw, e.g. "28×28×1 5-way 1-shot 19 queries bf16 nchw".
 func (c Case) Label() string {
 	label := c.Name
-	if c.Precision == spec.BF16 {
-		label += " " + string(spec.BF16)
+	if c.Precision == arch.BF16 {
+		label += " " + string(arch.BF16)
 	}
-	if c.MemoryFormat == spec.NCHW {
-		label += " " + string(spec.NCHW)
+	if c.MemoryFormat == arch.NCHW {
+		label += " " + string(arch.NCHW)
 	}
 	return label
 }

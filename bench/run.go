@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/relnet/relnet/experiments/spec"
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/internal/cpu"
 	"github.com/relnet/relnet/internal/procstat"
 )
@@ -25,8 +25,8 @@ type Options struct {
 	Memory   bool    // first train Cases[0] and read RSS at the MemoryAt episodes
 	MemoryAt []int64 // increasing episode numbers; none: no memory run
 
-	Precisions    []spec.Precision    // each case is timed in each of them...
-	MemoryFormats []spec.MemoryFormat // ... and each of these
+	Precisions    []arch.Precision    // each case is timed in each of them...
+	MemoryFormats []arch.MemoryFormat // ... and each of these
 	Repeats       int                 // measurements of each setting, the order alternating between repeats
 	JSON          bool                // one JSON object per line instead of the tables
 }
@@ -112,8 +112,8 @@ func (opts Options) memory(ctx context.Context, stdout io.Writer, out *json.Enco
 // setting identifies the measurements of one variant at one thread count.
 type setting struct {
 	name      string
-	precision spec.Precision
-	format    spec.MemoryFormat
+	precision arch.Precision
+	format    arch.MemoryFormat
 	threads   int
 }
 
@@ -240,12 +240,12 @@ const ratioLine = "%s/%s, %s, %d threads: training %.2f×, evaluation %.2f× (ra
 func writeRatios(w io.Writer, ms *measurements, median map[setting][2]float64) {
 	for _, k := range ms.order {
 		m, fp32, nchw := median[k], k, k
-		fp32.precision, nchw.format = spec.FP32, spec.NCHW
-		if b, ok := median[fp32]; ok && k.precision == spec.BF16 {
+		fp32.precision, nchw.format = arch.FP32, arch.NCHW
+		if b, ok := median[fp32]; ok && k.precision == arch.BF16 {
 			shared := Case{Name: k.name, MemoryFormat: k.format}
 			fmt.Fprintf(w, ratioLine, k.precision, fp32.precision, shared.Label(), k.threads, m[0]/b[0], m[1]/b[1])
 		}
-		if b, ok := median[nchw]; ok && k.format == spec.ChannelsLast {
+		if b, ok := median[nchw]; ok && k.format == arch.ChannelsLast {
 			shared := Case{Name: k.name, Precision: k.precision}
 			fmt.Fprintf(w, ratioLine, k.format, nchw.format, shared.Label(), k.threads, m[0]/b[0], m[1]/b[1])
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/bench"
 	"github.com/relnet/relnet/experiments/spec"
 )
@@ -34,11 +35,11 @@ var benchCommand = &cli.Command{
 
 // benchAction turns the flags of `relnet bench` into bench.Options and runs it.
 func benchAction(c *cli.Context) error {
-	precisions, err := kindFlag[spec.Precision](c, "precision")
+	precisions, err := kindFlag[arch.Precision](c, "precision")
 	if err != nil {
 		return err
 	}
-	formats, err := kindFlag[spec.MemoryFormat](c, "memory-format")
+	formats, err := kindFlag[arch.MemoryFormat](c, "memory-format")
 	if err != nil {
 		return err
 	}

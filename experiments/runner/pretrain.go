@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/datasets/sampling"
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/experiments/rundata"
@@ -119,7 +120,7 @@ func (s *session) newPretraining(dir string, log io.Writer) (*pretraining, error
 		return nil, err
 	}
 	pt, err := model.NewPretrainer(s.learner.Model, s.run.Classes, s.cfg.Train.Seed,
-		model.PretrainOptim{Adam: p.Optimizer == spec.Adam, Momentum: p.Momentum, WeightDecay: p.WeightDecay})
+		model.PretrainOptim{Adam: p.Optimizer == arch.Adam, Momentum: p.Momentum, WeightDecay: p.WeightDecay})
 	if err != nil {
 		return nil, err
 	}

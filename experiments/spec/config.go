@@ -27,7 +27,7 @@ type Config struct {
 	Backbone   arch.Backbone    `toml:"backbone"`
 	Heads      HeadsConfig      `toml:"heads"`
 	Loss       LossConfig       `toml:"loss"`
-	Pretrain   PretrainConfig   `toml:"pretrain"`
+	Pretrain   arch.Pretrain    `toml:"pretrain"`
 	Train      TrainConfig      `toml:"train"`
 	Eval       EvalConfig       `toml:"eval"`
 }
@@ -110,39 +110,6 @@ type LossConfig struct {
 	Kind arch.Loss `toml:"kind"` // "mse" (paper, default) or "ce"
 }
 
-// PretrainConfig is the optional supervised stage that runs before episodic training in the
-// same run: mini-batches of the training images (never a validation or test class), one
-// linear classifier per attribute group on position-averaged backbone features, summed
-// cross-entropy (an image unlabelled in a group adds nothing to that group's term). Its
-// validation scores the run's validation bank by nearest centroid on the features, and the
-// epoch that scores best gives the backbone the episodic stage starts from.
-type PretrainConfig struct {
-	Epochs      int       `toml:"epochs"`          // 0 (default): no pretraining
-	Batch       int       `toml:"batch"`           // images per mini-batch; default 64
-	Optimizer   Optimizer `toml:"optimizer"`       // "sgd" (default; momentum and weight decay, as in RFS) or "adam"
-	LR          float64   `toml:"lr"`              // default 0.05
-	Momentum    float64   `toml:"momentum"`        // sgd: default 0.9
-	WeightDecay float64   `toml:"weight_decay"`    // sgd: L2 penalty on every parameter; default 5e-4
-	DecayEpochs []int     `toml:"lr_decay_epochs"` // the learning rate is multiplied by lr_gamma after each of these epochs
-	Gamma       float64   `toml:"lr_gamma"`        // default 0.1
-	Flip        bool      `toml:"flip"`            // mirror each image left to right with probability ½
-	ValEvery    int       `toml:"val_every"`       // epochs between validations (and after the last); default 1
-}
-
-// On reports whether the run has a pretraining stage.
-func (p PretrainConfig) On() bool { return p.Epochs > 0 }
-
-// LRAt is the learning rate of epoch e (0-based).
-func (p PretrainConfig) LRAt(e int) float64 {
-	lr := p.LR
-	for _, d := range p.DecayEpochs {
-		if e >= d {
-			lr *= p.Gamma
-		}
-	}
-	return lr
-}
-
 // PretrainSpec is what a run's pretraining depends on, as TOML: the data and its split, the
 // backbone, the [pretrain] table, the seed (initial weights and batch order), the validation
 // bank that chooses the best epoch, and the numerics (precision, memory format, device). Runs
@@ -153,7 +120,7 @@ func (c Config) PretrainSpec() string {
 	toml.NewEncoder(&b).Encode(struct {
 		Dataset  DatasetConfig
 		Backbone arch.Backbone
-		Pretrain PretrainConfig
+		Pretrain arch.Pretrain
 		Seed     uint64
 		Bank     [4]int // way, shot, query, val_episodes
 		Numerics [3]string
@@ -171,20 +138,20 @@ func (c Config) PretrainDir() string {
 
 // TrainConfig is the episodic training schedule.
 type TrainConfig struct {
-	Way             int          `toml:"way"`      // default 5
-	Shot            int          `toml:"shot"`     // default 1
-	Query           int          `toml:"query"`    // queries per class; default 19 (paper, 5-way 1-shot)
-	Episodes        int64        `toml:"episodes"` // default 2500
-	arch.Optim                   // lr, lr_step, lr_gamma, clip_norm; defaults in arch.Optim
-	LogEvery        int64        `toml:"log_every"`        // default 100
-	ValEvery        int64        `toml:"val_every"`        // default 500
-	ValEpisodes     int          `toml:"val_episodes"`     // default 100
-	CheckpointEvery int64        `toml:"checkpoint_every"` // default 500
-	Seed            uint64       `toml:"seed"`             // default 1
-	Threads         int          `toml:"threads"`          // libtorch intra-op threads; 0 = all cores
-	Device          Device       `toml:"device"`           // "cpu" (default), "cuda" or "auto"
-	Precision       Precision    `toml:"precision"`        // "fp32" (default) or "bf16" (training, evaluation and predict)
-	MemoryFormat    MemoryFormat `toml:"memory_format"`    // "channels_last" (default) or "nchw"
+	Way             int               `toml:"way"`      // default 5
+	Shot            int               `toml:"shot"`     // default 1
+	Query           int               `toml:"query"`    // queries per class; default 19 (paper, 5-way 1-shot)
+	Episodes        int64             `toml:"episodes"` // default 2500
+	arch.Optim                        // lr, lr_step, lr_gamma, clip_norm; defaults in arch.Optim
+	LogEvery        int64             `toml:"log_every"`        // default 100
+	ValEvery        int64             `toml:"val_every"`        // default 500
+	ValEpisodes     int               `toml:"val_episodes"`     // default 100
+	CheckpointEvery int64             `toml:"checkpoint_every"` // default 500
+	Seed            uint64            `toml:"seed"`             // default 1
+	Threads         int               `toml:"threads"`          // libtorch intra-op threads; 0 = all cores
+	Device          arch.Device       `toml:"device"`           // "cpu" (default), "cuda" or "auto"
+	Precision       arch.Precision    `toml:"precision"`        // "fp32" (default) or "bf16" (training, evaluation and predict)
+	MemoryFormat    arch.MemoryFormat `toml:"memory_format"`    // "channels_last" (default) or "nchw"
 	// BackboneLR is the backbone's learning rate as a multiple of lr (default 1); 0 freezes
 	// it: its weights and BatchNorm statistics stay as [pretrain] left them.
 	BackboneLR float64 `toml:"backbone_lr"`
@@ -194,13 +161,13 @@ type TrainConfig struct {
 
 // EvalConfig is the fixed test protocol.
 type EvalConfig struct {
-	Way      int    `toml:"way"`      // default: train.way
-	Shot     int    `toml:"shot"`     // default: train.shot
-	Query    int    `toml:"query"`    // default 15
-	Episodes int    `toml:"episodes"` // default 600 (minimum 600)
-	Seed     uint64 `toml:"seed"`     // seed of the test-episode bank; default 2018
-	BN       BN     `toml:"bn"`       // "eval" (running statistics, default) or "batch" (the paper code's test-batch statistics)
-	Batch    int    `toml:"batch"`    // test and validation episodes per backbone call with bn = "eval"; default 1
+	Way      int     `toml:"way"`      // default: train.way
+	Shot     int     `toml:"shot"`     // default: train.shot
+	Query    int     `toml:"query"`    // default 15
+	Episodes int     `toml:"episodes"` // default 600 (minimum 600)
+	Seed     uint64  `toml:"seed"`     // seed of the test-episode bank; default 2018
+	BN       arch.BN `toml:"bn"`       // "eval" (running statistics, default) or "batch" (the paper code's test-batch statistics)
+	Batch    int     `toml:"batch"`    // test and validation episodes per backbone call with bn = "eval"; default 1
 }
 
 // Default is the configuration every file starts from.
@@ -215,13 +182,13 @@ func Default() Config {
 		Backbone: arch.Backbone{}.WithDefaults(),
 		Heads:    HeadsConfig{Head: arch.Head{}.WithDefaults(), Kind: arch.Relation, Interaction: arch.Interaction{}.WithDefaults()},
 		Loss:     LossConfig{Kind: arch.MSE},
-		Pretrain: PretrainConfig{Batch: 64, Optimizer: SGD, LR: 0.05, Momentum: 0.9, WeightDecay: 5e-4, Gamma: 0.1, ValEvery: 1},
+		Pretrain: arch.Pretrain{Batch: 64, Optimizer: arch.SGD, LR: 0.05, Momentum: 0.9, WeightDecay: 5e-4, Gamma: 0.1, ValEvery: 1},
 		Train: TrainConfig{
 			Way: 5, Shot: 1, Query: 19, Episodes: 2500, Optim: arch.Optim{}.WithDefaults(),
 			LogEvery: 100, ValEvery: 500, ValEpisodes: 100, CheckpointEvery: 500,
-			Seed: 1, Device: CPU, Precision: FP32, MemoryFormat: ChannelsLast, Workers: 2, Prefetch: 8, BackboneLR: 1,
+			Seed: 1, Device: arch.CPU, Precision: arch.FP32, MemoryFormat: arch.ChannelsLast, Workers: 2, Prefetch: 8, BackboneLR: 1,
 		},
-		Eval: EvalConfig{Query: 15, Episodes: 600, Seed: 2018, BN: BNEval, Batch: 1},
+		Eval: EvalConfig{Query: 15, Episodes: 600, Seed: 2018, BN: arch.BNEval, Batch: 1},
 	}
 }
 
@@ -274,7 +241,7 @@ func SelectRun(path string, runs []Config, name string) (Config, error) {
 // Validate checks ranges and the rules between keys (the kinds check themselves when
 // decoded); the error is a *FieldError naming the key.
 func (c Config) Validate() error {
-	for _, check := range []func() error{c.Dataset.validate, c.Dataset.validateClassSources, c.Dataset.validateCUB, c.Pretrain.validate, c.Train.validate, c.Eval.validate, c.validateModel} {
+	for _, check := range []func() error{c.Dataset.validate, c.Dataset.validateClassSources, c.Dataset.validateCUB, c.validatePretrain, c.Train.validate, c.Eval.validate, c.validateModel} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -395,27 +362,7 @@ func validFractions(f []float64) bool {
 	return math.Abs(f[0]+f[1]+f[2]-1) < 1e-9
 }
 
-func (p PretrainConfig) validate() error {
-	err := atLeast([]minimum{{"pretrain.epochs", int64(p.Epochs), 0}, {"pretrain.batch", int64(p.Batch), 1}, {"pretrain.val_every", int64(p.ValEvery), 1}})
-	switch {
-	case err != nil:
-		return err
-	case !(p.LR > 0) || math.IsInf(p.LR, 0):
-		return bad("pretrain.lr", "%g: must be positive and finite", p.LR)
-	case !(p.Momentum >= 0 && p.Momentum < 1):
-		return bad("pretrain.momentum", "%g: must be in [0, 1)", p.Momentum)
-	case !(p.WeightDecay >= 0) || math.IsInf(p.WeightDecay, 0):
-		return bad("pretrain.weight_decay", "%g: must be ≥ 0 and finite", p.WeightDecay)
-	case !(p.Gamma > 0 && p.Gamma <= 1):
-		return bad("pretrain.lr_gamma", "%g: must be in (0, 1]", p.Gamma)
-	}
-	for i, e := range p.DecayEpochs {
-		if e < 1 || (i > 0 && e <= p.DecayEpochs[i-1]) {
-			return bad("pretrain.lr_decay_epochs", "%v: want epochs ≥ 1 in increasing order", p.DecayEpochs)
-		}
-	}
-	return nil
-}
+func (c Config) validatePretrain() error { return inSection("pretrain", c.Pretrain.Validate()) }
 
 func (t TrainConfig) validate() error {
 	if !(t.BackboneLR >= 0) || math.IsInf(t.BackboneLR, 0) {
