@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/datasets/folder"
 	"github.com/relnet/relnet/experiments/report"
 	"github.com/relnet/relnet/experiments/results"
 )
@@ -114,6 +116,76 @@ func TestRunSurvivesRandomKills(t *testing.T) {
 	}
 }
 
+// TestRunSurvivesRandomKillsInPretraining kills `relnet run` of an experiment with a
+// [pretrain] stage shared by two variants (frozen and fine-tuned backbones) at random moments,
+// most of them in pretraining (400 training images × 6 epochs on one thread take longer
+// than the longest delay before a kill), and checks that each run's final weights, test accuracies and
+// metrics (pretraining epochs included) equal an uninterrupted experiment's.
+func TestRunSurvivesRandomKillsInPretraining(t *testing.T) {
+	dir := t.TempDir()
+	im := datasets.RandomImages(10, 100, 1, 28, 28, 3)
+	ids := make([]int, im.Len())
+	for i := range ids {
+		ids[i] = i
+	}
+	if _, err := folder.Write(im, filepath.Join(dir, "set"), ids); err != nil {
+		t.Fatal(err)
+	}
+	config := writeFile(t, filepath.Join(dir, "pretrain.toml"), `[experiment]
+name = "pretrain"
+[dataset]
+source = "folder"
+path = "set"
+channels = 1
+height = 28
+width = 28
+split = "class"
+class_split = [0.4, 0.3, 0.3]
+[loss]
+kind = "ce"
+[pretrain]
+epochs = 6
+batch = 16
+flip = true
+[train]
+way = 3
+query = 3
+episodes = 20
+log_every = 5
+val_every = 10
+val_episodes = 5
+checkpoint_every = 5
+threads = 1
+[eval]
+query = 2
+[[variant]]
+name = "finetune"
+train.backbone_lr = 0.5
+[[variant]]
+name = "frozen"
+train.backbone_lr = 0.0
+`)
+	whole, killed := t.TempDir(), t.TempDir()
+	if code, stderr := run(t, []string{"RELNET_RESULTS=" + whole}, relnetBin, "run", config); code != 0 {
+		t.Fatalf("uninterrupted run: exit %d\n%s", code, stderr)
+	}
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("kill schedule seed %d", seed)
+	kills := killedUntilDone(t, []string{"RELNET_RESULTS=" + killed}, config, rand.New(rand.NewPCG(seed, 1)), 4)
+	t.Logf("%d kills", kills)
+	for _, runName := range []string{"finetune-seed1", "frozen-seed1"} {
+		a := readRun(t, filepath.Join(whole, "pretrain", runName))
+		b := readRun(t, filepath.Join(killed, "pretrain", runName))
+		if !bytes.Equal(a.weights, b.weights) || a.accuracies != b.accuracies || a.metrics != b.metrics {
+			t.Errorf("%s after kills: same weights %v, accuracies %v, metrics %v:\n%s\n---\n%s", runName,
+				bytes.Equal(a.weights, b.weights), a.accuracies == b.accuracies, a.metrics == b.metrics, a.metrics, b.metrics)
+		}
+		if !strings.Contains(b.metrics, "pretrain 6 val") {
+			t.Errorf("%s: metrics.jsonl lacks the pretraining's last validation:\n%s", runName, b.metrics)
+		}
+	}
+}
+
 // runFiles is what must not depend on interruptions: the final checkpoint, the per-episode
 // test accuracies, and the episodes, losses and validation accuracies of metrics.jsonl (not
 // their timings).
@@ -149,7 +221,7 @@ func readRun(t *testing.T, dir string) runFiles {
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			t.Fatalf("%s: %v", line, err)
 		}
-		fmt.Fprintln(&m, r.Kind, r.Episode, r.Loss, r.ValAcc)
+		fmt.Fprintln(&m, r.Stage, r.Epoch, r.Kind, r.Episode, r.Loss, r.ValAcc)
 	}
 	return runFiles{weights: weights, accuracies: acc.String(), metrics: m.String()}
 }
