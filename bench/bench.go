@@ -99,12 +99,8 @@ func randomEpisodes(c Case, n int) []*sampling.Episode {
 			Channels: c.C, Height: c.H, Width: c.W,
 			Support: make([]float32, c.Way*c.Shot*size), Query: make([]float32, c.Way*c.Query*size),
 			QueryLabels: make([]int, c.Way*c.Query)}
-		for i := range ep.Support {
-			ep.Support[i] = float32(rng.NormFloat64())
-		}
-		for i := range ep.Query {
-			ep.Query[i] = float32(rng.NormFloat64())
-		}
+		normals(rng, ep.Support)
+		normals(rng, ep.Query)
 		for i := range ep.QueryLabels {
 			ep.QueryLabels[i] = i / c.Query
 		}
@@ -112,6 +108,20 @@ func randomEpisodes(c Case, n int) []*sampling.Episode {
 	}
 	return bank
 }
+
+// normals fills dst with standard Gaussian numbers from rng.
+func normals(rng *rand.Rand, dst []float32) {
+	for i := range dst {
+		dst[i] = float32(rng.NormFloat64())
+	}
+}
+
+// warmupSteps are the untimed training steps before the timed ones, of every timing here and
+// of bench/peer.py.
+const warmupSteps = 5
+
+// bankSize is the number of synthetic episodes or batches a timing cycles through.
+const bankSize = 8
 
 // trainStep runs one training episode of a single-group learner.
 func trainStep(l *model.Learner, ep *sampling.Episode, i int64) {
@@ -186,8 +196,8 @@ func Time(ctx context.Context, cases []Case, threads, trainEpisodes, evalEpisode
 	var out []Result
 	for _, c := range cases {
 		err := withLearner(c, threads, func(l *model.Learner) error {
-			bank := randomEpisodes(c, max(8, evalBatch))
-			for i := 0; i < 5; i++ { // warm-up
+			bank := randomEpisodes(c, max(bankSize, evalBatch))
+			for i := 0; i < warmupSteps; i++ {
 				trainStep(l, bank[i%len(bank)], int64(i))
 			}
 			l.Model.RightQueries(0, bank[:evalBatch], layers.Eval)
@@ -228,7 +238,7 @@ func Memory(ctx context.Context, c Case, threads int, marks []int64, log io.Writ
 	}
 	res := &MemoryResult{Case: c}
 	err := withLearner(c, threads, func(l *model.Learner) error {
-		bank := randomEpisodes(c, 8)
+		bank := randomEpisodes(c, bankSize)
 		last := marks[len(marks)-1]
 		bar := progress.New(log, "memory", 0, last)
 		next := 0

@@ -46,7 +46,7 @@ func TestPlan(t *testing.T) {
 // TestWriteRatios checks the speed-up lines: bf16 against fp32 and channels_last against nchw,
 // each where both were measured, in the order the settings were first measured.
 func TestWriteRatios(t *testing.T) {
-	ms := &measurements{runs: map[setting][]Result{}}
+	ms := &measurements[Result]{}
 	median := map[setting][2]float64{}
 	for i, k := range []setting{{"a", arch.FP32, arch.ChannelsLast, 1}, {"a", arch.FP32, arch.NCHW, 1},
 		{"a", arch.BF16, arch.ChannelsLast, 1}, {"b", arch.BF16, arch.NCHW, 2}} {
