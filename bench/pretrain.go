@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/datasets/sampling"
 	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/internal/procstat"
@@ -42,7 +43,7 @@ func TimePretrain(ctx context.Context, c Case, threads, steps int, log io.Writer
 	r = PretrainResult{Case: c, Batch: p.Batch, Steps: steps}
 	err = withLearner(c, threads, func(l *model.Learner) error {
 		pt, err := model.NewPretrainer(l.Model, []int{c.Way}, c.config().Train.Seed,
-			model.PretrainOptim{Adam: p.Optimizer == spec.Adam, Momentum: p.Momentum, WeightDecay: p.WeightDecay})
+			model.PretrainOptim{Adam: p.Optimizer == arch.Adam, Momentum: p.Momentum, WeightDecay: p.WeightDecay})
 		if err != nil {
 			return err
 		}
@@ -100,7 +101,7 @@ type PretrainOptions struct {
 	Cases         []int // 1-based indices into PretrainCases; none: all of them
 	Threads       []int // libtorch thread counts to measure each case at
 	Steps         int   // timed steps per measurement
-	MemoryFormats []spec.MemoryFormat
+	MemoryFormats []arch.MemoryFormat
 	Repeats       int  // measurements of each setting, the order alternating between repeats
 	JSON          bool // one JSON object per measurement instead of the table
 }
@@ -121,7 +122,7 @@ func RunPretrain(ctx context.Context, opts PretrainOptions, stdout, log io.Write
 	out := json.NewEncoder(stdout)
 	out.SetEscapeHTML(false)
 	ms := &measurements[PretrainResult]{}
-	err = alternate(opts.Repeats, opts.Threads, variantsOf(cases, []spec.Precision{spec.FP32}, opts.MemoryFormats), func(c Case, th int) error {
+	err = alternate(opts.Repeats, opts.Threads, variantsOf(cases, []arch.Precision{arch.FP32}, opts.MemoryFormats), func(c Case, th int) error {
 		r, err := TimePretrain(ctx, c, th, opts.Steps, log)
 		if err != nil {
 			return err

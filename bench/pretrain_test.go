@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/experiments/spec"
 )
 
@@ -14,7 +15,7 @@ import (
 // line has the keys compare.py reads (and the default batch), the table a row per setting
 // under the stamp, and bad flags are named.
 func TestRunPretrain(t *testing.T) {
-	opts := PretrainOptions{Cases: []int{1}, Threads: []int{1}, Steps: 2, MemoryFormats: []spec.MemoryFormat{spec.ChannelsLast}, Repeats: 1, JSON: true}
+	opts := PretrainOptions{Cases: []int{1}, Threads: []int{1}, Steps: 2, MemoryFormats: []arch.MemoryFormat{arch.ChannelsLast}, Repeats: 1, JSON: true}
 	var out strings.Builder
 	if err := RunPretrain(context.Background(), opts, &out, io.Discard); err != nil {
 		t.Fatal(err)

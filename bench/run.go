@@ -92,7 +92,7 @@ func pick(all []Case, indices []int, command string) ([]Case, error) {
 }
 
 // variantsOf is each of cases in each of precisions and memory formats, precisions outermost.
-func variantsOf(cases []Case, precisions []spec.Precision, formats []spec.MemoryFormat) (variants []Case) {
+func variantsOf(cases []Case, precisions []arch.Precision, formats []arch.MemoryFormat) (variants []Case) {
 	for _, c := range cases {
 		for _, p := range precisions {
 			for _, f := range formats {

@@ -95,7 +95,7 @@ var benchPretrainCommand = &cli.Command{
 // benchPretrainAction turns the flags of `relnet bench pretrain` into bench.PretrainOptions
 // and runs it.
 func benchPretrainAction(c *cli.Context) error {
-	formats, err := kindFlag[spec.MemoryFormat](c, "memory-format")
+	formats, err := kindFlag[arch.MemoryFormat](c, "memory-format")
 	if err != nil {
 		return err
 	}
