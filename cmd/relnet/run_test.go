@@ -84,28 +84,7 @@ func killedUntilDone(t *testing.T, env []string, config string, rng *rand.Rand, 
 // and that `relnet report` then reads a complete experiment.
 func TestRunSurvivesRandomKills(t *testing.T) {
 	config := writeFile(t, filepath.Join(t.TempDir(), "tiny.toml"), tinyAblation)
-	whole, killed := t.TempDir(), t.TempDir()
-	if code, stderr := run(t, []string{"RELNET_RESULTS=" + whole}, relnetBin, "run", config); code != 0 {
-		t.Fatalf("uninterrupted run: exit %d\n%s", code, stderr)
-	}
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("kill schedule seed %d", seed)
-	kills := killedUntilDone(t, []string{"RELNET_RESULTS=" + killed}, config, rand.New(rand.NewPCG(seed, 1)), 4)
-	t.Logf("%d kills", kills)
-
-	for _, runName := range []string{"relation-seed1", "prototype-seed1"} {
-		a := readRun(t, filepath.Join(whole, "tiny", runName))
-		b := readRun(t, filepath.Join(killed, "tiny", runName))
-		if !bytes.Equal(a.weights, b.weights) {
-			t.Errorf("%s: final checkpoint differs after kills", runName)
-		}
-		if a.accuracies != b.accuracies {
-			t.Errorf("%s: test accuracies differ after kills:\n%s\n%s", runName, a.accuracies, b.accuracies)
-		}
-		if a.metrics != b.metrics {
-			t.Errorf("%s: metrics.jsonl episodes differ:\n%s\n---\n%s", runName, a.metrics, b.metrics)
-		}
-	}
+	killed := survivesRandomKills(t, config, "tiny", "relation-seed1", "prototype-seed1")
 	code, stderr := run(t, nil, relnetBin, "report", filepath.Join(killed, "tiny"))
 	if code != 0 {
 		t.Fatalf("report: exit %d\n%s", code, stderr)
@@ -116,6 +95,35 @@ func TestRunSurvivesRandomKills(t *testing.T) {
 	}
 }
 
+// survivesRandomKills runs the experiment file config once uninterrupted and once killed at
+// random moments until done, and checks that each of runs (of experiment) ends with the same
+// final weights, test accuracies and metrics both times; it returns the killed results root.
+func survivesRandomKills(t *testing.T, config, experiment string, runs ...string) string {
+	t.Helper()
+	whole, killed := t.TempDir(), t.TempDir()
+	if code, stderr := run(t, []string{"RELNET_RESULTS=" + whole}, relnetBin, "run", config); code != 0 {
+		t.Fatalf("uninterrupted run: exit %d\n%s", code, stderr)
+	}
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("kill schedule seed %d", seed)
+	kills := killedUntilDone(t, []string{"RELNET_RESULTS=" + killed}, config, rand.New(rand.NewPCG(seed, 1)), 4)
+	t.Logf("%d kills", kills)
+	for _, runName := range runs {
+		a := readRun(t, filepath.Join(whole, experiment, runName))
+		b := readRun(t, filepath.Join(killed, experiment, runName))
+		if !bytes.Equal(a.weights, b.weights) {
+			t.Errorf("%s: final checkpoint differs after kills", runName)
+		}
+		if a.accuracies != b.accuracies {
+			t.Errorf("%s: test accuracies differ after kills:\n%s\n%s", runName, a.accuracies, b.accuracies)
+		}
+		if a.metrics != b.metrics {
+			t.Errorf("%s: metrics.jsonl differs after kills:\n%s\n---\n%s", runName, a.metrics, b.metrics)
+		}
+	}
+	return killed
+}
+
 // TestRunSurvivesRandomKillsInPretraining kills `relnet run` of an experiment with a
 // [pretrain] stage shared by two variants (frozen and fine-tuned backbones) at random moments,
 // most of them in pretraining (400 training images × 6 epochs on one thread take longer
@@ -123,12 +131,7 @@ func TestRunSurvivesRandomKills(t *testing.T) {
 // metrics (pretraining epochs included) equal an uninterrupted experiment's.
 func TestRunSurvivesRandomKillsInPretraining(t *testing.T) {
 	dir := t.TempDir()
-	im := datasets.RandomImages(10, 100, 1, 28, 28, 3)
-	ids := make([]int, im.Len())
-	for i := range ids {
-		ids[i] = i
-	}
-	if _, err := folder.Write(im, filepath.Join(dir, "set"), ids); err != nil {
+	if _, err := folder.Write(datasets.RandomImages(10, 100, 1, 28, 28, 3), filepath.Join(dir, "set"), nil); err != nil {
 		t.Fatal(err)
 	}
 	config := writeFile(t, filepath.Join(dir, "pretrain.toml"), `[experiment]
@@ -165,21 +168,9 @@ train.backbone_lr = 0.5
 name = "frozen"
 train.backbone_lr = 0.0
 `)
-	whole, killed := t.TempDir(), t.TempDir()
-	if code, stderr := run(t, []string{"RELNET_RESULTS=" + whole}, relnetBin, "run", config); code != 0 {
-		t.Fatalf("uninterrupted run: exit %d\n%s", code, stderr)
-	}
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("kill schedule seed %d", seed)
-	kills := killedUntilDone(t, []string{"RELNET_RESULTS=" + killed}, config, rand.New(rand.NewPCG(seed, 1)), 4)
-	t.Logf("%d kills", kills)
+	killed := survivesRandomKills(t, config, "pretrain", "finetune-seed1", "frozen-seed1")
 	for _, runName := range []string{"finetune-seed1", "frozen-seed1"} {
-		a := readRun(t, filepath.Join(whole, "pretrain", runName))
 		b := readRun(t, filepath.Join(killed, "pretrain", runName))
-		if !bytes.Equal(a.weights, b.weights) || a.accuracies != b.accuracies || a.metrics != b.metrics {
-			t.Errorf("%s after kills: same weights %v, accuracies %v, metrics %v:\n%s\n---\n%s", runName,
-				bytes.Equal(a.weights, b.weights), a.accuracies == b.accuracies, a.metrics == b.metrics, a.metrics, b.metrics)
-		}
 		if !strings.Contains(b.metrics, "pretrain 6 val") {
 			t.Errorf("%s: metrics.jsonl lacks the pretraining's last validation:\n%s", runName, b.metrics)
 		}

@@ -3,14 +3,11 @@ package runner
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/datasets/folder"
@@ -25,12 +22,7 @@ import (
 func pretrainExperiment(t *testing.T, variants string) []spec.Config {
 	t.Helper()
 	dir := t.TempDir()
-	im := datasets.RandomImages(10, 12, 1, 28, 28, 5)
-	ids := make([]int, im.Len())
-	for i := range ids {
-		ids[i] = i
-	}
-	if _, err := folder.Write(im, filepath.Join(dir, "set"), ids); err != nil {
+	if _, err := folder.Write(datasets.RandomImages(10, 12, 1, 28, 28, 5), filepath.Join(dir, "set"), nil); err != nil {
 		t.Fatal(err)
 	}
 	runs, err := spec.ParsePlan(filepath.Join(dir, "pretrain.toml"), []byte(fmt.Sprintf(`
@@ -122,20 +114,7 @@ func TestPretrainResumeMatchesUninterruptedRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	cut := pretrainExperiment(t, "")[0]
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() { // cancel once the first epoch is checkpointed
-		for ctx.Err() == nil {
-			if _, err := os.Stat(filepath.Join(cut.PretrainDir(), results.PretrainFile)); err == nil {
-				cancel()
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}()
-	err := Train(ctx, cut, logTo(t))
-	cancel()
-	if !errors.Is(err, ErrInterrupted) {
-		t.Fatalf("interrupted run returned %v, want ErrInterrupted", err)
-	}
+	trainUntilWritten(t, cut, filepath.Join(cut.PretrainDir(), results.PretrainFile)) // the first epoch checkpointed
 	if h, err := checkpoint.ReadHeader(filepath.Join(cut.PretrainDir(), results.PretrainFile)); err != nil || h.Epoch >= whole.Pretrain.Epochs {
 		t.Fatalf("the cut run's pretraining checkpoint: %v, epoch %d: want one cut before the last epoch", err, h.Epoch)
 	}
