@@ -97,43 +97,46 @@ func New(cfg Config, in layers.Shape, seed uint64) (m *Model, err error) {
 		return nil, err
 	}
 	m = &Model{Params: p, Backbone: bb, Kind: cfg.Kind, Groups: cfg.Groups, Loss: cfg.Loss, Interaction: cfg.Interaction.WithDefaults(), Input: in, BF16: cfg.BF16}
-	momentum := cfg.Backbone.WithDefaults().BNMomentum
-	out := bb.OutShape()
-	for i, g := range cfg.Groups {
-		switch cfg.Kind {
-		case arch.Classifier:
-			if len(cfg.Classes) != len(cfg.Groups) || cfg.Classes[i] < 2 {
-				return nil, fmt.Errorf("the classifier baseline needs the class count of every group, got %v for %v", cfg.Classes, cfg.Groups)
-			}
-			m.Heads = append(m.Heads, heads.NewClassifier(p, "classifier."+g, out, int64(cfg.Classes[i])))
-		case arch.Prototype:
-			m.Heads = append(m.Heads, heads.Prototype{})
-		case arch.Centroid:
-			m.Heads = append(m.Heads, heads.Cosine{})
-		case arch.Cosine:
-			m.Heads = append(m.Heads, heads.NewCosine(p, "cosine."+g))
-		case arch.SharedRelation, arch.Relation:
-			if cfg.Kind == arch.SharedRelation && i > 0 {
-				m.Heads = append(m.Heads, m.Heads[0])
-				continue
-			}
-			name := "head." + g
-			if cfg.Kind == arch.SharedRelation {
-				name = "head.shared"
-			}
-			if len(cfg.Groups) == 1 {
-				name = "head"
-			}
-			h, err := heads.NewRelation(p, name, out, cfg.Head, momentum)
-			if err != nil {
-				return nil, err
-			}
-			m.Heads = append(m.Heads, h)
-		default:
-			return nil, fmt.Errorf("unknown head kind %v", cfg.Kind)
+	for i := range cfg.Groups {
+		h, err := m.newHead(p, cfg, i)
+		if err != nil {
+			return nil, err
 		}
+		m.Heads = append(m.Heads, h)
 	}
 	return m, nil
+}
+
+// newHead builds the head of group i of cfg's kind on the backbone's output, its parameters
+// in p; with SharedRelation every group after the first gets the first group's head.
+func (m *Model) newHead(p *layers.Params, cfg Config, i int) (heads.Head, error) {
+	g, out := cfg.Groups[i], m.Backbone.OutShape()
+	switch cfg.Kind {
+	case arch.Classifier:
+		if len(cfg.Classes) != len(cfg.Groups) || cfg.Classes[i] < 2 {
+			return nil, fmt.Errorf("the classifier baseline needs the class count of every group, got %v for %v", cfg.Classes, cfg.Groups)
+		}
+		return heads.NewClassifier(p, "classifier."+g, out, int64(cfg.Classes[i])), nil
+	case arch.Prototype:
+		return heads.Prototype{}, nil
+	case arch.Centroid:
+		return heads.Cosine{}, nil
+	case arch.Cosine:
+		return heads.NewCosine(p, "cosine."+g), nil
+	case arch.SharedRelation, arch.Relation:
+		if cfg.Kind == arch.SharedRelation && i > 0 {
+			return m.Heads[0], nil
+		}
+		name := "head." + g
+		if cfg.Kind == arch.SharedRelation {
+			name = "head.shared"
+		}
+		if len(cfg.Groups) == 1 {
+			name = "head"
+		}
+		return heads.NewRelation(p, name, out, cfg.Head, cfg.Backbone.WithDefaults().BNMomentum)
+	}
+	return nil, fmt.Errorf("unknown head kind %v", cfg.Kind)
 }
 
 // Output is a forward pass over one episode per group.
