@@ -6,7 +6,7 @@
 SHELL := /bin/bash
 QUICKSTART := experiments/quickstart.toml
 
-.PHONY: setup build run heads-ablation fewshot test test-cuda fuzz bench bench-relnet bench-predict export-check
+.PHONY: setup build run heads-ablation fewshot test test-cuda fuzz bench bench-pretrain bench-relnet bench-predict export-check
 
 # RELNET_CUDA=1 (make build, run, test, …): the CUDA-linked build that scripts/setup.sh sets up.
 # Go reads go.cuda.work instead of go.work (gotch's CUDA copy), and relnet's own cgo shim
@@ -101,6 +101,13 @@ bench: build
 	else \
 	  echo "make bench: the bf16 half skipped: $$(./bin/relnet version | sed -n 's/^cpu *//p') computes no bfloat16 natively (it lists neither avx512_bf16 nor amx_bf16)"; \
 	fi
+
+# The pretraining stage's supervised step against the same network and SGD step in PyTorch
+# (NCHW and channels_last) on the same libtorch: images/s at 28×28×1 and 84×84×3, 1 and 2
+# threads, medians of 3 alternating repeats (bench/README.md). RELNET_BENCH_MARKDOWN as above.
+bench-pretrain: build
+	@bash bench/setup.sh
+	python3 bench/compare.py --pretrain --repeats 3 --steps 10
 
 # relnet's own benchmark: RSS over a long training run, then episodes/s.
 bench-relnet: build

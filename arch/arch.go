@@ -73,6 +73,9 @@ type Backbone struct {
 	Filters    int64        `toml:"filters"`     // conv4: channels of every block; default 64
 	Widths     [4]int64     `toml:"widths"`      // resnet12: channels of the four residual blocks; default [64, 160, 320, 640]
 	BNMomentum float64      `toml:"bn_momentum"` // running-statistics momentum; default 0.1 (the paper used 1)
+	// Init is a safetensors file the backbone's weights start from, under the names relnet
+	// export writes (a relative path: to the experiment file); "" draws them from the seed.
+	Init string `toml:"init"`
 }
 
 // BackboneName names an embedding CNN.
@@ -189,15 +192,24 @@ const (
 	// Classifier is the supervised baseline: one softmax layer per group over the flattened
 	// backbone features, trained with cross-entropy over all the group's classes.
 	Classifier HeadKind = "classifier"
+	// Centroid is nearest class mean of L2-normalised, position-averaged features, with no
+	// episodic training: the baseline of a pretrained embedding ([pretrain]).
+	Centroid HeadKind = "centroid"
+	// Cosine is Meta-Baseline: the cosine of a query to each class mean, times a learned
+	// temperature, trained episodically with cross-entropy (on a pretrained backbone).
+	Cosine HeadKind = "cosine"
 )
 
 // UnmarshalText accepts the kinds an experiment file's heads.kind names.
 func (k *HeadKind) UnmarshalText(text []byte) error {
-	return OneOf(k, text, Relation, Prototype, Classifier)
+	return OneOf(k, text, Relation, Prototype, Classifier, Centroid, Cosine)
 }
 
 // HasRelationHeads reports whether the kind has trained relation heads.
 func (k HeadKind) HasRelationHeads() bool { return k == Relation || k == SharedRelation || k == "" }
+
+// Trains reports whether the kind has anything to train episodically (Centroid has not).
+func (k HeadKind) Trains() bool { return k != Centroid }
 
 // Loss names a training loss.
 type Loss string

@@ -67,8 +67,11 @@ func TestHeadKind(t *testing.T) {
 	if !Relation.HasRelationHeads() || !SharedRelation.HasRelationHeads() || Prototype.HasRelationHeads() || Classifier.HasRelationHeads() {
 		t.Error("HasRelationHeads")
 	}
+	if Centroid.Trains() || !Cosine.Trains() || !Relation.Trains() {
+		t.Error("Trains: only the centroid baseline has nothing to train episodically")
+	}
 	var k HeadKind
-	if err := k.UnmarshalText([]byte("shared relation")); err == nil || err.Error() != `"shared relation": want "relation", "prototype" or "classifier"` {
+	if err := k.UnmarshalText([]byte("shared relation")); err == nil || err.Error() != `"shared relation": want "relation", "prototype", "classifier", "centroid" or "cosine"` {
 		t.Errorf("heads.kind \"shared relation\": %v, want the kinds a file may name", err)
 	}
 }

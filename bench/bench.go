@@ -16,6 +16,7 @@ import (
 
 	"github.com/sugarme/gotch"
 
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/datasets/sampling"
 	"github.com/relnet/relnet/experiments/build"
 	"github.com/relnet/relnet/experiments/spec"
@@ -29,24 +30,24 @@ import (
 )
 
 // Case is one episode shape to time, in one precision and memory format (train.precision and
-// train.memory_format); their zero values mean spec.FP32 and spec.ChannelsLast, the defaults.
+// train.memory_format); their zero values mean arch.FP32 and arch.ChannelsLast, the defaults.
 type Case struct {
 	Name             string
 	C, H, W          int
 	Way, Shot, Query int
-	Precision        spec.Precision
-	MemoryFormat     spec.MemoryFormat
+	Precision        arch.Precision
+	MemoryFormat     arch.MemoryFormat
 }
 
 // Label is the case's name followed by its precision when bf16 and its memory format when
 // nchw, e.g. "28×28×1 5-way 1-shot 19 queries bf16 nchw".
 func (c Case) Label() string {
 	label := c.Name
-	if c.Precision == spec.BF16 {
-		label += " " + string(spec.BF16)
+	if c.Precision == arch.BF16 {
+		label += " " + string(arch.BF16)
 	}
-	if c.MemoryFormat == spec.NCHW {
-		label += " " + string(spec.NCHW)
+	if c.MemoryFormat == arch.NCHW {
+		label += " " + string(arch.NCHW)
 	}
 	return label
 }
@@ -98,12 +99,8 @@ func randomEpisodes(c Case, n int) []*sampling.Episode {
 			Channels: c.C, Height: c.H, Width: c.W,
 			Support: make([]float32, c.Way*c.Shot*size), Query: make([]float32, c.Way*c.Query*size),
 			QueryLabels: make([]int, c.Way*c.Query)}
-		for i := range ep.Support {
-			ep.Support[i] = float32(rng.NormFloat64())
-		}
-		for i := range ep.Query {
-			ep.Query[i] = float32(rng.NormFloat64())
-		}
+		normals(rng, ep.Support)
+		normals(rng, ep.Query)
 		for i := range ep.QueryLabels {
 			ep.QueryLabels[i] = i / c.Query
 		}
@@ -111,6 +108,20 @@ func randomEpisodes(c Case, n int) []*sampling.Episode {
 	}
 	return bank
 }
+
+// normals fills dst with standard Gaussian numbers from rng.
+func normals(rng *rand.Rand, dst []float32) {
+	for i := range dst {
+		dst[i] = float32(rng.NormFloat64())
+	}
+}
+
+// warmupSteps are the untimed training steps before the timed ones, of every timing here and
+// of bench/peer.py.
+const warmupSteps = 5
+
+// bankSize is the number of synthetic episodes or batches a timing cycles through.
+const bankSize = 8
 
 // trainStep runs one training episode of a single-group learner.
 func trainStep(l *model.Learner, ep *sampling.Episode, i int64) {
@@ -185,8 +196,8 @@ func Time(ctx context.Context, cases []Case, threads, trainEpisodes, evalEpisode
 	var out []Result
 	for _, c := range cases {
 		err := withLearner(c, threads, func(l *model.Learner) error {
-			bank := randomEpisodes(c, max(8, evalBatch))
-			for i := 0; i < 5; i++ { // warm-up
+			bank := randomEpisodes(c, max(bankSize, evalBatch))
+			for i := 0; i < warmupSteps; i++ {
 				trainStep(l, bank[i%len(bank)], int64(i))
 			}
 			l.Model.RightQueries(0, bank[:evalBatch], layers.Eval)
@@ -227,7 +238,7 @@ func Memory(ctx context.Context, c Case, threads int, marks []int64, log io.Writ
 	}
 	res := &MemoryResult{Case: c}
 	err := withLearner(c, threads, func(l *model.Learner) error {
-		bank := randomEpisodes(c, 8)
+		bank := randomEpisodes(c, bankSize)
 		last := marks[len(marks)-1]
 		bar := progress.New(log, "memory", 0, last)
 		next := 0

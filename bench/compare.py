@@ -10,6 +10,12 @@ on this CPU; "relnet-cl", relnet's own formulation (split first conv, summed K-s
 evaluation max-pool) in channels_last, so that its ratio measures the framework alone. With
 --precision bf16, relnet runs train.precision = "bf16" and every peer torch.autocast to bf16.
 
+    python3 bench/compare.py --pretrain [--steps 20] [--peer nchw --peer channels-last] ...
+
+times the pretraining stage's supervised step instead (issue: speed of the pretraining stage):
+`relnet bench pretrain --json` against `peer.py --pretrain` (PRETRAIN_PEERS: the same network
+and SGD step in NCHW and in channels_last), images/s, fp32 only.
+
 Each (case, threads) runs in its own process, relnet and the peer interleaved (the order
 alternates between repeats), so that each peak RSS is that case's alone and slow drift of the
 machine's load hits both sides alike. Both sides get the same glibc malloc settings: relnet
@@ -34,6 +40,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CASES = ["28×28×1 5-way 1-shot 19 queries", "84×84×3 5-way 5-shot 10 queries"]  # bench.Cases
 PEERS = {"paper": [], "paper-cl": ["--channels-last"], "relnet-cl": ["--formulation", "relnet", "--channels-last"]}
+PRETRAIN_CASES = ["28×28×1 10 classes", "84×84×3 64 classes"]  # bench.PretrainCases
+PRETRAIN_PEERS = {"nchw": [], "channels-last": ["--channels-last"]}  # peer.py --pretrain's Pretrainer
+# A mode: its case names, its peers' flags, and its rates as (column label, JSON key, ratio column).
+EPISODIC = {"cases": CASES, "peers": PEERS, "rates": [("train ep/s", "train_eps", "train ratio"), ("eval ep/s", "eval_eps", "eval ratio")]}
+PRETRAIN = {"cases": PRETRAIN_CASES, "peers": PRETRAIN_PEERS, "rates": [("images/s", "images_per_sec", "ratio")]}
 
 # relnet's tensors/shim.cpp: mallopt(M_MMAP_MAX, 0), (M_ARENA_MAX, 1), (M_TRIM_THRESHOLD, INT_MAX),
 # (M_TOP_PAD, 64 << 20).
@@ -62,11 +73,19 @@ def check_tunables(env):
     return {}
 
 
+def stamp(relnet):
+    """bench.Stamp's words: the CPU's model and the flags that decide relnet's speed, as
+    `relnet version` reports them, and the date."""
+    out = subprocess.run([relnet, "version"], stdout=subprocess.PIPE, text=True).stdout
+    cpu = next((line.split(None, 1)[1] for line in out.splitlines() if line.startswith("cpu ")), "a CPU relnet version did not name")
+    return f"measured on {cpu}, {datetime.date.today()}"
+
+
 def fmt_range(values, f="{:.2f}"):
     return f.format(min(values)) + "–" + f.format(max(values))
 
 
-def main():
+def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--relnet", default=os.path.join(ROOT, "bin", "relnet"))
     cache = os.environ.get("RELNET_CACHE", os.path.expanduser("~/.cache/relnet"))
@@ -75,68 +94,99 @@ def main():
     ap.add_argument("--case", type=int, action="append", help="1-based cases (default all)")
     ap.add_argument("--train-episodes", type=int, default=100)
     ap.add_argument("--eval-episodes", type=int, default=200)
+    ap.add_argument("--pretrain", action="store_true", help="time the pretraining stage's supervised step (relnet bench pretrain, peer.py --pretrain) instead")
+    ap.add_argument("--steps", type=int, default=20, help="--pretrain: timed steps per process")
     ap.add_argument("--repeats", type=int, default=1)
-    ap.add_argument("--peer", action="append", choices=sorted(PEERS), help="peers to time (default all)")
+    ap.add_argument("--peer", action="append", choices=sorted(set(PEERS) | set(PRETRAIN_PEERS)),
+                    help=f"peers to time (default all): {', '.join(PEERS)}; with --pretrain {', '.join(PRETRAIN_PEERS)}")
     ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     ap.add_argument("--markdown", default=os.environ.get("RELNET_BENCH_MARKDOWN"), help="also append the table as Markdown here")
     ap.add_argument("--jsonl", help="append every raw result line here")
     args = ap.parse_args()
-    threads, cases = args.threads or [1, 2], args.case or list(range(1, len(CASES) + 1))
+    mode = PRETRAIN if args.pretrain else EPISODIC
+    if args.pretrain and args.precision != "fp32":
+        ap.error("--pretrain times fp32 only")
+    if any(p not in mode["peers"] for p in args.peer or []):
+        ap.error(f"--peer: want {' or '.join(mode['peers'])}{' with --pretrain' if args.pretrain else ''}")
     for path in (args.relnet, args.python):
         if not os.access(path, os.X_OK):
             sys.exit(f"compare: {path} is missing (make build; bash bench/setup.sh)")
+    return args, mode
 
+
+def sides(args, mode, c, th, peers, base, peer_env):
+    """The processes of one (case, threads): relnet's, then each peer's, with their environments."""
+    case = ["--case", str(c), "--threads", str(th)]
+    if args.pretrain:
+        steps = ["--steps", str(args.steps)]
+        out = [("relnet", [args.relnet, "bench", "pretrain", "--json"] + case + steps, base)]
+        return out + [(p, [args.python, os.path.join(HERE, "peer.py"), "--pretrain"] + case + mode["peers"][p] + steps, peer_env) for p in peers]
+    episodes = ["--train-episodes", str(args.train_episodes), "--eval-episodes", str(args.eval_episodes)]
+    bf16 = ["--bf16"] if args.precision == "bf16" else []
+    out = [("relnet", [args.relnet, "bench", "--json", "--memory=false"] + case + ["--precision", args.precision] + episodes, base)]
+    return out + [(p, [args.python, os.path.join(HERE, "peer.py")] + case + mode["peers"][p] + bf16 + episodes, peer_env) for p in peers]
+
+
+def measure(args, mode, threads, cases, peers):
+    """Runs every (case, threads) on every side, args.repeats times, the sides' order flipped
+    in every second repeat; returns the result lines by (impl, case, threads) and what the
+    loader parsed of the peer's malloc settings."""
     base = {k: v for k, v in os.environ.items() if k not in ("GLIBC_TUNABLES", "RELNET_MALLOC", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
     peer_env = dict(base, GLIBC_TUNABLES=TUNABLES)
     parsed = check_tunables(peer_env)
-    episodes = ["--train-episodes", str(args.train_episodes), "--eval-episodes", str(args.eval_episodes)]
-    started, load_start = datetime.datetime.now(), os.getloadavg()
-    peers = args.peer or list(PEERS)
-    precision = ["--precision", args.precision]
-    bf16 = ["--bf16"] if args.precision == "bf16" else []
     runs = {}  # (impl, case, threads) → [result lines]
     for r in range(args.repeats):
         for th in threads:
             for c in cases:
-                sides = [("relnet", [args.relnet, "bench", "--json", "--memory=false", "--case", str(c), "--threads", str(th)] + precision + episodes, base)]
-                sides += [(p, [args.python, os.path.join(HERE, "peer.py"), "--case", str(c), "--threads", str(th)] + PEERS[p] + bf16 + episodes, peer_env)
-                          for p in peers]
-                for impl, cmd, env in sides if r % 2 == 0 else sides[::-1]:
+                procs = sides(args, mode, c, th, peers, base, peer_env)
+                for impl, cmd, env in procs if r % 2 == 0 else procs[::-1]:
                     line = run_json(cmd, env)[-1]
                     if impl != "relnet" and (not line["malloc"]["on_heap"] or line["malloc"]["trimmed"] or line["malloc"]["top_pad_mb"] < 63):
                         sys.exit(f"compare: the peer's malloc settings did not take effect: {line['malloc']}")
                     line["repeat"], line["load1"], line["impl"] = r + 1, os.getloadavg()[0], impl
-                    runs.setdefault((impl, CASES[c - 1], th), []).append(line)
-                    print(f"[{r + 1}/{args.repeats}] {impl:9} {CASES[c - 1]} {args.precision}, {th} threads: train {line['train_eps']:.2f}/s, eval {line['eval_eps']:.2f}/s, "
+                    name = mode["cases"][c - 1]
+                    runs.setdefault((impl, name, th), []).append(line)
+                    rates = ", ".join(f"{label} {line[key]:.2f}" for label, key, _ in mode["rates"])
+                    print(f"[{r + 1}/{args.repeats}] {impl:13} {name} {args.precision}, {th} threads: {rates}, "
                           f"peak RSS {line['peak_rss_mb']:.0f} MB (load {line['load1']:.2f})", file=sys.stderr, flush=True)
                     if args.jsonl:
                         with open(args.jsonl, "a") as f:
                             f.write(json.dumps(line, ensure_ascii=False) + "\n")
-    load_end = os.getloadavg()
+    return runs, parsed
 
-    head = ["case", "threads", "peer", "relnet train ep/s", "peer train ep/s", "train ratio", "relnet eval ep/s", "peer eval ep/s", "eval ratio",
-            "relnet peak RSS MB", "peer peak RSS MB"]
+
+def summarize(args, mode, runs, threads, cases, peers):
+    """The table's head, its rows of medians and its rows of min–max spreads: per rate, relnet's,
+    the peer's and their ratio (per repeat, between the two processes of the same round), then
+    both peak RSS."""
+    head = ["case", "threads", "peer"]
+    for label, _, ratio in mode["rates"]:
+        head += [f"relnet {label}", f"peer {label}", ratio]
+    head += ["relnet peak RSS MB", "peer peak RSS MB"]
     rows, spread = [], []
     for th in threads:
         for c in cases:
             for p in peers:
-                a, b = runs[("relnet", CASES[c - 1], th)], runs[(p, CASES[c - 1], th)]
-                get = lambda side, k: [x[k] for x in side]
-                ratio = lambda k: [x[k] / y[k] for x, y in zip(a, b)]  # per repeat: the two ran in the same round
-                med = statistics.median
-                name = f"{CASES[c - 1]} {args.precision}"
-                rows.append([name, str(th), p, f"{med(get(a, 'train_eps')):.2f}", f"{med(get(b, 'train_eps')):.2f}", f"{med(ratio('train_eps')):.2f}×",
-                             f"{med(get(a, 'eval_eps')):.2f}", f"{med(get(b, 'eval_eps')):.2f}", f"{med(ratio('eval_eps')):.2f}×",
-                             f"{med(get(a, 'peak_rss_mb')):.0f}", f"{med(get(b, 'peak_rss_mb')):.0f}"])
-                spread.append([name, str(th), p, fmt_range(get(a, "train_eps")), fmt_range(get(b, "train_eps")), fmt_range(ratio("train_eps")) + "×",
-                               fmt_range(get(a, "eval_eps")), fmt_range(get(b, "eval_eps")), fmt_range(ratio("eval_eps")) + "×",
-                               fmt_range(get(a, "peak_rss_mb"), "{:.0f}"), fmt_range(get(b, "peak_rss_mb"), "{:.0f}")])
+                a, b = runs[("relnet", mode["cases"][c - 1], th)], runs[(p, mode["cases"][c - 1], th)]
+                row = [f"{mode['cases'][c - 1]} {args.precision}", str(th), p]
+                rows.append(list(row))
+                spread.append(row)
+                for key in [key for _, key, _ in mode["rates"]] + ["peak_rss_mb"]:
+                    x, y = [v[key] for v in a], [v[key] for v in b]
+                    f = "{:.0f}" if key == "peak_rss_mb" else "{:.2f}"
+                    rows[-1] += [f.format(statistics.median(x)), f.format(statistics.median(y))]
+                    spread[-1] += [fmt_range(x, f), fmt_range(y, f)]
+                    if key != "peak_rss_mb":
+                        ratio = [u / v for u, v in zip(x, y)]
+                        rows[-1].append(f"{statistics.median(ratio):.2f}×")
+                        spread[-1].append(fmt_range(ratio) + "×")
+    return head, rows, spread
 
+
+def report(args, head, rows, spread, what, started, parsed):
+    """Prints the tables and appends them to args.markdown as Markdown."""
     widths = [max(len(x) for x in col) for col in zip(head, *rows, *spread)]
     text = lambda row: "  ".join(x.ljust(w) for x, w in zip(row, widths)).rstrip()
-    what = (f"{args.train_episodes} training and {args.eval_episodes} evaluation episodes per process, {args.repeats} repeat(s), "
-            f"ratios = relnet / peer; load average {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f} at the start, "
-            f"{load_end[0]:.2f} {load_end[1]:.2f} {load_end[2]:.2f} at the end, {os.cpu_count()} CPUs")
     print("\n" + "\n".join([text(head)] + [text(r) for r in rows]))
     if args.repeats > 1:
         print(f"\nmin–max over {args.repeats} repeats:\n" + "\n".join([text(head)] + [text(r) for r in spread]))
@@ -149,6 +199,22 @@ def main():
         parts += ["", f"malloc on both sides: {TUNABLES.replace(':', ', ')} (loader read: {parsed or 'not checked'})", ""]
         with open(args.markdown, "a") as f:
             f.write("\n".join(parts))
+
+
+def main():
+    args, mode = parse_args()
+    threads, cases = args.threads or [1, 2], args.case or list(range(1, len(mode["cases"]) + 1))
+    peers = args.peer or list(mode["peers"])
+    started, load_start = datetime.datetime.now(), os.getloadavg()
+    runs, parsed = measure(args, mode, threads, cases, peers)
+    load_end = os.getloadavg()
+    head, rows, spread = summarize(args, mode, runs, threads, cases, peers)
+    first = runs[("relnet", mode["cases"][cases[0] - 1], threads[0])][0]
+    per_process = (f"{args.steps} timed steps of {first['batch']} images per process after the untimed warm-up" if args.pretrain
+                   else f"{args.train_episodes} training and {args.eval_episodes} evaluation episodes per process")
+    what = (f"{per_process}, {args.repeats} repeat(s), ratios = relnet / peer; load average {load_start[0]:.2f} {load_start[1]:.2f} "
+            f"{load_start[2]:.2f} at the start, {load_end[0]:.2f} {load_end[1]:.2f} {load_end[2]:.2f} at the end, {os.cpu_count()} CPUs; {stamp(args.relnet)}")
+    report(args, head, rows, spread, what, started, parsed)
 
 
 if __name__ == "__main__":

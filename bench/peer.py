@@ -8,6 +8,14 @@ torch 2.1.0 (whose libtorch_cpu.so is the library relnet links).
 prints one JSON line per (case, threads), with the keys of `relnet bench --json`. Run one
 (case, threads) per process for a peak RSS of that case alone (bench/compare.py does).
 
+    python bench/peer.py --pretrain [--case N] [--threads N] [--steps 20] [--channels-last]
+
+times the supervised step of relnet's [pretrain] stage instead (Pretrainer below: the same
+Conv-4, adaptive average pooling, an nn.Linear per attribute group, nn.CrossEntropyLoss,
+torch.optim.SGD with momentum 0.9 and weight decay 5e-4, batches of 64) on PRETRAIN_CASES,
+with the keys of `relnet bench pretrain --json`: a bank of 8 batches of Gaussian images with
+uniformly drawn labels, 5 untimed warm-up steps, then the timed ones.
+
 What is the same as relnet (read from backbone/conv4.go, heads/relation.go, layers/, model/,
 losses/, bench/bench.go and tensors/shim.cpp):
   - backbone: four blocks of 3×3 conv (64 filters, bias) → BatchNorm (eps 1e-5, momentum 0.1)
@@ -230,6 +238,86 @@ def random_episodes(c, h, w, way, shot, query, n):
     ]
 
 
+# bench.PretrainCases: (name, C, H, W, classes); spec.Default()'s [pretrain]: batch, lr, momentum,
+# weight decay.
+PRETRAIN_CASES = [
+    ("28×28×1 10 classes", 1, 28, 28, 10),
+    ("84×84×3 64 classes", 3, 84, 84, 64),
+]
+PRETRAIN_BATCH, PRETRAIN_LR, MOMENTUM, WEIGHT_DECAY = 64, 0.05, 0.9, 5e-4
+
+
+class Classifier(nn.Module):
+    """The pretraining stage's network (model.Pretrainer): the Conv-4 of CNNEncoder, its
+    features averaged over positions (adaptive average pooling), one nn.Linear per attribute
+    group over that group's classes."""
+
+    def __init__(self, channels, classes, filters=FILTERS):
+        super().__init__()
+        self.encoder = CNNEncoder(channels, filters)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.groups = nn.ModuleList(nn.Linear(filters, n) for n in classes)
+
+    def forward(self, x):
+        feats = self.pool(self.encoder(x)).flatten(1)
+        return [linear(feats) for linear in self.groups]
+
+
+class Pretrainer:
+    """The supervised step of relnet's [pretrain] stage (model.Pretrainer.Step): zero grads,
+    forward (BN train), the sum of the groups' cross-entropies, the loss and the predicted
+    classes read back (relnet counts the right ones), backward, torch.optim.SGD with
+    momentum and weight decay (relnet: tensors.SGDStep, the same rule in its C++ loop)."""
+
+    def __init__(self, c, classes, channels_last=False):
+        self.channels_last = channels_last
+        self.net = Classifier(c, classes)
+        self.net.apply(weights_init)
+        if channels_last:
+            self.net.to(memory_format=torch.channels_last)
+        self.loss = nn.CrossEntropyLoss()
+        self.optim = torch.optim.SGD(self.net.parameters(), lr=PRETRAIN_LR, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY)
+
+    def step(self, batch):
+        images, labels = batch
+        if self.channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        self.net.train()
+        self.optim.zero_grad()
+        loss, correct = 0, 0
+        for logits, target in zip(self.net(images), labels):
+            loss = loss + self.loss(logits, target)
+            correct += (logits.argmax(1) == target).sum().item()
+        value = loss.item()
+        if not math.isfinite(value):
+            sys.exit(f"peer: pretraining loss {value}, so no backward pass would be timed")
+        loss.backward()
+        self.optim.step()
+        return value
+
+
+def random_batches(c, h, w, classes, n):
+    g = torch.Generator().manual_seed(1)
+    return [(torch.randn(PRETRAIN_BATCH, c, h, w, generator=g), [torch.randint(classes, (PRETRAIN_BATCH,), generator=g)])
+            for _ in range(n)]
+
+
+def time_pretrain(args, i):
+    """Times case i's pretraining steps; returns the fields of its JSON line (the keys of
+    `relnet bench pretrain --json`)."""
+    name, c, h, w, classes = PRETRAIN_CASES[i - 1]
+    torch.manual_seed(1)
+    peer = Pretrainer(c, [classes], args.channels_last)
+    bank = random_batches(c, h, w, classes, BANK)
+    for e in range(WARMUP):
+        peer.step(bank[e % BANK])
+    start = time.perf_counter()
+    for e in range(args.steps):
+        peer.step(bank[e % BANK])
+    rate = args.steps * PRETRAIN_BATCH / (time.perf_counter() - start)
+    return {"case": name, "batch": PRETRAIN_BATCH, "steps": args.steps, "images_per_sec": round(rate, 2)}
+
+
 def peak_rss_mb():
     """This process's peak resident set size (VmHWM; ru_maxrss where /proc is missing)."""
     try:
@@ -285,6 +373,29 @@ def check_formulation(peer, ep):
         sys.exit(f"peer: the relnet formulation's logits differ from the paper's by {diff:g}")
 
 
+def time_episodes(args, i):
+    """Times case i's training, then evaluation episodes; returns the fields of its JSON line."""
+    name, c, h, w, way, shot, query = CASES[i - 1]
+    torch.manual_seed(1)
+    peer = Peer(c, h, w, way, shot, query, args.formulation, args.channels_last, args.bf16)
+    bank = random_episodes(c, h, w, way, shot, query, BANK)
+    if args.formulation == "relnet":
+        check_formulation(peer, bank[0])
+    for e in range(WARMUP):
+        peer.train_step(bank[e % BANK])
+    start = time.perf_counter()
+    for e in range(args.train_episodes):
+        peer.train_step(bank[e % BANK])
+    train = args.train_episodes / (time.perf_counter() - start)
+    start = time.perf_counter()
+    for e in range(args.eval_episodes):
+        peer.eval_step(bank[e % BANK])
+    evals = args.eval_episodes / (time.perf_counter() - start)
+    return {"case": name + (" bf16" if args.bf16 else ""), "formulation": args.formulation,
+            "train_episodes": args.train_episodes, "eval_episodes": args.eval_episodes,
+            "train_eps": round(train, 3), "eval_eps": round(evals, 3)}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--case", type=int, action="append", help="1-based index into the cases (default: all)")
@@ -295,35 +406,20 @@ def main():
                     help="paper: concatenated (class, query) pairs; relnet: the split first conv and relnet's evaluation max-pool")
     ap.add_argument("--channels-last", action="store_true", help="model and images in torch.channels_last")
     ap.add_argument("--bf16", action="store_true", help='torch.autocast("cpu", torch.bfloat16) around the forward pass')
+    ap.add_argument("--pretrain", action="store_true", help="time the pretraining stage's supervised step on PRETRAIN_CASES instead (fp32)")
+    ap.add_argument("--steps", type=int, default=20, help="--pretrain: timed steps per case")
     args = ap.parse_args()
+    if args.pretrain and args.bf16:
+        sys.exit("peer: --pretrain times fp32 only, as relnet bench pretrain does")
     probe = malloc_probe()
     torch.set_num_interop_threads(1)
+    cases, timing = (PRETRAIN_CASES, time_pretrain) if args.pretrain else (CASES, time_episodes)
     for threads in args.threads or [1, 2]:
         torch.set_num_threads(threads)
-        for i in args.case or range(1, len(CASES) + 1):
-            name, c, h, w, way, shot, query = CASES[i - 1]
-            torch.manual_seed(1)
-            peer = Peer(c, h, w, way, shot, query, args.formulation, args.channels_last, args.bf16)
-            bank = random_episodes(c, h, w, way, shot, query, BANK)
-            if args.formulation == "relnet":
-                check_formulation(peer, bank[0])
-            for e in range(WARMUP):
-                peer.train_step(bank[e % BANK])
-            start = time.perf_counter()
-            for e in range(args.train_episodes):
-                peer.train_step(bank[e % BANK])
-            train = args.train_episodes / (time.perf_counter() - start)
-            start = time.perf_counter()
-            for e in range(args.eval_episodes):
-                peer.eval_step(bank[e % BANK])
-            evals = args.eval_episodes / (time.perf_counter() - start)
-            print(json.dumps({
-                "impl": "peer", "case": name + (" bf16" if args.bf16 else ""), "formulation": args.formulation,
-                "channels_last": args.channels_last, "threads": torch.get_num_threads(),
-                "train_episodes": args.train_episodes, "eval_episodes": args.eval_episodes,
-                "train_eps": round(train, 3), "eval_eps": round(evals, 3),
-                "peak_rss_mb": round(peak_rss_mb(), 1), "torch": torch.__version__, "malloc": probe,
-            }, ensure_ascii=False), flush=True)
+        for i in args.case or range(1, len(cases) + 1):
+            line = {"impl": "peer", **timing(args, i), "channels_last": args.channels_last, "threads": torch.get_num_threads(),
+                    "peak_rss_mb": round(peak_rss_mb(), 1), "torch": torch.__version__, "malloc": probe}
+            print(json.dumps(line, ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/relnet/relnet/experiments/spec"
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/internal/cpu"
 	"github.com/relnet/relnet/internal/procstat"
 )
@@ -25,8 +25,8 @@ type Options struct {
 	Memory   bool    // first train Cases[0] and read RSS at the MemoryAt episodes
 	MemoryAt []int64 // increasing episode numbers; none: no memory run
 
-	Precisions    []spec.Precision    // each case is timed in each of them...
-	MemoryFormats []spec.MemoryFormat // ... and each of these
+	Precisions    []arch.Precision    // each case is timed in each of them...
+	MemoryFormats []arch.MemoryFormat // ... and each of these
 	Repeats       int                 // measurements of each setting, the order alternating between repeats
 	JSON          bool                // one JSON object per line instead of the tables
 }
@@ -63,31 +63,45 @@ func Run(ctx context.Context, opts Options, stdout, log io.Writer) error {
 // plan checks opts and returns the cases it selects and their variants: each case in each
 // precision and memory format, precisions outermost.
 func (opts Options) plan() (cases, variants []Case, err error) {
-	cases = slices.Clone(Cases)
-	if len(opts.Cases) > 0 {
-		cases = nil
-		for _, i := range opts.Cases {
-			if i < 1 || i > len(Cases) {
-				return nil, nil, fmt.Errorf("bench --case %d: want 1 to %d", i, len(Cases))
-			}
-			cases = append(cases, Cases[i-1])
-		}
+	if cases, err = pick(Cases, opts.Cases, "bench"); err != nil {
+		return nil, nil, err
 	}
 	if opts.EvalBatch < 1 {
 		return nil, nil, fmt.Errorf("bench --eval-batch %d: want at least 1", opts.EvalBatch)
 	}
+	if opts.Repeats < 1 {
+		return nil, nil, fmt.Errorf("bench --repeats %d: want at least 1", opts.Repeats)
+	}
+	return cases, variantsOf(cases, opts.Precisions, opts.MemoryFormats), nil
+}
+
+// pick returns the cases of all at the 1-based indices (none: all of them); its error names
+// the --case flag of command.
+func pick(all []Case, indices []int, command string) ([]Case, error) {
+	if len(indices) == 0 {
+		return slices.Clone(all), nil
+	}
+	var cases []Case
+	for _, i := range indices {
+		if i < 1 || i > len(all) {
+			return nil, fmt.Errorf("%s --case %d: want 1 to %d", command, i, len(all))
+		}
+		cases = append(cases, all[i-1])
+	}
+	return cases, nil
+}
+
+// variantsOf is each of cases in each of precisions and memory formats, precisions outermost.
+func variantsOf(cases []Case, precisions []arch.Precision, formats []arch.MemoryFormat) (variants []Case) {
 	for _, c := range cases {
-		for _, p := range opts.Precisions {
-			for _, f := range opts.MemoryFormats {
+		for _, p := range precisions {
+			for _, f := range formats {
 				c.Precision, c.MemoryFormat = p, f
 				variants = append(variants, c)
 			}
 		}
 	}
-	if opts.Repeats < 1 {
-		return nil, nil, fmt.Errorf("bench --repeats %d: want at least 1", opts.Repeats)
-	}
-	return cases, variants, nil
+	return variants
 }
 
 // memory runs Memory on Cases[0] with all cores and prints its result: a JSON object on out,
@@ -112,49 +126,70 @@ func (opts Options) memory(ctx context.Context, stdout io.Writer, out *json.Enco
 // setting identifies the measurements of one variant at one thread count.
 type setting struct {
 	name      string
-	precision spec.Precision
-	format    spec.MemoryFormat
+	precision arch.Precision
+	format    arch.MemoryFormat
 	threads   int
 }
 
 // measurements are a Run's results per setting, the settings in the order first measured.
-type measurements struct {
+type measurements[R any] struct {
 	order []setting
-	runs  map[setting][]Result
+	runs  map[setting][]R
 }
 
-func (ms *measurements) add(k setting, r Result) {
+func (ms *measurements[R]) add(k setting, r R) {
+	if ms.runs == nil {
+		ms.runs = map[setting][]R{}
+	}
 	if ms.runs[k] == nil {
 		ms.order = append(ms.order, k)
 	}
 	ms.runs[k] = append(ms.runs[k], r)
 }
 
-// measure times every variant at every thread count, opts.Repeats times, one variant at a
-// time so that each JSON line (written to out with opts.JSON) has its own peak RSS.
-func (opts Options) measure(ctx context.Context, variants []Case, out *json.Encoder, log io.Writer) (*measurements, error) {
-	ms := &measurements{runs: map[setting][]Result{}}
-	for rep := range opts.Repeats {
-		for _, th := range opts.Threads {
+// alternate calls measure for every variant at every thread count, repeats times, one variant
+// at a time, the variants' order reversed in every second repeat so that slow drift of the
+// machine's load hits them alike.
+func alternate(repeats int, threads []int, variants []Case, measure func(c Case, threads int) error) error {
+	for rep := range repeats {
+		for _, th := range threads {
 			for i := range variants {
 				c := variants[i]
-				if rep%2 == 1 { // alternate the order of the settings between repeats
+				if rep%2 == 1 {
 					c = variants[len(variants)-1-i]
 				}
-				r, err := Time(ctx, []Case{c}, th, opts.TrainEpisodes, opts.EvalEpisodes, opts.EvalBatch, log)
-				if err != nil {
-					return nil, err
+				if err := measure(c, th); err != nil {
+					return err
 				}
-				if opts.JSON {
-					if err := out.Encode(opts.line(r[0])); err != nil {
-						return nil, err
-					}
-				}
-				ms.add(setting{c.Name, c.Precision, c.MemoryFormat, th}, r[0])
 			}
 		}
 	}
-	return ms, nil
+	return nil
+}
+
+// measure times every variant at every thread count, opts.Repeats times (alternate), one
+// variant at a time so that each JSON line (written to out with opts.JSON) has its own peak RSS.
+func (opts Options) measure(ctx context.Context, variants []Case, out *json.Encoder, log io.Writer) (*measurements[Result], error) {
+	ms := &measurements[Result]{}
+	err := alternate(opts.Repeats, opts.Threads, variants, func(c Case, th int) error {
+		r, err := Time(ctx, []Case{c}, th, opts.TrainEpisodes, opts.EvalEpisodes, opts.EvalBatch, log)
+		if err != nil {
+			return err
+		}
+		if opts.JSON {
+			if err := out.Encode(opts.line(r[0])); err != nil {
+				return err
+			}
+		}
+		ms.add(c.setting(th), r[0])
+		return nil
+	})
+	return ms, err
+}
+
+// setting is the key of c's measurements at threads.
+func (c Case) setting(threads int) setting {
+	return setting{c.Name, c.Precision, c.MemoryFormat, threads}
 }
 
 // timeLine is one measurement of `relnet bench --json`; bench/peer.py prints the same keys,
@@ -178,7 +213,7 @@ func (opts Options) line(r Result) timeLine {
 
 // writeTables prints the speed table with its ratio lines, the peak rates and the table of
 // multiply-accumulates of the cases.
-func (opts Options) writeTables(w io.Writer, cases []Case, ms *measurements) error {
+func (opts Options) writeTables(w io.Writer, cases []Case, ms *measurements[Result]) error {
 	macs, concat := map[string]int64{}, make([]int64, len(cases))
 	for i, c := range cases {
 		asRun, cat, err := ForwardMACs(c)
@@ -212,7 +247,7 @@ func (opts Options) writeTables(w io.Writer, cases []Case, ms *measurements) err
 
 // writeSpeeds prints a row per setting: the median and range of its rates, and its GFLOP/s as
 // a share of peak. It returns the medians of the training and evaluation rates.
-func writeSpeeds(w io.Writer, ms *measurements, macs map[string]int64, peak map[int]float64) map[setting][2]float64 {
+func writeSpeeds(w io.Writer, ms *measurements[Result], macs map[string]int64, peak map[int]float64) map[setting][2]float64 {
 	fmt.Fprintln(w, "| episode shape | threads | train episodes/s | eval episodes/s | train GFLOP/s | eval GFLOP/s |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|")
 	median := map[setting][2]float64{}
@@ -237,15 +272,15 @@ const ratioLine = "%s/%s, %s, %d threads: training %.2f×, evaluation %.2f× (ra
 
 // writeRatios prints, for each bf16 setting measured in fp32 too, its speed-up over fp32, and
 // for each channels_last setting measured in nchw too, its speed-up over nchw.
-func writeRatios(w io.Writer, ms *measurements, median map[setting][2]float64) {
+func writeRatios(w io.Writer, ms *measurements[Result], median map[setting][2]float64) {
 	for _, k := range ms.order {
 		m, fp32, nchw := median[k], k, k
-		fp32.precision, nchw.format = spec.FP32, spec.NCHW
-		if b, ok := median[fp32]; ok && k.precision == spec.BF16 {
+		fp32.precision, nchw.format = arch.FP32, arch.NCHW
+		if b, ok := median[fp32]; ok && k.precision == arch.BF16 {
 			shared := Case{Name: k.name, MemoryFormat: k.format}
 			fmt.Fprintf(w, ratioLine, k.precision, fp32.precision, shared.Label(), k.threads, m[0]/b[0], m[1]/b[1])
 		}
-		if b, ok := median[nchw]; ok && k.format == spec.ChannelsLast {
+		if b, ok := median[nchw]; ok && k.format == arch.ChannelsLast {
 			shared := Case{Name: k.name, Precision: k.precision}
 			fmt.Fprintf(w, ratioLine, k.format, nchw.format, shared.Label(), k.threads, m[0]/b[0], m[1]/b[1])
 		}
@@ -253,7 +288,7 @@ func writeRatios(w io.Writer, ms *measurements, median map[setting][2]float64) {
 }
 
 // spread is the median, smallest and largest of f over rs.
-func spread(rs []Result, f func(Result) float64) (median, lo, hi float64) {
+func spread[R any](rs []R, f func(R) float64) (median, lo, hi float64) {
 	v := make([]float64, len(rs))
 	for i, r := range rs {
 		v[i] = f(r)

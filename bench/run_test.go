@@ -4,14 +4,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/relnet/relnet/experiments/spec"
+	"github.com/relnet/relnet/arch"
 )
 
 // TestPlan checks the variants of Options.plan (precisions outermost, labels as `relnet bench`
 // prints them) and its errors, which name the flags.
 func TestPlan(t *testing.T) {
 	opts := Options{Cases: []int{2}, EvalBatch: 1, Repeats: 1,
-		Precisions: []spec.Precision{spec.FP32, spec.BF16}, MemoryFormats: []spec.MemoryFormat{spec.ChannelsLast, spec.NCHW}}
+		Precisions: []arch.Precision{arch.FP32, arch.BF16}, MemoryFormats: []arch.MemoryFormat{arch.ChannelsLast, arch.NCHW}}
 	cases, variants, err := opts.plan()
 	if err != nil {
 		t.Fatal(err)
@@ -46,10 +46,10 @@ func TestPlan(t *testing.T) {
 // TestWriteRatios checks the speed-up lines: bf16 against fp32 and channels_last against nchw,
 // each where both were measured, in the order the settings were first measured.
 func TestWriteRatios(t *testing.T) {
-	ms := &measurements{runs: map[setting][]Result{}}
+	ms := &measurements[Result]{}
 	median := map[setting][2]float64{}
-	for i, k := range []setting{{"a", spec.FP32, spec.ChannelsLast, 1}, {"a", spec.FP32, spec.NCHW, 1},
-		{"a", spec.BF16, spec.ChannelsLast, 1}, {"b", spec.BF16, spec.NCHW, 2}} {
+	for i, k := range []setting{{"a", arch.FP32, arch.ChannelsLast, 1}, {"a", arch.FP32, arch.NCHW, 1},
+		{"a", arch.BF16, arch.ChannelsLast, 1}, {"b", arch.BF16, arch.NCHW, 2}} {
 		ms.add(k, Result{})
 		median[k] = [2]float64{float64(i + 1), float64(2 * (i + 1))}
 	}

@@ -23,8 +23,8 @@ var layers = [][]string{
 	{"model"},
 	{"model/checkpoint"},
 	{"experiments/spec", "experiments/results"},
-	{"experiments/build", "experiments/report", "experiments/rundata"},
-	{"experiments/runner", "experiments/serve", "predict", "export"},
+	{"experiments/build", "experiments/report", "experiments/rundata", "export"},
+	{"experiments/runner", "experiments/serve", "predict"},
 	{"bench"},
 	{"cmd/relnet"},
 }

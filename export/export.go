@@ -165,7 +165,7 @@ func torchName(name string, side *Sidecar) (torch string, ok bool, err error) {
 		return fmt.Sprintf("%s.layer%s.%s.%s", prefix, m[2], layer[m[3]], m[5]), true, nil
 	}
 	switch {
-	case strings.HasPrefix(name, "classifier."):
+	case strings.HasPrefix(name, "classifier."), strings.HasPrefix(name, "cosine."):
 		return name, true, nil
 	case strings.HasPrefix(name, "adam."):
 		return "", false, nil

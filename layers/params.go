@@ -92,3 +92,8 @@ func (p *Params) Free() {
 
 // heStd is the paper's convolution init: N(0, sqrt(2/n)) with n = k·k·out_channels.
 func heStd(k, out int64) float64 { return math.Sqrt(2 / float64(k*k*out)) }
+
+// Scalar registers a trainable scalar parameter name (shape [1]) with initial value v.
+func (p *Params) Scalar(name string, v float32) *ts.Tensor {
+	return p.add(name, []float32{v}, true, 1)
+}

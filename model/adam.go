@@ -9,10 +9,12 @@ import (
 
 // Adam holds the moment buffers of every trainable parameter.
 type Adam struct {
-	Config  arch.Optim // with its defaults filled
-	Params  []*ts.Tensor
-	M, V    []*ts.Tensor
-	Steps   int64 // updates applied so far
+	Config arch.Optim // with its defaults filled
+	Params []*ts.Tensor
+	M, V   []*ts.Tensor
+	Steps  int64 // updates applied so far
+	// Scales multiplies each parameter's learning rate (nil: 1 for every one).
+	Scales  []float64
 	beta1   float64
 	beta2   float64
 	epsilon float64
@@ -42,7 +44,19 @@ func NewAdam(params []*ts.Tensor, cfg arch.Optim) (a *Adam, err error) {
 func (a *Adam) Step(i int64) float64 {
 	norm := tensors.ClipGradNorm(a.Params, a.Config.ClipNorm)
 	a.Steps++
-	tensors.AdamStep(a.Params, a.M, a.V, a.Config.LRAt(i), a.beta1, a.beta2, a.epsilon, a.Steps)
+	lr := a.Config.LRAt(i)
+	if a.Scales == nil {
+		tensors.AdamStep(a.Params, a.M, a.V, lr, a.beta1, a.beta2, a.epsilon, a.Steps)
+		return norm
+	}
+	for lo := 0; lo < len(a.Params); { // each run of parameters with one scale in one call
+		hi := lo + 1
+		for hi < len(a.Params) && a.Scales[hi] == a.Scales[lo] {
+			hi++
+		}
+		tensors.AdamStep(a.Params[lo:hi], a.M[lo:hi], a.V[lo:hi], lr*a.Scales[lo], a.beta1, a.beta2, a.epsilon, a.Steps)
+		lo = hi
+	}
 	return norm
 }
 

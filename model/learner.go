@@ -33,6 +33,26 @@ func NewLearner(cfg Config, in layers.Shape, seed uint64, optim arch.Optim) (*Le
 	return &Learner{Model: m, Adam: adam}, nil
 }
 
+// ScaleBackbone sets the backbone's learning rate to scale times the others'; 0 freezes it
+// (Model.FrozenBackbone). A scale of 1 changes nothing.
+func (l *Learner) ScaleBackbone(scale float64) {
+	if scale == 1 {
+		return
+	}
+	l.Model.FrozenBackbone = scale == 0
+	p := l.Model.Params
+	l.Adam.Scales = nil
+	for i, name := range p.Names {
+		if p.Trainable[i] {
+			s := 1.0
+			if isBackbone(name) {
+				s = scale
+			}
+			l.Adam.Scales = append(l.Adam.Scales, s)
+		}
+	}
+}
+
 // NamedTensor is one tensor of a learner's state.
 type NamedTensor struct {
 	Name   string

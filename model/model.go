@@ -58,6 +58,9 @@ type Model struct {
 	Interaction arch.Interaction
 	Input       layers.Shape
 	BF16        bool // see Config.BF16
+	// FrozenBackbone keeps the backbone as it is while the heads train: it runs with its
+	// BatchNorm running statistics and passes no gradient back.
+	FrozenBackbone bool
 	// Scoring is how the Classifier scores episodes; the caller sets it (NearestMean when the
 	// test classes are unseen in training).
 	Scoring Scoring
@@ -94,39 +97,46 @@ func New(cfg Config, in layers.Shape, seed uint64) (m *Model, err error) {
 		return nil, err
 	}
 	m = &Model{Params: p, Backbone: bb, Kind: cfg.Kind, Groups: cfg.Groups, Loss: cfg.Loss, Interaction: cfg.Interaction.WithDefaults(), Input: in, BF16: cfg.BF16}
-	momentum := cfg.Backbone.WithDefaults().BNMomentum
-	out := bb.OutShape()
-	for i, g := range cfg.Groups {
-		switch cfg.Kind {
-		case arch.Classifier:
-			if len(cfg.Classes) != len(cfg.Groups) || cfg.Classes[i] < 2 {
-				return nil, fmt.Errorf("the classifier baseline needs the class count of every group, got %v for %v", cfg.Classes, cfg.Groups)
-			}
-			m.Heads = append(m.Heads, heads.NewClassifier(p, "classifier."+g, out, int64(cfg.Classes[i])))
-		case arch.Prototype:
-			m.Heads = append(m.Heads, heads.Prototype{})
-		case arch.SharedRelation, arch.Relation:
-			if cfg.Kind == arch.SharedRelation && i > 0 {
-				m.Heads = append(m.Heads, m.Heads[0])
-				continue
-			}
-			name := "head." + g
-			if cfg.Kind == arch.SharedRelation {
-				name = "head.shared"
-			}
-			if len(cfg.Groups) == 1 {
-				name = "head"
-			}
-			h, err := heads.NewRelation(p, name, out, cfg.Head, momentum)
-			if err != nil {
-				return nil, err
-			}
-			m.Heads = append(m.Heads, h)
-		default:
-			return nil, fmt.Errorf("unknown head kind %v", cfg.Kind)
+	for i := range cfg.Groups {
+		h, err := m.newHead(p, cfg, i)
+		if err != nil {
+			return nil, err
 		}
+		m.Heads = append(m.Heads, h)
 	}
 	return m, nil
+}
+
+// newHead builds the head of group i of cfg's kind on the backbone's output, its parameters
+// in p; with SharedRelation every group after the first gets the first group's head.
+func (m *Model) newHead(p *layers.Params, cfg Config, i int) (heads.Head, error) {
+	g, out := cfg.Groups[i], m.Backbone.OutShape()
+	switch cfg.Kind {
+	case arch.Classifier:
+		if len(cfg.Classes) != len(cfg.Groups) || cfg.Classes[i] < 2 {
+			return nil, fmt.Errorf("the classifier baseline needs the class count of every group, got %v for %v", cfg.Classes, cfg.Groups)
+		}
+		return heads.NewClassifier(p, "classifier."+g, out, int64(cfg.Classes[i])), nil
+	case arch.Prototype:
+		return heads.Prototype{}, nil
+	case arch.Centroid:
+		return heads.Cosine{}, nil
+	case arch.Cosine:
+		return heads.NewCosine(p, "cosine."+g), nil
+	case arch.SharedRelation, arch.Relation:
+		if cfg.Kind == arch.SharedRelation && i > 0 {
+			return m.Heads[0], nil
+		}
+		name := "head." + g
+		if cfg.Kind == arch.SharedRelation {
+			name = "head.shared"
+		}
+		if len(cfg.Groups) == 1 {
+			name = "head"
+		}
+		return heads.NewRelation(p, name, out, cfg.Head, cfg.Backbone.WithDefaults().BNMomentum)
+	}
+	return nil, fmt.Errorf("unknown head kind %v", cfg.Kind)
 }
 
 // Output is a forward pass over one episode per group.
@@ -169,9 +179,15 @@ func (m *Model) encode(s *tensors.Scope, eps []*sampling.Episode, mode layers.Mo
 // Embed runs n images (pixels: C×H×W each, in the model's input shape) through the
 // backbone in one call: feature maps [n,C',H',W'].
 func (m *Model) Embed(s *tensors.Scope, pixels []float32, n int64, mode layers.Mode) (feats *ts.Tensor) {
+	if m.FrozenBackbone && mode == layers.Train {
+		mode = layers.Eval
+	}
 	m.inPrecision(func() {
 		feats = tensors.Float(s, m.Backbone.Forward(s, s.Float32(pixels, n, m.Input.C, m.Input.H, m.Input.W), mode))
 	})
+	if m.FrozenBackbone {
+		feats = s.T(feats.Detach(false))
+	}
 	return feats
 }
 
@@ -367,12 +383,24 @@ func Correct(logits []float32, labels []int, way int) int {
 // RightQueries says, for each of eps (episodes of group g), which of its queries g's head
 // classifies right, computed without autograd (GroupLogits says how the episodes are batched).
 func (m *Model) RightQueries(g int, eps []*sampling.Episode, mode layers.Mode) [][]bool {
+	return rightQueries(eps, func(s *tensors.Scope) []*ts.Tensor { return m.GroupLogits(s, g, eps, mode) })
+}
+
+// CentroidRightQueries says which queries of each of eps nearest centroid (Model.Centroid)
+// classifies right, computed without autograd.
+func (m *Model) CentroidRightQueries(eps []*sampling.Episode) [][]bool {
+	return rightQueries(eps, func(s *tensors.Scope) []*ts.Tensor { return m.Centroid(s, eps) })
+}
+
+// rightQueries says which queries of each of eps the logits that score computes (one [M,N]
+// per episode) classify right, computing them without autograd.
+func rightQueries(eps []*sampling.Episode, score func(*tensors.Scope) []*ts.Tensor) [][]bool {
 	prev := tensors.SetGrad(false)
 	defer tensors.SetGrad(prev)
 	var s tensors.Scope
 	defer s.Drop()
 	out := make([][]bool, len(eps))
-	for i, t := range m.GroupLogits(&s, g, eps, mode) {
+	for i, t := range score(&s) {
 		ep := eps[i]
 		logits, way := tensors.Values(t), ep.Spec.Way
 		out[i] = make([]bool, len(ep.QueryLabels))

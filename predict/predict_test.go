@@ -242,6 +242,12 @@ func TestPredictBadInput(t *testing.T) {
 		if _, _, err := ReadSupport(filepath.Join(dir, "too-large"), m, "", datasets.LoadOptions{MaxPixels: 1}); err == nil || !strings.Contains(err.Error(), tooLarge) {
 			t.Errorf("support images above max_pixels: %v, want %q", err, tooLarge)
 		}
+		// A support CSV whose images are not beside it: its bad lines, not a crash.
+		writeFile(t, filepath.Join(dir, "csv", "support.csv"), []byte("a.png,class_a\nb.png,class_b\n"))
+		missing := filepath.Join(dir, "csv", "support.csv") + ": 2 bad lines"
+		if _, _, err := ReadSupport(filepath.Join(dir, "csv", "support.csv"), m, "", opts); err == nil || !strings.Contains(err.Error(), missing) {
+			t.Errorf("a support CSV of missing images: %v, want %q", err, missing)
+		}
 		if _, _, err := ReadSupport(filepath.Join(dir, "support"), m, "colour", opts); err == nil || !strings.Contains(err.Error(), `no group "colour"`) {
 			t.Errorf("--group colour: %v", err)
 		}

@@ -44,8 +44,8 @@ func ReadSupport(path string, m *Model, group string, opts datasets.LoadOptions)
 		}
 		set, report, err = folder.Read(path, 1, datasets.GroupSpec{Name: group}, m.Shape, opts)
 	} else {
-		specs, err := m.labelledGroups(path, group)
-		if err != nil {
+		var specs []datasets.GroupSpec
+		if specs, err = m.labelledGroups(path, group); err != nil {
 			return nil, nil, err
 		}
 		set, report, err = seedcsv.Read(path, filepath.Dir(path), specs, m.Shape, opts)

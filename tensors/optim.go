@@ -69,3 +69,13 @@ func AdamStep(params, m, v []*ts.Tensor, lr, beta1, beta2, eps float64, step int
 		panic(lastError("adam_step"))
 	}
 }
+
+// SGDStep applies one step of SGD with momentum and L2 weight decay to params, with momentum
+// buffers bufs (same shapes, zero at the start), as torch.optim.SGD without dampening:
+// g += wd·p; b = momentum·b + g; p −= lr·b.
+func SGDStep(params, bufs []*ts.Tensor, lr, momentum, wd float64) {
+	hp, hb := handlesOf(params), handlesOf(bufs)
+	if C.relnet_sgd_step(hp.ptr(), hb.ptr(), C.int(len(hp)), C.double(lr), C.double(momentum), C.double(wd)) < 0 {
+		panic(lastError("sgd_step"))
+	}
+}

@@ -94,3 +94,41 @@ func TestDevice(t *testing.T) {
 		}
 	}
 }
+
+// TestSGDStep runs two steps of SGD with momentum and weight decay on f(p) = sum(c·p) and
+// compares with torch.optim.SGD's rule computed by hand.
+func TestSGDStep(t *testing.T) {
+	err := Run(func() error {
+		var s Scope
+		defer s.Drop()
+		c := []float32{3, -4}
+		p, err := FromFloat32([]float32{1, 2}, 2)
+		Check("param", err)
+		defer p.Drop()
+		SetRequiresGrad(p)
+		buf := s.Float32([]float32{0, 0}, 2)
+		const lr, mom, wd = 0.1, 0.9, 0.01
+		want, b := []float64{1, 2}, []float64{0, 0}
+		for step := 1; step <= 2; step++ {
+			ZeroGrad([]*ts.Tensor{p})
+			loss := s.T(s.T(p.Mul(s.Float32(c, 2), false)).Sum(p.DType(), false))
+			Check("backward", loss.Backward())
+			SGDStep([]*ts.Tensor{p}, []*ts.Tensor{buf}, lr, mom, wd)
+			for i := range want {
+				g := float64(c[i]) + wd*want[i]
+				b[i] = mom*b[i] + g
+				want[i] -= lr * b[i]
+			}
+			got := Values(p)
+			for i := range want {
+				if math.Abs(float64(got[i])-want[i]) > 1e-6 {
+					t.Fatalf("step %d: p = %v, want %v", step, got, want)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

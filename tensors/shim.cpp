@@ -167,3 +167,14 @@ int relnet_adam_step(void **params, void **m, void **v, int n, double lr, double
           p.addcdiv_(T(m[i]), denom, -step_size);
         } return 0;)
 }
+
+int relnet_sgd_step(void **params, void **bufs, int n, double lr, double momentum, double wd) {
+  GUARD(-1, at::NoGradGuard guard; for (int i = 0; i < n; i++) {
+    auto &p = T(params[i]);
+    auto &g = p.grad();
+    if (!g.defined()) continue;
+    auto d = wd != 0 ? g.add(p, wd) : g;
+    T(bufs[i]).mul_(momentum).add_(d);
+    p.add_(T(bufs[i]), -lr);
+  } return 0;)
+}

@@ -36,6 +36,10 @@ int relnet_zero_grad(void **params, int n);
 double relnet_clip_grad_norm(void **params, int n, double max_norm);
 int relnet_adam_step(void **params, void **m, void **v, int n, double lr, double beta1,
                      double beta2, double eps, int64_t step);
+// SGD with momentum and L2 weight decay (PyTorch's torch.optim.SGD, dampening 0, no
+// Nesterov): g += wd·p; b = momentum·b + g; p −= lr·b. Parameters without a gradient are
+// skipped.
+int relnet_sgd_step(void **params, void **bufs, int n, double lr, double momentum, double wd);
 
 #ifdef __cplusplus
 }

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/bench"
 	"github.com/relnet/relnet/experiments/spec"
 )
@@ -15,10 +17,8 @@ import (
 var benchCommand = &cli.Command{
 	Name:        "bench",
 	Usage:       "measure memory during a long training run, then training and evaluation episodes/s, on synthetic episodes",
-	Subcommands: []*cli.Command{benchPredictCommand},
-	Flags: []cli.Flag{
-		&cli.IntSliceFlag{Name: "threads", Value: cli.NewIntSlice(1, 2), Usage: "libtorch thread counts to measure"},
-		&cli.IntSliceFlag{Name: "case", Usage: "cases to time (default all): 1 = " + bench.Cases[0].Name + ", 2 = " + bench.Cases[1].Name},
+	Subcommands: []*cli.Command{benchPredictCommand, benchPretrainCommand},
+	Flags: append(timingFlags(bench.Cases),
 		&cli.IntFlag{Name: "train-episodes", Value: 100, Usage: "timed training episodes per case"},
 		&cli.IntFlag{Name: "eval-episodes", Value: 200, Usage: "timed evaluation episodes per case"},
 		&cli.IntFlag{Name: "eval-batch", Value: spec.Default().Eval.Batch, Usage: "evaluation episodes per backbone call (eval.batch); 1 scores them one at a time"},
@@ -26,19 +26,32 @@ var benchCommand = &cli.Command{
 		&cli.Int64SliceFlag{Name: "memory-at", Value: cli.NewInt64Slice(1000, 5000), Usage: "training episodes at which to read RSS (increasing)"},
 		&cli.StringSliceFlag{Name: "precision", Value: cli.NewStringSlice("fp32"), Usage: "fp32 and/or bf16 (train.precision); with both, the table gives bf16's speed-up"},
 		&cli.StringSliceFlag{Name: "memory-format", Value: cli.NewStringSlice(string(spec.Default().Train.MemoryFormat)), Usage: "channels_last and/or nchw (train.memory_format); with both, the table gives channels_last's speed-up"},
-		&cli.IntFlag{Name: "repeats", Value: 1, Usage: "times to measure each case, settings alternating; the table gives medians and ranges"},
-		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per line instead of the table, with the process's peak RSS after each case"},
-	},
+	),
 	Action: benchAction,
+}
+
+// timingFlags are the flags `relnet bench` and `relnet bench pretrain` share: thread counts,
+// which of cases to time (1-based), repeats and JSON output.
+func timingFlags(cases []bench.Case) []cli.Flag {
+	var names []string
+	for i, c := range cases {
+		names = append(names, fmt.Sprintf("%d = %s", i+1, c.Name))
+	}
+	return []cli.Flag{
+		&cli.IntSliceFlag{Name: "threads", Value: cli.NewIntSlice(1, 2), Usage: "libtorch thread counts to measure"},
+		&cli.IntSliceFlag{Name: "case", Usage: "cases to time (default all): " + strings.Join(names, ", ")},
+		&cli.IntFlag{Name: "repeats", Value: 1, Usage: "times to measure each case, settings alternating; the table gives medians and ranges"},
+		&cli.BoolFlag{Name: "json", Usage: "print one JSON object per measurement instead of the table, with the process's peak RSS after it"},
+	}
 }
 
 // benchAction turns the flags of `relnet bench` into bench.Options and runs it.
 func benchAction(c *cli.Context) error {
-	precisions, err := kindFlag[spec.Precision](c, "precision")
+	precisions, err := kindFlag[arch.Precision](c, "precision")
 	if err != nil {
 		return err
 	}
-	formats, err := kindFlag[spec.MemoryFormat](c, "memory-format")
+	formats, err := kindFlag[arch.MemoryFormat](c, "memory-format")
 	if err != nil {
 		return err
 	}
@@ -67,6 +80,29 @@ func kindFlag[T any, PT interface {
 		kinds = append(kinds, k)
 	}
 	return kinds, nil
+}
+
+var benchPretrainCommand = &cli.Command{
+	Name:  "pretrain",
+	Usage: "images/s of the [pretrain] stage's supervised step (Conv-4, linear classifier, SGD) on synthetic batches, at 28×28×1 and 84×84×3",
+	Flags: append(timingFlags(bench.PretrainCases),
+		&cli.IntFlag{Name: "steps", Value: 20, Usage: "timed steps per measurement (after untimed warm-up steps)"},
+		&cli.StringSliceFlag{Name: "memory-format", Value: cli.NewStringSlice(string(spec.Default().Train.MemoryFormat)), Usage: "channels_last and/or nchw (train.memory_format)"},
+	),
+	Action: benchPretrainAction,
+}
+
+// benchPretrainAction turns the flags of `relnet bench pretrain` into bench.PretrainOptions
+// and runs it.
+func benchPretrainAction(c *cli.Context) error {
+	formats, err := kindFlag[arch.MemoryFormat](c, "memory-format")
+	if err != nil {
+		return err
+	}
+	return bench.RunPretrain(c.Context, bench.PretrainOptions{
+		Cases: c.IntSlice("case"), Threads: c.IntSlice("threads"), Steps: c.Int("steps"),
+		MemoryFormats: formats, Repeats: c.Int("repeats"), JSON: c.Bool("json"),
+	}, os.Stdout, os.Stderr)
 }
 
 var benchPredictCommand = &cli.Command{

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/datasets/folder"
 	"github.com/relnet/relnet/experiments/report"
 	"github.com/relnet/relnet/experiments/results"
 )
@@ -82,6 +84,22 @@ func killedUntilDone(t *testing.T, env []string, config string, rng *rand.Rand, 
 // and that `relnet report` then reads a complete experiment.
 func TestRunSurvivesRandomKills(t *testing.T) {
 	config := writeFile(t, filepath.Join(t.TempDir(), "tiny.toml"), tinyAblation)
+	killed := survivesRandomKills(t, config, "tiny", "relation-seed1", "prototype-seed1")
+	code, stderr := run(t, nil, relnetBin, "report", filepath.Join(killed, "tiny"))
+	if code != 0 {
+		t.Fatalf("report: exit %d\n%s", code, stderr)
+	}
+	md, err := os.ReadFile(filepath.Join(killed, "tiny", report.ReportFile))
+	if err != nil || !strings.Contains(string(md), "| prototype") || strings.Contains(string(md), "Not finished") {
+		t.Errorf("report.md (%v):\n%s", err, md)
+	}
+}
+
+// survivesRandomKills runs the experiment file config once uninterrupted and once killed at
+// random moments until done, and checks that each of runs (of experiment) ends with the same
+// final weights, test accuracies and metrics both times; it returns the killed results root.
+func survivesRandomKills(t *testing.T, config, experiment string, runs ...string) string {
+	t.Helper()
 	whole, killed := t.TempDir(), t.TempDir()
 	if code, stderr := run(t, []string{"RELNET_RESULTS=" + whole}, relnetBin, "run", config); code != 0 {
 		t.Fatalf("uninterrupted run: exit %d\n%s", code, stderr)
@@ -90,10 +108,9 @@ func TestRunSurvivesRandomKills(t *testing.T) {
 	t.Logf("kill schedule seed %d", seed)
 	kills := killedUntilDone(t, []string{"RELNET_RESULTS=" + killed}, config, rand.New(rand.NewPCG(seed, 1)), 4)
 	t.Logf("%d kills", kills)
-
-	for _, runName := range []string{"relation-seed1", "prototype-seed1"} {
-		a := readRun(t, filepath.Join(whole, "tiny", runName))
-		b := readRun(t, filepath.Join(killed, "tiny", runName))
+	for _, runName := range runs {
+		a := readRun(t, filepath.Join(whole, experiment, runName))
+		b := readRun(t, filepath.Join(killed, experiment, runName))
 		if !bytes.Equal(a.weights, b.weights) {
 			t.Errorf("%s: final checkpoint differs after kills", runName)
 		}
@@ -101,16 +118,62 @@ func TestRunSurvivesRandomKills(t *testing.T) {
 			t.Errorf("%s: test accuracies differ after kills:\n%s\n%s", runName, a.accuracies, b.accuracies)
 		}
 		if a.metrics != b.metrics {
-			t.Errorf("%s: metrics.jsonl episodes differ:\n%s\n---\n%s", runName, a.metrics, b.metrics)
+			t.Errorf("%s: metrics.jsonl differs after kills:\n%s\n---\n%s", runName, a.metrics, b.metrics)
 		}
 	}
-	code, stderr := run(t, nil, relnetBin, "report", filepath.Join(killed, "tiny"))
-	if code != 0 {
-		t.Fatalf("report: exit %d\n%s", code, stderr)
+	return killed
+}
+
+// TestRunSurvivesRandomKillsInPretraining kills `relnet run` of an experiment with a
+// [pretrain] stage shared by two variants (frozen and fine-tuned backbones) at random moments,
+// most of them in pretraining (400 training images × 6 epochs on one thread take longer
+// than the longest delay before a kill), and checks that each run's final weights, test accuracies and
+// metrics (pretraining epochs included) equal an uninterrupted experiment's.
+func TestRunSurvivesRandomKillsInPretraining(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := folder.Write(datasets.RandomImages(10, 100, 1, 28, 28, 3), filepath.Join(dir, "set"), nil); err != nil {
+		t.Fatal(err)
 	}
-	md, err := os.ReadFile(filepath.Join(killed, "tiny", report.ReportFile))
-	if err != nil || !strings.Contains(string(md), "| prototype") || strings.Contains(string(md), "Not finished") {
-		t.Errorf("report.md (%v):\n%s", err, md)
+	config := writeFile(t, filepath.Join(dir, "pretrain.toml"), `[experiment]
+name = "pretrain"
+[dataset]
+source = "folder"
+path = "set"
+channels = 1
+height = 28
+width = 28
+split = "class"
+class_split = [0.4, 0.3, 0.3]
+[loss]
+kind = "ce"
+[pretrain]
+epochs = 6
+batch = 16
+flip = true
+[train]
+way = 3
+query = 3
+episodes = 20
+log_every = 5
+val_every = 10
+val_episodes = 5
+checkpoint_every = 5
+threads = 1
+[eval]
+query = 2
+[[variant]]
+name = "finetune"
+train.backbone_lr = 0.5
+[[variant]]
+name = "frozen"
+train.backbone_lr = 0.0
+`)
+	killed := survivesRandomKills(t, config, "pretrain", "finetune-seed1", "frozen-seed1")
+	for _, runName := range []string{"finetune-seed1", "frozen-seed1"} {
+		b := readRun(t, filepath.Join(killed, "pretrain", runName))
+		if !strings.Contains(b.metrics, "pretrain 6 val") {
+			t.Errorf("%s: metrics.jsonl lacks the pretraining's last validation:\n%s", runName, b.metrics)
+		}
 	}
 }
 
@@ -149,7 +212,7 @@ func readRun(t *testing.T, dir string) runFiles {
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			t.Fatalf("%s: %v", line, err)
 		}
-		fmt.Fprintln(&m, r.Kind, r.Episode, r.Loss, r.ValAcc)
+		fmt.Fprintln(&m, r.Stage, r.Epoch, r.Kind, r.Episode, r.Loss, r.ValAcc)
 	}
 	return runFiles{weights: weights, accuracies: acc.String(), metrics: m.String()}
 }

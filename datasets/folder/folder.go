@@ -97,10 +97,16 @@ func walk(dir, part string, depth int, report *datasets.LoadReport) ([]datasets.
 	return rows, err
 }
 
-// Write writes images ids of im, in the layout Read reads with depth 1:
+// Write writes images ids of im (nil: every image), in the layout Read reads with depth 1:
 // root/<class>/<id>.png, 8-bit grey or RGB (values in [0,1], rounded to the nearest level), a
 // "/" in a class name becoming "-". It returns the number of files written.
 func Write(im *datasets.Images, root string, ids []int) (int, error) {
+	if ids == nil {
+		ids = make([]int, im.Len())
+		for i := range ids {
+			ids[i] = i
+		}
+	}
 	hw := im.Height * im.Width
 	for _, id := range ids {
 		class := strings.ReplaceAll(im.ClassName(im.Labels[id]), "/", "-")

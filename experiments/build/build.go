@@ -8,6 +8,7 @@
 package build
 
 import (
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/experiments/spec"
 	"github.com/relnet/relnet/layers"
 	"github.com/relnet/relnet/model"
@@ -19,13 +20,13 @@ import (
 // train.device and train.memory_format.
 func Tensors(cfg spec.Config) tensors.Options {
 	return tensors.Options{Threads: cfg.Train.Threads, Seed: cfg.Train.Seed, Device: string(cfg.Train.Device),
-		ChannelsLast: cfg.Train.MemoryFormat == spec.ChannelsLast}
+		ChannelsLast: cfg.Train.MemoryFormat == arch.ChannelsLast}
 }
 
 // Network is cfg's network for data with the groups and class counts of m.
 func Network(cfg spec.Config, m checkpoint.Model) model.Config {
 	return model.Config{Backbone: cfg.Backbone, Head: cfg.Heads.Head, Kind: cfg.Heads.Arch(), Loss: cfg.Loss.Kind,
-		Groups: m.Groups, Classes: m.Classes, Interaction: cfg.Heads.Interaction, BF16: cfg.Train.Precision == spec.BF16}
+		Groups: m.Groups, Classes: m.Classes, Interaction: cfg.Heads.Interaction, BF16: cfg.Train.Precision == arch.BF16}
 }
 
 // Input is the network's input shape for the images m describes.
@@ -45,5 +46,6 @@ func Learner(cfg spec.Config, m checkpoint.Model) (*model.Learner, error) {
 	if cfg.Dataset.Split == spec.ClassSplit {
 		l.Model.Scoring = model.NearestMean
 	}
+	l.ScaleBackbone(cfg.Train.BackboneLR)
 	return l, nil
 }

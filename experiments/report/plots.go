@@ -401,7 +401,7 @@ func (r *Report) validationPlot(g int) (*figure, error) {
 	}
 	ci := func(rec results.Record) (float64, bool) {
 		v, ok := rec.ValCI95[group]
-		return 100 * v, ok && rec.Kind == "val"
+		return 100 * v, ok && rec.Kind == "val" && !rec.Pretraining()
 	}
 	for i, row := range r.Rows {
 		if len(row.Metrics) == 0 {
@@ -457,7 +457,7 @@ func (r *Report) lossPlot() (*figure, error) {
 		if len(row.Metrics) == 0 {
 			continue
 		}
-		xs, ys := meanCurve(row.Metrics, func(rec results.Record) (float64, bool) { return rec.Loss, rec.Kind == "train" })
+		xs, ys := meanCurve(row.Metrics, func(rec results.Record) (float64, bool) { return rec.Loss, rec.Kind == "train" && !rec.Pretraining() })
 		if err := f.addCurve(i, row.Label, xs, ys); err != nil {
 			return nil, err
 		}

@@ -23,6 +23,14 @@ const (
 	EvalFile       = "eval.json"       // final test evaluation (EvalResult)
 	FailedFile     = "failed.json"     // the run stopped on a non-finite loss (Failure)
 	DataFile       = "data.txt"        // multi-attribute sources: the load report (images per group and value, every skipped line)
+	PretrainFile   = "pretrain.ckpt"   // [pretrain]: the stage's latest state (backbone, classifiers, optimiser), for resuming
+	PretrainedFile = "pretrained.ckpt" // [pretrain]: the backbone of the epoch with the best validation accuracy
+)
+
+// The stages of a run, as metrics.jsonl records them.
+const (
+	StagePretrain = "pretrain" // supervised mini-batches ([pretrain])
+	StageEpisodic = "episodic" // episodic training
 )
 
 // PlanFile, in an experiment's directory, lists its runs in the order of its file, for
@@ -31,6 +39,9 @@ const PlanFile = "plan.json"
 
 // Record is one line of metrics.jsonl.
 type Record struct {
+	Stage       string             `json:"stage,omitempty"` // StagePretrain or StageEpisodic; "" in files written before stages: episodic
+	Epoch       int                `json:"epoch,omitempty"` // pretraining epochs finished (stage pretrain)
+	ImagesSec   float64            `json:"images_per_sec,omitempty"`
 	Episode     int64              `json:"episode"`
 	Kind        string             `json:"kind"` // "train", "val" or "nan"
 	Loss        float64            `json:"loss,omitempty"`
@@ -100,9 +111,14 @@ func ReadMetrics(path string) ([]Record, error) {
 	return out, nil
 }
 
-// TruncateMetrics drops records past episode (written after the checkpoint a resumed run
-// starts from), so the file reads as one uninterrupted run.
-func TruncateMetrics(path string, episode int64) error {
+// Pretraining reports whether the record belongs to the pretraining stage.
+func (r Record) Pretraining() bool { return r.Stage == StagePretrain }
+
+// TruncateMetrics drops records past episode of episodic training, or past epoch of
+// pretraining and every episodic one when episode is 0 and a pretraining resumes (records
+// written after the checkpoint a resumed run starts from), so the file reads as one
+// uninterrupted run.
+func TruncateMetrics(path string, epoch int, episode int64) error {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -114,7 +130,8 @@ func TruncateMetrics(path string, episode int64) error {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		var r Record
-		if json.Unmarshal(sc.Bytes(), &r) != nil || r.Episode > episode {
+		if json.Unmarshal(sc.Bytes(), &r) != nil || r.Episode > episode || (r.Pretraining() && r.Epoch > epoch) ||
+			(episode == 0 && !r.Pretraining()) {
 			continue
 		}
 		kept.Write(sc.Bytes())

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/relnet/relnet/arch"
 	"github.com/relnet/relnet/datasets/sampling"
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/experiments/rundata"
@@ -145,7 +146,7 @@ func (s *session) accuracy(g int, episodes []*sampling.Episode) results.Summary 
 // without autograd and with BatchNorm as eval.bn says (with "eval", in one backbone call).
 func (s *session) queryCorrect(g int, eps []*sampling.Episode) [][]bool {
 	mode := layers.Eval
-	if s.cfg.Eval.BN == spec.BNBatch {
+	if s.cfg.Eval.BN == arch.BNBatch {
 		mode = layers.EvalBatch
 	}
 	return s.learner.Model.RightQueries(g, eps, mode)

@@ -17,6 +17,7 @@ import (
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/experiments/rundata"
 	"github.com/relnet/relnet/experiments/spec"
+	"github.com/relnet/relnet/export"
 	"github.com/relnet/relnet/internal/atomicfile"
 	"github.com/relnet/relnet/internal/procstat"
 	"github.com/relnet/relnet/internal/progress"
@@ -131,6 +132,20 @@ func (s *session) train(ctx context.Context, log io.Writer, st stage) error {
 	if err != nil {
 		return err
 	}
+	if tr.savedAt == 0 { // a fresh start: the backbone's weights from backbone.init, then [pretrain]
+		if init := s.cfg.Backbone.Init; init != "" {
+			if err := export.LoadBackbone(init, s.learner.Model.BackboneState()); err != nil {
+				return err
+			}
+			fmt.Fprintf(log, "%s: the backbone starts from %s\n", st.label, init)
+		}
+		if err := s.pretrain(ctx, log, st); err != nil {
+			return err
+		}
+	}
+	if !s.cfg.Heads.Kind.Trains() { // the centroid baseline: the pretrained backbone is the model
+		return tr.save(filepath.Join(s.dir, results.BestFile), 0)
+	}
 	t := s.cfg.Train
 	if tr.state.Episode >= t.Episodes {
 		fmt.Fprintf(log, "%s: training already finished (%d episodes)\n", s.dir, tr.state.Episode)
@@ -148,7 +163,7 @@ func (s *session) train(ctx context.Context, log io.Writer, st stage) error {
 	var nan *nonFiniteLoss
 	switch {
 	case errors.As(err, &nan):
-		tr.metrics.Write(results.Record{Episode: nan.episode, Kind: "nan"})
+		tr.metrics.Write(results.Record{Stage: results.StageEpisodic, Episode: nan.episode, Kind: "nan"})
 		return fmt.Errorf("%w: %v; %s: lower train.lr or check the data", ErrNonFiniteLoss, nan, tr.kept())
 	case err != nil:
 		return err
@@ -196,7 +211,7 @@ func (s *session) resume(log io.Writer) (*trainer, error) {
 	if err := s.writeDataReport(); err != nil {
 		return nil, err
 	}
-	return tr, results.TruncateMetrics(filepath.Join(s.dir, results.MetricsFile), tr.state.Episode)
+	return tr, results.TruncateMetrics(filepath.Join(s.dir, results.MetricsFile), s.cfg.Pretrain.Epochs, tr.state.Episode)
 }
 
 // writeDataReport writes the load report of a multi-attribute data set into the run
@@ -251,7 +266,7 @@ func (tr *trainer) logHooks() []hook {
 		return nil
 	}
 	write := func(x step) error {
-		rec := results.Record{Episode: x.done, Kind: "train", Loss: loss / float64(n), TrainAcc: acc / float64(n),
+		rec := results.Record{Stage: results.StageEpisodic, Episode: x.done, Kind: "train", Loss: loss / float64(n), TrainAcc: acc / float64(n),
 			LR: tr.s.learner.Adam.Config.LRAt(x.done - 1), EpisodesSec: float64(n) / time.Since(start).Seconds(), RSSMB: procstat.RSSMB()}
 		loss, acc, n, start = 0, 0, 0, time.Now()
 		if err := tr.metrics.Write(rec); err != nil {
@@ -266,14 +281,9 @@ func (tr *trainer) logHooks() []hook {
 // accuracies, and saves best.ckpt when their mean improves.
 func (tr *trainer) validateHook() hook {
 	s := tr.s
-	banks := make([][]*sampling.Episode, len(s.run.Groups))
-	for g := range banks {
-		for i := range s.cfg.Train.ValEpisodes {
-			banks[g] = append(banks[g], s.run.Val[g].Episode(int64(i)))
-		}
-	}
+	banks := s.valBanks()
 	return hook{name: "validation", every: s.cfg.Train.ValEvery, onStep: func(x step) error {
-		rec := results.Record{Episode: x.done, Kind: "val", ValGroups: map[string]float64{}, ValCI95: map[string]float64{}}
+		rec := results.Record{Stage: results.StageEpisodic, Episode: x.done, Kind: "val", ValGroups: map[string]float64{}, ValCI95: map[string]float64{}}
 		for g, bank := range banks {
 			acc := s.accuracy(g, bank)
 			rec.ValAcc += acc.Mean / float64(len(banks))
@@ -297,6 +307,17 @@ func (tr *trainer) validateHook() hook {
 		}
 		return nil
 	}}
+}
+
+// valBanks is every group's fixed validation bank: its first train.val_episodes episodes.
+func (s *session) valBanks() [][]*sampling.Episode {
+	banks := make([][]*sampling.Episode, len(s.run.Groups))
+	for g := range banks {
+		for i := range s.cfg.Train.ValEpisodes {
+			banks[g] = append(banks[g], s.run.Val[g].Episode(int64(i)))
+		}
+	}
+	return banks
 }
 
 // checkpointHook saves checkpoint.ckpt.

@@ -44,6 +44,26 @@ workers = 2
 	return cfg
 }
 
+// trainUntilWritten trains cfg and interrupts it once the file at path exists; the training
+// must return ErrInterrupted.
+func trainUntilWritten(t *testing.T, cfg spec.Config, path string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for ctx.Err() == nil {
+			if _, err := os.Stat(path); err == nil {
+				cancel()
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	err := Train(ctx, cfg, logTo(t))
+	cancel()
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("interrupted run returned %v, want ErrInterrupted", err)
+	}
+}
+
 // checkpointPayload returns the tensor bytes of a checkpoint (everything after the header).
 func checkpointPayload(t *testing.T, path string) []byte {
 	t.Helper()
@@ -65,20 +85,7 @@ func TestResumeMatchesUninterruptedRun(t *testing.T) {
 	}
 
 	cut := smallConfig(t, t.TempDir(), episodes)
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() { // cancel once the run has checkpointed at least once
-		for ctx.Err() == nil {
-			if _, err := os.Stat(filepath.Join(cut.RunDir(), results.CheckpointFile)); err == nil {
-				cancel()
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}()
-	err := Train(ctx, cut, logTo(t))
-	cancel()
-	if !errors.Is(err, ErrInterrupted) {
-		t.Fatalf("interrupted run returned %v, want ErrInterrupted", err)
-	}
+	trainUntilWritten(t, cut, filepath.Join(cut.RunDir(), results.CheckpointFile)) // checkpointed at least once
 	if err := Train(context.Background(), cut, logTo(t)); err != nil {
 		t.Fatal(err)
 	}

@@ -130,6 +130,9 @@ func (r *run) view(color string) runView {
 		v.Problem = r.metrics.bad
 	}
 	for _, rec := range r.metrics.records {
+		if rec.Pretraining() {
+			continue // the table and the curves follow episodic training
+		}
 		v.Episode = max(v.Episode, rec.Episode)
 		if rec.Kind == "train" && rec.EpisodesSec > 0 {
 			v.Speed = rec.EpisodesSec
@@ -158,6 +161,9 @@ func (r *run) curves() *curves {
 	c := &curves{Val: []valPoint{}, Loss: [][2]float64{}}
 	var train []results.Record
 	for _, rec := range r.metrics.records {
+		if rec.Pretraining() {
+			continue
+		}
 		switch rec.Kind {
 		case "val":
 			acc := rec.ValGroups

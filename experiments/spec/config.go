@@ -2,6 +2,8 @@ package spec
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -25,6 +27,7 @@ type Config struct {
 	Backbone   arch.Backbone    `toml:"backbone"`
 	Heads      HeadsConfig      `toml:"heads"`
 	Loss       LossConfig       `toml:"loss"`
+	Pretrain   arch.Pretrain    `toml:"pretrain"`
 	Train      TrainConfig      `toml:"train"`
 	Eval       EvalConfig       `toml:"eval"`
 }
@@ -86,7 +89,7 @@ type DatasetConfig struct {
 // HeadsConfig sizes the relation heads and says how they share work.
 type HeadsConfig struct {
 	arch.Head
-	Kind   arch.HeadKind `toml:"kind"`   // "relation" (default); baselines (need loss.kind = "ce"): "prototype" (Snell et al.'s parameter-free head) or "classifier" (supervised softmax per group, see docs/multi-head.md)
+	Kind   arch.HeadKind `toml:"kind"`   // "relation" (default); baselines (need loss.kind = "ce"): "prototype" (Snell et al.'s parameter-free head), "classifier" (supervised softmax per group, see docs/multi-head.md), "cosine" (Meta-Baseline); "centroid" (nearest class mean of pretrained features, no episodic training; needs [pretrain])
 	Shared bool          `toml:"shared"` // one relation head for every attribute group (the single-head baseline)
 	// The interaction loss linking the heads (image split only): interaction (λ, 0 = off),
 	// interaction_form, interaction_confidence and interaction_warmup; see arch.Interaction.
@@ -107,35 +110,64 @@ type LossConfig struct {
 	Kind arch.Loss `toml:"kind"` // "mse" (paper, default) or "ce"
 }
 
+// PretrainSpec is what a run's pretraining depends on, as TOML: the data and its split, the
+// backbone, the [pretrain] table, the seed (initial weights and batch order), the validation
+// bank that chooses the best epoch, and the numerics (precision, memory format, device). Runs
+// of an experiment with the same PretrainSpec share one pretraining (see PretrainDir).
+func (c Config) PretrainSpec() string {
+	t := c.Train
+	var b bytes.Buffer
+	toml.NewEncoder(&b).Encode(struct {
+		Dataset  DatasetConfig
+		Backbone arch.Backbone
+		Pretrain arch.Pretrain
+		Seed     uint64
+		Bank     [4]int // way, shot, query, val_episodes
+		Numerics [3]string
+	}{c.Dataset, c.Backbone, c.Pretrain, t.Seed, [4]int{t.Way, t.Shot, t.Query, t.ValEpisodes},
+		[3]string{string(t.Precision), string(t.MemoryFormat), string(t.Device)}})
+	return b.String()
+}
+
+// PretrainDir is where the pretraining of the run is kept, shared by the experiment's runs
+// of the same PretrainSpec: <results>/<name>/pretrain-<12 hex digits of its SHA-256>.
+func (c Config) PretrainDir() string {
+	sum := sha256.Sum256([]byte(c.PretrainSpec()))
+	return filepath.Join(c.ExperimentDir(), "pretrain-"+hex.EncodeToString(sum[:6]))
+}
+
 // TrainConfig is the episodic training schedule.
 type TrainConfig struct {
-	Way             int          `toml:"way"`      // default 5
-	Shot            int          `toml:"shot"`     // default 1
-	Query           int          `toml:"query"`    // queries per class; default 19 (paper, 5-way 1-shot)
-	Episodes        int64        `toml:"episodes"` // default 2500
-	arch.Optim                   // lr, lr_step, lr_gamma, clip_norm; defaults in arch.Optim
-	LogEvery        int64        `toml:"log_every"`        // default 100
-	ValEvery        int64        `toml:"val_every"`        // default 500
-	ValEpisodes     int          `toml:"val_episodes"`     // default 100
-	CheckpointEvery int64        `toml:"checkpoint_every"` // default 500
-	Seed            uint64       `toml:"seed"`             // default 1
-	Threads         int          `toml:"threads"`          // libtorch intra-op threads; 0 = all cores
-	Device          Device       `toml:"device"`           // "cpu" (default), "cuda" or "auto"
-	Precision       Precision    `toml:"precision"`        // "fp32" (default) or "bf16" (training, evaluation and predict)
-	MemoryFormat    MemoryFormat `toml:"memory_format"`    // "channels_last" (default) or "nchw"
-	Workers         int          `toml:"workers"`          // episode-building goroutines; default 2
-	Prefetch        int          `toml:"prefetch"`         // episodes built ahead; default 8
+	Way             int               `toml:"way"`      // default 5
+	Shot            int               `toml:"shot"`     // default 1
+	Query           int               `toml:"query"`    // queries per class; default 19 (paper, 5-way 1-shot)
+	Episodes        int64             `toml:"episodes"` // default 2500
+	arch.Optim                        // lr, lr_step, lr_gamma, clip_norm; defaults in arch.Optim
+	LogEvery        int64             `toml:"log_every"`        // default 100
+	ValEvery        int64             `toml:"val_every"`        // default 500
+	ValEpisodes     int               `toml:"val_episodes"`     // default 100
+	CheckpointEvery int64             `toml:"checkpoint_every"` // default 500
+	Seed            uint64            `toml:"seed"`             // default 1
+	Threads         int               `toml:"threads"`          // libtorch intra-op threads; 0 = all cores
+	Device          arch.Device       `toml:"device"`           // "cpu" (default), "cuda" or "auto"
+	Precision       arch.Precision    `toml:"precision"`        // "fp32" (default) or "bf16" (training, evaluation and predict)
+	MemoryFormat    arch.MemoryFormat `toml:"memory_format"`    // "channels_last" (default) or "nchw"
+	// BackboneLR is the backbone's learning rate as a multiple of lr (default 1); 0 freezes
+	// it: its weights and BatchNorm statistics stay as [pretrain] left them.
+	BackboneLR float64 `toml:"backbone_lr"`
+	Workers    int     `toml:"workers"`  // episode-building goroutines; default 2
+	Prefetch   int     `toml:"prefetch"` // episodes built ahead; default 8
 }
 
 // EvalConfig is the fixed test protocol.
 type EvalConfig struct {
-	Way      int    `toml:"way"`      // default: train.way
-	Shot     int    `toml:"shot"`     // default: train.shot
-	Query    int    `toml:"query"`    // default 15
-	Episodes int    `toml:"episodes"` // default 600 (minimum 600)
-	Seed     uint64 `toml:"seed"`     // seed of the test-episode bank; default 2018
-	BN       BN     `toml:"bn"`       // "eval" (running statistics, default) or "batch" (the paper code's test-batch statistics)
-	Batch    int    `toml:"batch"`    // test and validation episodes per backbone call with bn = "eval"; default 1
+	Way      int     `toml:"way"`      // default: train.way
+	Shot     int     `toml:"shot"`     // default: train.shot
+	Query    int     `toml:"query"`    // default 15
+	Episodes int     `toml:"episodes"` // default 600 (minimum 600)
+	Seed     uint64  `toml:"seed"`     // seed of the test-episode bank; default 2018
+	BN       arch.BN `toml:"bn"`       // "eval" (running statistics, default) or "batch" (the paper code's test-batch statistics)
+	Batch    int     `toml:"batch"`    // test and validation episodes per backbone call with bn = "eval"; default 1
 }
 
 // Default is the configuration every file starts from.
@@ -150,12 +182,13 @@ func Default() Config {
 		Backbone: arch.Backbone{}.WithDefaults(),
 		Heads:    HeadsConfig{Head: arch.Head{}.WithDefaults(), Kind: arch.Relation, Interaction: arch.Interaction{}.WithDefaults()},
 		Loss:     LossConfig{Kind: arch.MSE},
+		Pretrain: arch.Pretrain{Batch: 64, Optimizer: arch.SGD, LR: 0.05, Momentum: 0.9, WeightDecay: 5e-4, Gamma: 0.1, ValEvery: 1},
 		Train: TrainConfig{
 			Way: 5, Shot: 1, Query: 19, Episodes: 2500, Optim: arch.Optim{}.WithDefaults(),
 			LogEvery: 100, ValEvery: 500, ValEpisodes: 100, CheckpointEvery: 500,
-			Seed: 1, Device: CPU, Precision: FP32, MemoryFormat: ChannelsLast, Workers: 2, Prefetch: 8,
+			Seed: 1, Device: arch.CPU, Precision: arch.FP32, MemoryFormat: arch.ChannelsLast, Workers: 2, Prefetch: 8, BackboneLR: 1,
 		},
-		Eval: EvalConfig{Query: 15, Episodes: 600, Seed: 2018, BN: BNEval, Batch: 1},
+		Eval: EvalConfig{Query: 15, Episodes: 600, Seed: 2018, BN: arch.BNEval, Batch: 1},
 	}
 }
 
@@ -208,7 +241,7 @@ func SelectRun(path string, runs []Config, name string) (Config, error) {
 // Validate checks ranges and the rules between keys (the kinds check themselves when
 // decoded); the error is a *FieldError naming the key.
 func (c Config) Validate() error {
-	for _, check := range []func() error{c.Dataset.validate, c.Dataset.validateClassSources, c.Dataset.validateCUB, c.Train.validate, c.Eval.validate, c.validateModel} {
+	for _, check := range []func() error{c.Dataset.validate, c.Dataset.validateClassSources, c.Dataset.validateCUB, c.validatePretrain, c.Train.validate, c.Eval.validate, c.validateModel} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -329,7 +362,12 @@ func validFractions(f []float64) bool {
 	return math.Abs(f[0]+f[1]+f[2]-1) < 1e-9
 }
 
+func (c Config) validatePretrain() error { return inSection("pretrain", c.Pretrain.Validate()) }
+
 func (t TrainConfig) validate() error {
+	if !(t.BackboneLR >= 0) || math.IsInf(t.BackboneLR, 0) {
+		return bad("train.backbone_lr", "%g: must be ≥ 0 and finite (a multiple of train.lr; 0 freezes the backbone)", t.BackboneLR)
+	}
 	err := atLeast([]minimum{
 		{"train.way", int64(t.Way), 2}, {"train.shot", int64(t.Shot), 1}, {"train.query", int64(t.Query), 1},
 		{"train.episodes", t.Episodes, 1}, {"train.log_every", t.LogEvery, 1}, {"train.val_every", t.ValEvery, 1},
@@ -379,7 +417,9 @@ func (c Config) validateModel() error {
 	h := c.Heads
 	on := h.Interaction.Weight > 0
 	switch {
-	case h.Kind != arch.Relation && c.Loss.Kind != arch.CrossEntropy:
+	case h.Kind == arch.Centroid && !c.Pretrain.On() && c.Backbone.Init == "":
+		return bad("heads.kind", "the centroid baseline compares pretrained features and trains nothing itself; give the run a [pretrain] stage (pretrain.epochs > 0) or a backbone.init")
+	case h.Kind != arch.Relation && h.Kind != arch.Centroid && c.Loss.Kind != arch.CrossEntropy:
 		return bad("heads.kind", "the %s baseline is trained with cross-entropy; set loss.kind = \"ce\"", h.Kind)
 	case h.Kind != arch.Relation && h.Shared:
 		return bad("heads.shared", "a shared head is a relation-head setting; the %s baseline has none to share", h.Kind)

@@ -257,7 +257,7 @@ func resolve(path string, data []byte, cfg *Config, sets []setting) error {
 		cfg.Experiment.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
 	d := &cfg.Dataset
-	for _, f := range []*string{&d.Path, &d.Images, &d.TrainClassesFile, &d.ValClassesFile, &d.TestClassesFile} {
+	for _, f := range []*string{&d.Path, &d.Images, &d.TrainClassesFile, &d.ValClassesFile, &d.TestClassesFile, &cfg.Backbone.Init} {
 		if *f != "" && !filepath.IsAbs(*f) {
 			*f = filepath.Join(filepath.Dir(path), *f)
 		}

@@ -30,12 +30,13 @@ const (
 
 // Header is the JSON part of a checkpoint.
 type Header struct {
-	Episode   int64          `json:"episode"`    // training episodes completed
-	AdamSteps int64          `json:"adam_steps"` // optimiser updates applied
-	Seed      uint64         `json:"seed"`       // episode stream seed; with Episode it fixes the data RNG state
-	BestVal   float64        `json:"best_val"`   // best validation accuracy so far
-	BestAt    int64          `json:"best_at"`    // episode of BestVal
-	Config    string         `json:"config"`     // resolved TOML of the run
+	Episode   int64          `json:"episode"`         // training episodes completed
+	Epoch     int            `json:"epoch,omitempty"` // pretraining epochs completed (pretraining checkpoints)
+	AdamSteps int64          `json:"adam_steps"`      // optimiser updates applied
+	Seed      uint64         `json:"seed"`            // episode stream seed; with Episode it fixes the data RNG state
+	BestVal   float64        `json:"best_val"`        // best validation accuracy so far
+	BestAt    int64          `json:"best_at"`         // episode of BestVal
+	Config    string         `json:"config"`          // resolved TOML of the run
 	Model     Model          `json:"model"`
 	Tensors   []tensorRecord `json:"tensors"`
 }

@@ -195,7 +195,7 @@ function legend(runs) {
 
 // chart is an SVG line chart of series ({run, color, pts: [[x, y]], band: [[x, lo, hi]]}).
 function chart(title, yLabel, series, kind, group, log) {
-  const W = 460, H = 260, L = 48, R = 10, T = 22, B = 34;
+  const W = 460, H = 260, L = 48, R = 22, T = 22, B = 34;
   const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart " + kind, "data-group": group });
   const t = svgEl("text", { x: W / 2, y: 14, "text-anchor": "middle", class: "title" });
   t.textContent = title;

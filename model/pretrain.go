@@ -1,0 +1,188 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/sugarme/gotch/ts"
+
+	"github.com/relnet/relnet/datasets"
+	"github.com/relnet/relnet/datasets/sampling"
+	"github.com/relnet/relnet/heads"
+	"github.com/relnet/relnet/layers"
+	"github.com/relnet/relnet/tensors"
+)
+
+// PretrainOptim is the pretraining stage's optimiser: SGD with Momentum and WeightDecay
+// (torch.optim.SGD), or Adam (no weight decay).
+type PretrainOptim struct {
+	Adam                  bool
+	Momentum, WeightDecay float64
+}
+
+// Pretrainer trains a model's backbone as an ordinary classifier: per attribute group one
+// linear layer on position-averaged backbone features, over the group's class ids, and the
+// sum of the groups' cross-entropies, each over the images labelled in that group. Its
+// classifiers live in a registry of their own, so the model's state is unchanged by them.
+// Use it on the tensor goroutine.
+type Pretrainer struct {
+	Model       *Model
+	Classifiers *layers.Params
+	linear      []*layers.Linear
+	params      []*ts.Tensor // the backbone's trainable tensors, then the classifiers'
+	names       []string
+	m, v        []*ts.Tensor // SGD: m holds the momentum buffers; Adam: both moments
+	optim       PretrainOptim
+	Steps       int64 // updates applied so far
+}
+
+// NewPretrainer adds a classifier over classes[g] class ids to every group of m, its weights
+// drawn from seed.
+func NewPretrainer(m *Model, classes []int, seed uint64, o PretrainOptim) (p *Pretrainer, err error) {
+	defer tensors.Recover(&err)
+	if len(classes) != len(m.Groups) {
+		return nil, fmt.Errorf("pretraining: %d class counts for %d groups", len(classes), len(m.Groups))
+	}
+	p = &Pretrainer{Model: m, Classifiers: layers.NewParams(seed), optim: o}
+	feat := m.Backbone.OutShape().C
+	for g, name := range m.Groups {
+		p.linear = append(p.linear, layers.NewLinear(p.Classifiers, "pretrain."+name, feat, int64(classes[g])))
+	}
+	for _, reg := range []*layers.Params{m.Params, p.Classifiers} {
+		for i, name := range reg.Names {
+			if reg.Trainable[i] && (reg == p.Classifiers || isBackbone(name)) {
+				p.params, p.names = append(p.params, reg.Tensors[i]), append(p.names, name)
+			}
+		}
+	}
+	zeros := func() []*ts.Tensor {
+		out := make([]*ts.Tensor, len(p.params))
+		for i, t := range p.params {
+			z, err := tensors.FromFloat32(make([]float32, numel(tensors.Shape(t))), tensors.Shape(t)...)
+			tensors.Check("pretraining state", err)
+			out[i] = z
+		}
+		return out
+	}
+	p.m = zeros()
+	if o.Adam {
+		p.v = zeros()
+	}
+	return p, nil
+}
+
+func isBackbone(name string) bool { return strings.HasPrefix(name, "backbone.") }
+
+func numel(shape []int64) int {
+	n := 1
+	for _, d := range shape {
+		n *= int(d)
+	}
+	return n
+}
+
+// Step trains on n images (pixels C×H×W each, in the model's input shape) with labels[g][i]
+// image i's class id in group g (datasets.Unlabelled: none) at learning rate lr. It returns the
+// loss and, per group, the labelled images and how many of them the classifier got right. A
+// non-finite loss is returned before backward, leaving the weights as they were.
+func (p *Pretrainer) Step(s *tensors.Scope, pixels []float32, n int64, labels [][]int, lr float64) (loss float64, correct, labelled []int) {
+	tensors.ZeroGrad(p.params)
+	feats := p.Model.Embed(s, pixels, n, layers.Train)
+	pooled := s.T(feats.MeanDim([]int64{2, 3}, false, feats.DType(), false))
+	var total *ts.Tensor
+	correct, labelled = make([]int, len(labels)), make([]int, len(labels))
+	for g, ls := range labels {
+		ids := make([]int64, len(ls))
+		for i, c := range ls {
+			ids[i] = int64(c)
+			if c != datasets.Unlabelled {
+				labelled[g]++
+			}
+		}
+		if labelled[g] == 0 {
+			continue // a group no image of the batch is labelled in adds nothing
+		}
+		logits := p.linear[g].Forward(s, pooled)
+		target := s.Int64(ids, n)
+		part := s.T(logits.CrossEntropyLoss(target, ts.None, 1, datasets.Unlabelled, 0, false))
+		pred := tensors.Values(s.T(s.T(logits.Argmax([]int64{1}, false, false)).Totype(target.DType(), false)))
+		for i, c := range ls {
+			if c != datasets.Unlabelled && int(pred[i]) == c {
+				correct[g]++
+			}
+		}
+		if total == nil {
+			total = part
+		} else {
+			total = s.T(total.Add(part, false))
+		}
+	}
+	if total == nil {
+		return 0, correct, labelled
+	}
+	loss = float64(tensors.Values(total)[0])
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return loss, correct, labelled
+	}
+	tensors.Check("backward", total.Backward())
+	p.Steps++
+	if p.optim.Adam {
+		tensors.AdamStep(p.params, p.m, p.v, lr, 0.9, 0.999, 1e-8, p.Steps)
+	} else {
+		tensors.SGDStep(p.params, p.m, lr, p.optim.Momentum, p.optim.WeightDecay)
+	}
+	return loss, correct, labelled
+}
+
+// State lists what a pretraining checkpoint holds, in a fixed order: the backbone's
+// tensors (parameters and BatchNorm statistics), the classifiers, then the optimiser's
+// buffers ("pretrain.m.NAME", with Adam also "pretrain.v.NAME").
+func (p *Pretrainer) State() []NamedTensor {
+	out := p.Model.BackboneState()
+	for i, name := range p.Classifiers.Names {
+		out = append(out, NamedTensor{name, p.Classifiers.Tensors[i]})
+	}
+	for i, name := range p.names {
+		out = append(out, NamedTensor{"pretrain.m." + name, p.m[i]})
+		if p.optim.Adam {
+			out = append(out, NamedTensor{"pretrain.v." + name, p.v[i]})
+		}
+	}
+	return out
+}
+
+// Free releases the classifiers and the optimiser's buffers; the model stays.
+func (p *Pretrainer) Free() {
+	for i := range p.m {
+		p.m[i].Drop()
+		if p.v != nil {
+			p.v[i].Drop()
+		}
+	}
+	p.Classifiers.Free()
+}
+
+// BackboneState lists the backbone's tensors, parameters and BatchNorm statistics, under
+// their "backbone." names, in registry order.
+func (m *Model) BackboneState() []NamedTensor {
+	var out []NamedTensor
+	for i, name := range m.Params.Names {
+		if isBackbone(name) {
+			out = append(out, NamedTensor{name, m.Params.Tensors[i]})
+		}
+	}
+	return out
+}
+
+// Centroid scores an episode's queries by nearest class mean of their normalised,
+// position-averaged features (heads.Cosine without a temperature), whatever the model's own
+// heads: the pretraining stage's few-shot validation.
+func (m *Model) Centroid(s *tensors.Scope, eps []*sampling.Episode) []*ts.Tensor {
+	supports, queries := m.encode(s, eps, layers.Eval)
+	out := make([]*ts.Tensor, len(eps))
+	for i, ep := range eps {
+		out[i] = heads.Cosine{}.Logits(s, supports[i], int64(ep.Spec.Way), int64(ep.Spec.Shot), queries[i], layers.Eval)
+	}
+	return floats(s, out)
+}
