@@ -350,34 +350,51 @@ func classLabels(s *tensors.Scope, ep *sampling.Episode) *ts.Tensor {
 func Correct(logits []float32, labels []int, way int) int {
 	n := 0
 	for i, label := range labels {
-		row := logits[i*way : (i+1)*way]
-		best := 0
-		for j, v := range row {
-			if v > row[best] {
-				best = j
-			}
-		}
-		if best == label {
+		if Argmax(logits[i*way:(i+1)*way]) == label {
 			n++
 		}
 	}
 	return n
 }
 
+// Argmax is the index of row's highest value, the first of equals.
+func Argmax(row []float32) int {
+	best := 0
+	for j, v := range row {
+		if v > row[best] {
+			best = j
+		}
+	}
+	return best
+}
+
 // RightQueries says, for each of eps (episodes of group g), which of its queries g's head
 // classifies right, computed without autograd (GroupLogits says how the episodes are batched).
 func (m *Model) RightQueries(g int, eps []*sampling.Episode, mode layers.Mode) [][]bool {
+	out := make([][]bool, len(eps))
+	for i, pred := range m.PredictedQueries(g, eps, mode) {
+		out[i] = make([]bool, len(pred))
+		for q, p := range pred {
+			out[i][q] = p == eps[i].QueryLabels[q]
+		}
+	}
+	return out
+}
+
+// PredictedQueries gives, for each of eps (episodes of group g), the episode label
+// (0..Way−1) g's head gives each of its queries, its highest logit (the first of equals),
+// computed without autograd as RightQueries is.
+func (m *Model) PredictedQueries(g int, eps []*sampling.Episode, mode layers.Mode) [][]int {
 	prev := tensors.SetGrad(false)
 	defer tensors.SetGrad(prev)
 	var s tensors.Scope
 	defer s.Drop()
-	out := make([][]bool, len(eps))
+	out := make([][]int, len(eps))
 	for i, t := range m.GroupLogits(&s, g, eps, mode) {
-		ep := eps[i]
-		logits, way := tensors.Values(t), ep.Spec.Way
-		out[i] = make([]bool, len(ep.QueryLabels))
-		for q, label := range ep.QueryLabels {
-			out[i][q] = Correct(logits[q*way:(q+1)*way], []int{label}, way) == 1
+		logits, way := tensors.Values(t), eps[i].Spec.Way
+		out[i] = make([]int, len(eps[i].QueryLabels))
+		for q := range out[i] {
+			out[i][q] = Argmax(logits[q*way : (q+1)*way])
 		}
 	}
 	return out

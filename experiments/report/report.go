@@ -49,6 +49,7 @@ type Row struct {
 	Cells    []Cell   // per group; empty when no run finished
 	Metrics  [][]results.Record
 	evals    []*results.EvalResult
+	runs     []string // the run directory of each of evals
 }
 
 // Cell is one row's accuracy on one group.
@@ -118,7 +119,7 @@ func Build(dir string, plan []results.PlannedRun, read func(results.PlannedRun) 
 			r.Missing = append(r.Missing, p.Run)
 		default:
 			row.Seeds = append(row.Seeds, p.Seed)
-			row.evals = append(row.evals, run.Eval)
+			row.evals, row.runs = append(row.evals, run.Eval), append(row.runs, p.Run)
 			row.Metrics = append(row.Metrics, run.Metrics)
 		}
 	}
@@ -377,6 +378,9 @@ func (r *Report) Markdown(plots []string) ([]byte, error) {
 			fmt.Fprintf(&b, ", except %s: their runs' metrics.jsonl predate val_ci95", strings.Join(missing, ", "))
 		}
 		fmt.Fprintf(&b, "; the dashed line is the pixel floor on the test episodes.\n\n")
+		if run, _ := r.bestRun(); len(r.confusionPlots()) > 0 {
+			fmt.Fprintf(&b, "The confusion matrices are run %s's, the best (highest mean accuracy over its groups), on its test bank: true class down, predicted class across, each cell shaded by its share of the true class's queries.\n\n", run)
+		}
 		for _, p := range plots {
 			fmt.Fprintf(&b, "![%s](%s)\n\n", strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)), p)
 		}

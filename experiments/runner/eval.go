@@ -53,8 +53,15 @@ func (s *session) evaluate(ctx context.Context, ckpt string, log io.Writer) (*re
 	bar := progress.New(log, "eval", 0, n*int64(len(s.run.Groups)))
 	for g, name := range s.run.Groups {
 		r := results.GroupResult{Group: name}
+		conf := s.testConfusion(g)
 		score := func(eps []*sampling.Episode) {
-			for i, right := range s.queryCorrect(g, eps) {
+			for i, pred := range s.queryPredicted(g, eps) {
+				right := make([]bool, len(pred))
+				for q, p := range pred {
+					label := eps[i].QueryLabels[q]
+					right[q] = p == label
+					conf.Add(eps[i].Classes[label], eps[i].Classes[p])
+				}
 				r.Model.PerEpisode = append(r.Model.PerEpisode, results.Fraction(right))
 				r.PixelFloor.PerEpisode = append(r.PixelFloor.PerEpisode, results.Fraction(pixelFloorCorrect(eps[i])))
 			}
@@ -73,6 +80,7 @@ func (s *session) evaluate(ctx context.Context, ckpt string, log io.Writer) (*re
 		if int64(len(r.Model.PerEpisode)) < n {
 			return nil, fmt.Errorf("%w during evaluation after %d of %d episodes of %s; nothing written", ErrInterrupted, len(r.Model.PerEpisode), n, name)
 		}
+		conf.Record(&r)
 		res.Groups = append(res.Groups, summarized(r))
 	}
 	if len(s.run.Groups) > 1 {
@@ -141,12 +149,32 @@ func (s *session) accuracy(g int, episodes []*sampling.Episode) results.Summary 
 	return results.Summarize(accs)
 }
 
+// testConfusion is an empty confusion matrix over group g's test classes, by name.
+func (s *session) testConfusion(g int) *results.Confusion {
+	p := s.run.Test[g].Pool()
+	names := make([]string, len(p.Classes))
+	for i, c := range p.Classes {
+		names[i] = p.Images.ClassName(c)
+	}
+	return results.NewConfusion(p.Classes, names)
+}
+
+// queryPredicted gives the episode label group g's head gives each query of each of eps,
+// computed as queryCorrect's.
+func (s *session) queryPredicted(g int, eps []*sampling.Episode) [][]int {
+	return s.learner.Model.PredictedQueries(g, eps, s.evalMode())
+}
+
+// evalMode is the BatchNorm mode eval.bn says.
+func (s *session) evalMode() layers.Mode {
+	if s.cfg.Eval.BN == spec.BNBatch {
+		return layers.EvalBatch
+	}
+	return layers.Eval
+}
+
 // queryCorrect says which queries of each of eps group g's head classifies right, computed
 // without autograd and with BatchNorm as eval.bn says (with "eval", in one backbone call).
 func (s *session) queryCorrect(g int, eps []*sampling.Episode) [][]bool {
-	mode := layers.Eval
-	if s.cfg.Eval.BN == spec.BNBatch {
-		mode = layers.EvalBatch
-	}
-	return s.learner.Model.RightQueries(g, eps, mode)
+	return s.learner.Model.RightQueries(g, eps, s.evalMode())
 }
