@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -55,7 +56,7 @@ func (r *Report) confusionPlots() []namedPlot {
 	var plots []namedPlot
 	for _, g := range ev.Groups {
 		if len(g.Confusion) > 0 {
-			plots = append(plots, namedPlot{"confusion-" + g.Group, func() (*figure, error) { return confusionPlot(run, g) }})
+			plots = append(plots, namedPlot{"confusion-" + strings.ReplaceAll(g.Group, " ", "-"), func() (*figure, error) { return confusionPlot(run, g) }})
 		}
 	}
 	return plots

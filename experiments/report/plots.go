@@ -218,7 +218,7 @@ func (r *Report) plots() []namedPlot {
 	}
 	plots := []namedPlot{{"accuracy", r.accuracyPlot}}
 	for g, group := range r.Groups {
-		if group == results.JointGroup { // validation scores each group alone
+		if group == results.JointGroup || crossDomain(group) { // validation scores each group alone, on the run's own set
 			continue
 		}
 		plots = append(plots, namedPlot{"validation-" + group, func() (*figure, error) { return r.validationPlot(g) }})

@@ -92,8 +92,41 @@ func ReadRun(runDir string) (Run, error) {
 	if err != nil {
 		return Run{}, err
 	}
+	if ev, err = withCrossDomain(runDir, ev); err != nil {
+		return Run{}, err
+	}
 	metrics, err := results.ReadMetrics(filepath.Join(runDir, results.MetricsFile))
 	return Run{Eval: ev, Metrics: metrics}, err
+}
+
+// crossSep joins a group and the data set of a cross-domain column ("class on cub").
+const crossSep = " on "
+
+// crossDomain reports whether a column is a group scored on another data set, which has no
+// validation curve.
+func crossDomain(group string) bool { return strings.Contains(group, crossSep) }
+
+// withCrossDomain adds to a run's evaluation the groups of its evaluations on other data
+// sets' test banks (`relnet eval --dataset`, results.CrossEvalFile), each as a column of its
+// own named "<group> on <data set>".
+func withCrossDomain(runDir string, ev *results.EvalResult) (*results.EvalResult, error) {
+	files, err := filepath.Glob(filepath.Join(runDir, results.CrossEvalGlob))
+	if err != nil || len(files) == 0 {
+		return ev, err
+	}
+	out := *ev
+	out.Groups = slices.Clone(ev.Groups)
+	for _, f := range files {
+		cross, err := results.ReadEvalResult(f)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range cross.Groups {
+			g.Group += crossSep + results.CrossEvalName(filepath.Base(f))
+			out.Groups = append(out.Groups, g)
+		}
+	}
+	return &out, nil
 }
 
 // Build gathers the runs of plan, each as read returns it, into the report of the experiment

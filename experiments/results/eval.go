@@ -15,6 +15,7 @@ type EvalResult struct {
 	Experiment string        `json:"experiment"`
 	Checkpoint string        `json:"checkpoint"`
 	Split      string        `json:"split"`
+	Dataset    string        `json:"dataset,omitempty"` // another data set's test bank (CrossEvalFile); "" for the run's own
 	Way        int           `json:"way"`
 	Shot       int           `json:"shot"`
 	Query      int           `json:"query"`

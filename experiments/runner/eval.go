@@ -22,7 +22,7 @@ import (
 // writes eval.json in the run directory and returns the result.
 func Evaluate(ctx context.Context, cfg spec.Config, ckpt string, log io.Writer) (res *results.EvalResult, err error) {
 	err = withSession(cfg, rundata.NewLoader(log), func(s *session) error {
-		res, err = s.evaluate(ctx, ckpt, log)
+		res, err = s.evaluate(ctx, ckpt, results.EvalFile, log)
 		return err
 	})
 	return res, err
@@ -30,8 +30,8 @@ func Evaluate(ctx context.Context, cfg spec.Config, ckpt string, log io.Writer) 
 
 // evaluate loads the checkpoint (best.ckpt when empty) into the learner, scores it and the
 // pixel floor on every group's test bank (and the joint accuracy with several groups), and
-// writes eval.json.
-func (s *session) evaluate(ctx context.Context, ckpt string, log io.Writer) (*results.EvalResult, error) {
+// writes the result to file (eval.json for the run's own bank) in the run directory.
+func (s *session) evaluate(ctx context.Context, ckpt, file string, log io.Writer) (*results.EvalResult, error) {
 	if ckpt == "" {
 		ckpt = filepath.Join(s.dir, results.BestFile)
 	}
@@ -48,6 +48,7 @@ func (s *session) evaluate(ctx context.Context, ckpt string, log io.Writer) (*re
 	e := s.cfg.Eval
 	res := &results.EvalResult{Experiment: s.cfg.Experiment.Name, Checkpoint: ckpt, Split: string(s.cfg.Dataset.Split),
 		Way: e.Way, Shot: e.Shot, Query: e.Query, Seed: e.Seed, BN: string(e.BN), Trained: h.Episode, Threads: tensors.Threads()}
+	res.Dataset = results.CrossEvalName(file)
 	start := time.Now()
 	n := int64(e.Episodes)
 	bar := progress.New(log, "eval", 0, n*int64(len(s.run.Groups)))
@@ -91,7 +92,7 @@ func (s *session) evaluate(ctx context.Context, ckpt string, log io.Writer) (*re
 		res.Joint = joint
 	}
 	res.Seconds = time.Since(start).Seconds()
-	if err := results.WriteJSON(filepath.Join(s.dir, results.EvalFile), res); err != nil {
+	if err := results.WriteJSON(filepath.Join(s.dir, file), res); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -162,7 +163,7 @@ func (s *session) testConfusion(g int) *results.Confusion {
 // queryPredicted gives the episode label group g's head gives each query of each of eps,
 // computed as queryCorrect's.
 func (s *session) queryPredicted(g int, eps []*sampling.Episode) [][]int {
-	return s.learner.Model.PredictedQueries(g, eps, s.evalMode())
+	return s.learner.Model.PredictedQueries(s.head(g), eps, s.evalMode())
 }
 
 // evalMode is the BatchNorm mode eval.bn says.
@@ -176,5 +177,5 @@ func (s *session) evalMode() layers.Mode {
 // queryCorrect says which queries of each of eps group g's head classifies right, computed
 // without autograd and with BatchNorm as eval.bn says (with "eval", in one backbone call).
 func (s *session) queryCorrect(g int, eps []*sampling.Episode) [][]bool {
-	return s.learner.Model.RightQueries(g, eps, s.evalMode())
+	return s.learner.Model.RightQueries(s.head(g), eps, s.evalMode())
 }

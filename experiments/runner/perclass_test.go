@@ -3,10 +3,12 @@ package runner
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/relnet/relnet/experiments/report"
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/experiments/spec"
 )
@@ -79,5 +81,52 @@ func TestEvalRecordsConfusion(t *testing.T) {
 	back, err := results.ReadEvalResult(filepath.Join(cfg.RunDir(), results.EvalFile))
 	if err != nil || !slices.Equal(back.Groups[0].PerClass, g.PerClass) {
 		t.Errorf("eval.json: %v, per class %v", err, back.Groups[0].PerClass)
+	}
+}
+
+// TestEvaluateOnAnotherSet trains on one four-class folder set and scores the run on another
+// folder set's test bank (three other classes, decoded at the run's size from 8×8 images):
+// eval-other.json holds the other set's classes, eval.json is untouched, and the report gets
+// a column "class on other".
+func TestEvaluateOnAnotherSet(t *testing.T) {
+	cfg := tinyFolderConfig(t, imageFolder(t, 4, 10))
+	if err := RunAll(context.Background(), []spec.Config{cfg}, spec.Shard{}, logTo(t)); err != nil {
+		t.Fatal(err)
+	}
+	own, err := os.ReadFile(filepath.Join(cfg.RunDir(), results.EvalFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := imageFolder(t, 3, 10)
+	for c := range 3 {
+		if err := os.Rename(filepath.Join(root, fmt.Sprintf("class%d", c)), filepath.Join(root, fmt.Sprintf("other%d", c))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := tinyFolderConfig(t, root).Dataset
+	other.Height, other.Width = 40, 40 // brought to the run's 28×28
+	res, err := EvaluateOn(context.Background(), cfg, other, "other", logTo(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := results.ReadEvalResult(filepath.Join(cfg.RunDir(), results.CrossEvalFile("other")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Dataset != "other" || !slices.Equal(back.Groups[0].Classes, []string{"other0", "other1", "other2"}) || back.Groups[0].Model.Mean != res.Groups[0].Model.Mean {
+		t.Errorf("eval-other.json: data set %q, classes %v", back.Dataset, back.Groups[0].Classes)
+	}
+	if now, _ := os.ReadFile(filepath.Join(cfg.RunDir(), results.EvalFile)); string(now) != string(own) {
+		t.Error("eval.json was rewritten")
+	}
+	r, err := report.Load(cfg.ExperimentDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(r.Groups, []string{"class", "class on other"}) {
+		t.Errorf("report columns %v", r.Groups)
+	}
+	if err := r.Write(); err != nil {
+		t.Fatal(err)
 	}
 }
