@@ -52,37 +52,12 @@ func (s *session) evaluate(ctx context.Context, ckpt, file string, log io.Writer
 	start := time.Now()
 	n := int64(e.Episodes)
 	bar := progress.New(log, "eval", 0, n*int64(len(s.run.Groups)))
-	for g, name := range s.run.Groups {
-		r := results.GroupResult{Group: name}
-		conf := s.testConfusion(g)
-		score := func(eps []*sampling.Episode) {
-			for i, pred := range s.queryPredicted(g, eps) {
-				right := make([]bool, len(pred))
-				for q, p := range pred {
-					label := eps[i].QueryLabels[q]
-					right[q] = p == label
-					conf.Add(eps[i].Classes[label], eps[i].Classes[p])
-				}
-				r.Model.PerEpisode = append(r.Model.PerEpisode, results.Fraction(right))
-				r.PixelFloor.PerEpisode = append(r.PixelFloor.PerEpisode, results.Fraction(pixelFloorCorrect(eps[i])))
-			}
-			bar.Update(int64(g)*n+int64(len(r.Model.PerEpisode)), name)
+	for g := range s.run.Groups {
+		r, err := s.scoreGroup(ctx, g, n, bar)
+		if err != nil {
+			return nil, err
 		}
-		var batch []*sampling.Episode
-		for ep := range s.run.Test[g].Stream(ctx, 0, n, s.cfg.Train.Workers, max(s.cfg.Train.Prefetch, e.Batch)) {
-			if batch = append(batch, ep); len(batch) == e.Batch {
-				score(batch)
-				batch = nil
-			}
-		}
-		if ctx.Err() == nil && len(batch) > 0 {
-			score(batch)
-		}
-		if int64(len(r.Model.PerEpisode)) < n {
-			return nil, fmt.Errorf("%w during evaluation after %d of %d episodes of %s; nothing written", ErrInterrupted, len(r.Model.PerEpisode), n, name)
-		}
-		conf.Record(&r)
-		res.Groups = append(res.Groups, summarized(r))
+		res.Groups = append(res.Groups, r)
 	}
 	if len(s.run.Groups) > 1 {
 		joint, err := s.evaluateJoint(ctx, n)
@@ -96,6 +71,42 @@ func (s *session) evaluate(ctx context.Context, ckpt, file string, log io.Writer
 		return nil, err
 	}
 	return res, nil
+}
+
+// scoreGroup scores group g's head and the pixel floor on n episodes of g's test bank,
+// counting every query in the group's confusion matrix.
+func (s *session) scoreGroup(ctx context.Context, g int, n int64, bar *progress.Bar) (results.GroupResult, error) {
+	name, e := s.run.Groups[g], s.cfg.Eval
+	r := results.GroupResult{Group: name}
+	conf := s.testConfusion(g)
+	score := func(eps []*sampling.Episode) {
+		for i, pred := range s.queryPredicted(g, eps) {
+			right := make([]bool, len(pred))
+			for q, p := range pred {
+				label := eps[i].QueryLabels[q]
+				right[q] = p == label
+				conf.Add(eps[i].Classes[label], eps[i].Classes[p])
+			}
+			r.Model.PerEpisode = append(r.Model.PerEpisode, results.Fraction(right))
+			r.PixelFloor.PerEpisode = append(r.PixelFloor.PerEpisode, results.Fraction(pixelFloorCorrect(eps[i])))
+		}
+		bar.Update(int64(g)*n+int64(len(r.Model.PerEpisode)), name)
+	}
+	var batch []*sampling.Episode
+	for ep := range s.run.Test[g].Stream(ctx, 0, n, s.cfg.Train.Workers, max(s.cfg.Train.Prefetch, e.Batch)) {
+		if batch = append(batch, ep); len(batch) == e.Batch {
+			score(batch)
+			batch = nil
+		}
+	}
+	if ctx.Err() == nil && len(batch) > 0 {
+		score(batch)
+	}
+	if int64(len(r.Model.PerEpisode)) < n {
+		return r, fmt.Errorf("%w during evaluation after %d of %d episodes of %s; nothing written", ErrInterrupted, len(r.Model.PerEpisode), n, name)
+	}
+	conf.Record(&r)
+	return summarized(r), nil
 }
 
 // summarized fills a group result's summaries from its per-episode accuracies.
