@@ -366,46 +366,68 @@ func classLabels(s *tensors.Scope, ep *sampling.Episode) *ts.Tensor {
 func Correct(logits []float32, labels []int, way int) int {
 	n := 0
 	for i, label := range labels {
-		row := logits[i*way : (i+1)*way]
-		best := 0
-		for j, v := range row {
-			if v > row[best] {
-				best = j
-			}
-		}
-		if best == label {
+		if Argmax(logits[i*way:(i+1)*way]) == label {
 			n++
 		}
 	}
 	return n
 }
 
+// Argmax is the index of row's highest value, the first of equals.
+func Argmax(row []float32) int {
+	best := 0
+	for j, v := range row {
+		if v > row[best] {
+			best = j
+		}
+	}
+	return best
+}
+
 // RightQueries says, for each of eps (episodes of group g), which of its queries g's head
 // classifies right, computed without autograd (GroupLogits says how the episodes are batched).
 func (m *Model) RightQueries(g int, eps []*sampling.Episode, mode layers.Mode) [][]bool {
-	return rightQueries(eps, func(s *tensors.Scope) []*ts.Tensor { return m.GroupLogits(s, g, eps, mode) })
+	return rightOf(eps, m.PredictedQueries(g, eps, mode))
 }
 
 // CentroidRightQueries says which queries of each of eps nearest centroid (Model.Centroid)
 // classifies right, computed without autograd.
 func (m *Model) CentroidRightQueries(eps []*sampling.Episode) [][]bool {
-	return rightQueries(eps, func(s *tensors.Scope) []*ts.Tensor { return m.Centroid(s, eps) })
+	return rightOf(eps, predicted(eps, func(s *tensors.Scope) []*ts.Tensor { return m.Centroid(s, eps) }))
 }
 
-// rightQueries says which queries of each of eps the logits that score computes (one [M,N]
-// per episode) classify right, computing them without autograd.
-func rightQueries(eps []*sampling.Episode, score func(*tensors.Scope) []*ts.Tensor) [][]bool {
+// PredictedQueries gives, for each of eps (episodes of group g), the episode label
+// (0..Way−1) g's head gives each of its queries, its highest logit (the first of equals),
+// computed without autograd as RightQueries is.
+func (m *Model) PredictedQueries(g int, eps []*sampling.Episode, mode layers.Mode) [][]int {
+	return predicted(eps, func(s *tensors.Scope) []*ts.Tensor { return m.GroupLogits(s, g, eps, mode) })
+}
+
+// predicted gives each query of each of eps the label of its highest logit, from the logits
+// that score computes (one [M,N] per episode) without autograd.
+func predicted(eps []*sampling.Episode, score func(*tensors.Scope) []*ts.Tensor) [][]int {
 	prev := tensors.SetGrad(false)
 	defer tensors.SetGrad(prev)
 	var s tensors.Scope
 	defer s.Drop()
-	out := make([][]bool, len(eps))
+	out := make([][]int, len(eps))
 	for i, t := range score(&s) {
-		ep := eps[i]
-		logits, way := tensors.Values(t), ep.Spec.Way
-		out[i] = make([]bool, len(ep.QueryLabels))
-		for q, label := range ep.QueryLabels {
-			out[i][q] = Correct(logits[q*way:(q+1)*way], []int{label}, way) == 1
+		logits, way := tensors.Values(t), eps[i].Spec.Way
+		out[i] = make([]int, len(eps[i].QueryLabels))
+		for q := range out[i] {
+			out[i][q] = Argmax(logits[q*way : (q+1)*way])
+		}
+	}
+	return out
+}
+
+// rightOf says which of the predicted labels of each of eps's queries are their true labels.
+func rightOf(eps []*sampling.Episode, pred [][]int) [][]bool {
+	out := make([][]bool, len(eps))
+	for i, p := range pred {
+		out[i] = make([]bool, len(p))
+		for q, label := range p {
+			out[i][q] = label == eps[i].QueryLabels[q]
 		}
 	}
 	return out

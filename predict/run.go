@@ -18,6 +18,7 @@ import (
 	"github.com/relnet/relnet/datasets"
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/layers"
+	"github.com/relnet/relnet/model"
 	"github.com/relnet/relnet/tensors"
 )
 
@@ -133,7 +134,7 @@ func (m *Model) scoreBatch(b decoded, sup *Support, queries []Query, w writer, e
 		for j, sg := range sup.Groups {
 			n := len(sg.Classes)
 			rows[j] = scores[j][k*n : (k+1)*n]
-			predicted[j] = sg.Classes[argmax(rows[j])]
+			predicted[j] = sg.Classes[model.Argmax(rows[j])]
 			switch label := q.Labels[j]; {
 			case label == "":
 			case slices.Contains(sg.Classes, label):
@@ -191,16 +192,6 @@ func decodeAhead(ctx context.Context, queries []Query, shape datasets.ImageShape
 		}
 	}()
 	return ch
-}
-
-func argmax(xs []float32) int {
-	best := 0
-	for i, v := range xs {
-		if v > xs[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 func b2f(b bool) float64 {

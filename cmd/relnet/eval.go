@@ -4,20 +4,26 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/experiments/runner"
+	"github.com/relnet/relnet/experiments/spec"
 )
 
 var evalCommand = &cli.Command{
 	Name:      "eval",
-	Usage:     "score a trained model on the config's fixed bank of test episodes",
-	ArgsUsage: "CONFIG.toml",
+	Usage:     "score a trained model on the config's fixed bank of test episodes, or a finished run on another data set's (--dataset)",
+	ArgsUsage: "CONFIG.toml | RUN_DIR --dataset OTHER.toml",
 	Flags: []cli.Flag{threadsFlag, resultsFlag, runFlag,
-		&cli.StringFlag{Name: "checkpoint", Usage: "checkpoint to evaluate (default: best.ckpt of the run)"}},
+		&cli.StringFlag{Name: "checkpoint", Usage: "checkpoint to evaluate (default: best.ckpt of the run)"},
+		&cli.StringFlag{Name: "dataset", Usage: "score the run in RUN_DIR on the test bank of the [dataset] of this file, writing eval-<its name>.json"}},
 	Action: func(c *cli.Context) error {
+		if c.String("dataset") != "" {
+			return evalCrossDomain(c)
+		}
 		cfg, err := loadConfig(c)
 		if err != nil {
 			return err
@@ -30,4 +36,31 @@ var evalCommand = &cli.Command{
 		fmt.Printf("  written to %s\n", filepath.Join(cfg.RunDir(), results.EvalFile))
 		return nil
 	},
+}
+
+// evalCrossDomain scores the finished run in the directory named by the argument on the test
+// bank of the [dataset] of the --dataset file, as runner.EvaluateOn does.
+func evalCrossDomain(c *cli.Context) error {
+	dir := filepath.Clean(c.Args().First())
+	if c.NArg() != 1 || c.String("checkpoint") != "" {
+		return fmt.Errorf("relnet eval --dataset OTHER.toml takes one run directory (RUN_DIR, scored with its best.ckpt)")
+	}
+	cfg, err := spec.Load(filepath.Join(dir, results.ConfigFile))
+	if err != nil {
+		return fmt.Errorf("%s is not a run directory: %w", dir, err)
+	}
+	cfg.Experiment.Results, cfg.Experiment.Name, cfg.Experiment.Run = filepath.Dir(filepath.Dir(dir)), filepath.Base(filepath.Dir(dir)), filepath.Base(dir)
+	path := c.String("dataset")
+	other, err := spec.Load(path)
+	if err != nil {
+		return err
+	}
+	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	res, err := runner.EvaluateOn(c.Context, cfg, other.Dataset, name, os.Stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Print(res)
+	fmt.Printf("  written to %s\n", filepath.Join(dir, results.CrossEvalFile(name)))
+	return nil
 }

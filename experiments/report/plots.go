@@ -84,6 +84,7 @@ type figure struct {
 	*plot.Plot
 	legend []legendEntry
 	height vg.Length // 0: figHeight
+	width  vg.Length // 0: figWidth
 }
 
 type legendEntry struct {
@@ -91,7 +92,15 @@ type legendEntry struct {
 	thumbs []plot.Thumbnailer
 }
 
+// newFigure is a figure with a light grid behind its data.
 func newFigure(title, xLabel, yLabel string) *figure {
+	f := newBareFigure(title, xLabel, yLabel)
+	f.Add(&plotter.Grid{Horizontal: draw.LineStyle{Color: color.Gray{Y: 225}, Width: vg.Points(0.4)}})
+	return f
+}
+
+// newBareFigure is a figure with the report's fonts and ticks and nothing drawn yet.
+func newBareFigure(title, xLabel, yLabel string) *figure {
 	p := plot.New()
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, xLabel, yLabel
 	p.Title.TextStyle.Font.Size = titleSize
@@ -102,7 +111,6 @@ func newFigure(title, xLabel, yLabel string) *figure {
 		a.Tick.Marker = cleanTicks{}
 		a.Padding = vg.Points(2)
 	}
-	p.Add(&plotter.Grid{Horizontal: draw.LineStyle{Color: color.Gray{Y: 225}, Width: vg.Points(0.4)}})
 	return &figure{Plot: p}
 }
 
@@ -162,7 +170,7 @@ func (f *figure) draw(c draw.Canvas) {
 
 // encode draws the figure in the format of ext, one of PlotFormats: PNG at pngDPI, SVG, PDF.
 func (f *figure) encode(ext string) ([]byte, error) {
-	figHeight := cmp.Or(f.height, figHeight)
+	figHeight, figWidth := cmp.Or(f.height, figHeight), cmp.Or(f.width, figWidth)
 	var c vg.CanvasWriterTo
 	switch ext {
 	case ".png":
@@ -201,15 +209,16 @@ type namedPlot struct {
 }
 
 // plots lists the report's plots: final accuracy per group (bars with 95% CI whiskers),
-// validation accuracy per group, the paired differences when there is a baseline, and
-// training loss against training episodes (one curve per row, seeds averaged).
+// validation accuracy per group, the paired differences when there is a baseline, training
+// loss against training episodes (one curve per row, seeds averaged), and the best run's
+// confusion matrix per group where its eval.json records one.
 func (r *Report) plots() []namedPlot {
 	if len(r.Groups) == 0 {
 		return nil
 	}
 	plots := []namedPlot{{"accuracy", r.accuracyPlot}}
 	for g, group := range r.Groups {
-		if group == results.JointGroup { // validation scores each group alone
+		if group == results.JointGroup || crossDomain(group) { // validation scores each group alone, on the run's own set
 			continue
 		}
 		plots = append(plots, namedPlot{"validation-" + group, func() (*figure, error) { return r.validationPlot(g) }})
@@ -219,7 +228,8 @@ func (r *Report) plots() []namedPlot {
 			plots = append(plots, namedPlot{"difference-" + group, func() (*figure, error) { return r.deltaPlot(g) }})
 		}
 	}
-	return append(plots, namedPlot{"loss", r.lossPlot})
+	plots = append(plots, namedPlot{"loss", r.lossPlot})
+	return append(plots, r.confusionPlots()...)
 }
 
 // PlotNames names the report's plots, in the order report.md shows them.

@@ -49,6 +49,7 @@ type Row struct {
 	Cells    []Cell   // per group; empty when no run finished
 	Metrics  [][]results.Record
 	evals    []*results.EvalResult
+	runs     []string // the run directory of each of evals
 }
 
 // Cell is one row's accuracy on one group.
@@ -91,8 +92,41 @@ func ReadRun(runDir string) (Run, error) {
 	if err != nil {
 		return Run{}, err
 	}
+	if ev, err = withCrossDomain(runDir, ev); err != nil {
+		return Run{}, err
+	}
 	metrics, err := results.ReadMetrics(filepath.Join(runDir, results.MetricsFile))
 	return Run{Eval: ev, Metrics: metrics}, err
+}
+
+// crossSep joins a group and the data set of a cross-domain column ("class on cub").
+const crossSep = " on "
+
+// crossDomain reports whether a column is a group scored on another data set, which has no
+// validation curve.
+func crossDomain(group string) bool { return strings.Contains(group, crossSep) }
+
+// withCrossDomain adds to a run's evaluation the groups of its evaluations on other data
+// sets' test banks (`relnet eval --dataset`, results.CrossEvalFile), each as a column of its
+// own named "<group> on <data set>".
+func withCrossDomain(runDir string, ev *results.EvalResult) (*results.EvalResult, error) {
+	files, err := filepath.Glob(filepath.Join(runDir, results.CrossEvalGlob))
+	if err != nil || len(files) == 0 {
+		return ev, err
+	}
+	out := *ev
+	out.Groups = slices.Clone(ev.Groups)
+	for _, f := range files {
+		cross, err := results.ReadEvalResult(f)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range cross.Groups {
+			g.Group += crossSep + results.CrossEvalName(filepath.Base(f))
+			out.Groups = append(out.Groups, g)
+		}
+	}
+	return &out, nil
 }
 
 // Build gathers the runs of plan, each as read returns it, into the report of the experiment
@@ -118,7 +152,7 @@ func Build(dir string, plan []results.PlannedRun, read func(results.PlannedRun) 
 			r.Missing = append(r.Missing, p.Run)
 		default:
 			row.Seeds = append(row.Seeds, p.Seed)
-			row.evals = append(row.evals, run.Eval)
+			row.evals, row.runs = append(row.evals, run.Eval), append(row.runs, p.Run)
 			row.Metrics = append(row.Metrics, run.Metrics)
 		}
 	}
@@ -377,6 +411,9 @@ func (r *Report) Markdown(plots []string) ([]byte, error) {
 			fmt.Fprintf(&b, ", except %s: their runs' metrics.jsonl predate val_ci95", strings.Join(missing, ", "))
 		}
 		fmt.Fprintf(&b, "; the dashed line is the pixel floor on the test episodes.\n\n")
+		if run, _ := r.bestRun(); len(r.confusionPlots()) > 0 {
+			fmt.Fprintf(&b, "The confusion matrices are run %s's, the best (highest mean accuracy over its groups), on its test bank: true class down, predicted class across, each cell shaded by its share of the true class's queries.\n\n", run)
+		}
 		for _, p := range plots {
 			fmt.Fprintf(&b, "![%s](%s)\n\n", strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)), p)
 		}

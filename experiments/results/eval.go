@@ -15,6 +15,7 @@ type EvalResult struct {
 	Experiment string        `json:"experiment"`
 	Checkpoint string        `json:"checkpoint"`
 	Split      string        `json:"split"`
+	Dataset    string        `json:"dataset,omitempty"` // another data set's test bank (CrossEvalFile); "" for the run's own
 	Way        int           `json:"way"`
 	Shot       int           `json:"shot"`
 	Query      int           `json:"query"`
@@ -33,6 +34,48 @@ type GroupResult struct {
 	Model      Accuracy `json:"model"`
 	PixelFloor Accuracy `json:"pixel_floor"`
 	Gain       Summary  `json:"gain_over_floor"` // paired: model − floor, episode by episode
+	// Classes are the test bank's classes by name, PerClass each one's accuracy over its
+	// queries, and Confusion[t][p] counts the queries of class Classes[t] the head gave
+	// Classes[p]. Absent for the joint accuracy and in eval.json files written before they were
+	// recorded.
+	Classes   []string  `json:"classes,omitempty"`
+	PerClass  []float64 `json:"per_class_accuracy,omitempty"`
+	Confusion [][]int   `json:"confusion,omitempty"`
+}
+
+// Confusion counts queries by true and predicted class over a test bank whose classes are
+// known in advance, as ids with names.
+type Confusion struct {
+	row     map[int]int // class id → index into Classes
+	Classes []string
+	Counts  [][]int // [true][predicted]
+}
+
+// NewConfusion counts over the classes ids, named names (one per id).
+func NewConfusion(ids []int, names []string) *Confusion {
+	c := &Confusion{row: map[int]int{}, Classes: names, Counts: make([][]int, len(ids))}
+	for i, id := range ids {
+		c.row[id] = i
+		c.Counts[i] = make([]int, len(ids))
+	}
+	return c
+}
+
+// Add counts one query of class id truth that was given class id predicted.
+func (c *Confusion) Add(truth, predicted int) { c.Counts[c.row[truth]][c.row[predicted]]++ }
+
+// Record writes the class names, per-class accuracies and counts into r.
+func (c *Confusion) Record(r *GroupResult) {
+	r.Classes, r.Confusion, r.PerClass = c.Classes, c.Counts, make([]float64, len(c.Counts))
+	for t, row := range c.Counts {
+		n := 0
+		for _, k := range row {
+			n += k
+		}
+		if n > 0 {
+			r.PerClass[t] = float64(row[t]) / float64(n)
+		}
+	}
 }
 
 // Accuracy is a summary plus the per-episode values it came from.

@@ -21,6 +21,7 @@ const (
 	CheckpointFile = "checkpoint.ckpt" // latest state, for resuming
 	BestFile       = "best.ckpt"       // state with the best validation accuracy
 	EvalFile       = "eval.json"       // final test evaluation (EvalResult)
+	CrossEvalGlob  = "eval-*.json"     // cross-domain evaluations, CrossEvalFile(name) each
 	FailedFile     = "failed.json"     // the run stopped on a non-finite loss (Failure)
 	DataFile       = "data.txt"        // multi-attribute sources: the load report (images per group and value, every skipped line)
 	PretrainFile   = "pretrain.ckpt"   // [pretrain]: the stage's latest state (backbone, classifiers, optimiser), for resuming
@@ -141,4 +142,16 @@ func TruncateMetrics(path string, epoch int, episode int64) error {
 		return nil
 	}
 	return atomicfile.Write(path, kept.Bytes())
+}
+
+// CrossEvalFile is the file of a run's evaluation on the test bank of another data set,
+// named name: eval-<name>.json beside eval.json.
+func CrossEvalFile(name string) string { return "eval-" + name + ".json" }
+
+// CrossEvalName is the data set name of a CrossEvalFile, "" for any other file.
+func CrossEvalName(file string) string {
+	if !strings.HasPrefix(file, "eval-") || !strings.HasSuffix(file, ".json") {
+		return ""
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(file, "eval-"), ".json")
 }

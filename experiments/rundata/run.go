@@ -464,6 +464,21 @@ func (d *Run) addGroup(cfg spec.Config, name string, trainP, valP, testP *sampli
 	return nil
 }
 
+// Renormalized rebuilds the test samplers to normalise with mean and std (a trained model's
+// statistics, nil for none) instead of this set's own: a trained run scored on another set.
+func (d *Run) Renormalized(cfg spec.Config, mean, std []float64) error {
+	evalSpec := sampling.EpisodeSpec{Way: cfg.Eval.Way, Shot: cfg.Eval.Shot, Query: cfg.Eval.Query}
+	for g, name := range d.Groups {
+		test, err := newSampler(name+" test", d.Test[g].Pool(), evalSpec, sampling.Augment{Mean: mean, Std: std}, groupSeed(cfg.Eval.Seed, g))
+		if err != nil {
+			return err
+		}
+		d.Test[g] = test
+	}
+	d.Mean, d.Std = mean, std
+	return nil
+}
+
 func newSampler(split string, p *sampling.Pool, spec sampling.EpisodeSpec, aug sampling.Augment, seed uint64) (*sampling.Sampler, error) {
 	if err := spec.Validate(p); err != nil {
 		return nil, fmt.Errorf("%s episodes: %w", split, err)

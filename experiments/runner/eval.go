@@ -23,7 +23,7 @@ import (
 // writes eval.json in the run directory and returns the result.
 func Evaluate(ctx context.Context, cfg spec.Config, ckpt string, log io.Writer) (res *results.EvalResult, err error) {
 	err = withSession(cfg, rundata.NewLoader(log), func(s *session) error {
-		res, err = s.evaluate(ctx, ckpt, log)
+		res, err = s.evaluate(ctx, ckpt, results.EvalFile, log)
 		return err
 	})
 	return res, err
@@ -31,8 +31,8 @@ func Evaluate(ctx context.Context, cfg spec.Config, ckpt string, log io.Writer) 
 
 // evaluate loads the checkpoint (best.ckpt when empty) into the learner, scores it and the
 // pixel floor on every group's test bank (and the joint accuracy with several groups), and
-// writes eval.json.
-func (s *session) evaluate(ctx context.Context, ckpt string, log io.Writer) (*results.EvalResult, error) {
+// writes the result to file (eval.json for the run's own bank) in the run directory.
+func (s *session) evaluate(ctx context.Context, ckpt, file string, log io.Writer) (*results.EvalResult, error) {
 	if ckpt == "" {
 		ckpt = filepath.Join(s.dir, results.BestFile)
 	}
@@ -49,32 +49,16 @@ func (s *session) evaluate(ctx context.Context, ckpt string, log io.Writer) (*re
 	e := s.cfg.Eval
 	res := &results.EvalResult{Experiment: s.cfg.Experiment.Name, Checkpoint: ckpt, Split: string(s.cfg.Dataset.Split),
 		Way: e.Way, Shot: e.Shot, Query: e.Query, Seed: e.Seed, BN: string(e.BN), Trained: h.Episode, Threads: tensors.Threads()}
+	res.Dataset = results.CrossEvalName(file)
 	start := time.Now()
 	n := int64(e.Episodes)
 	bar := progress.New(log, "eval", 0, n*int64(len(s.run.Groups)))
-	for g, name := range s.run.Groups {
-		r := results.GroupResult{Group: name}
-		score := func(eps []*sampling.Episode) {
-			for i, right := range s.queryCorrect(g, eps) {
-				r.Model.PerEpisode = append(r.Model.PerEpisode, results.Fraction(right))
-				r.PixelFloor.PerEpisode = append(r.PixelFloor.PerEpisode, results.Fraction(pixelFloorCorrect(eps[i])))
-			}
-			bar.Update(int64(g)*n+int64(len(r.Model.PerEpisode)), name)
+	for g := range s.run.Groups {
+		r, err := s.scoreGroup(ctx, g, n, bar)
+		if err != nil {
+			return nil, err
 		}
-		var batch []*sampling.Episode
-		for ep := range s.run.Test[g].Stream(ctx, 0, n, s.cfg.Train.Workers, max(s.cfg.Train.Prefetch, e.Batch)) {
-			if batch = append(batch, ep); len(batch) == e.Batch {
-				score(batch)
-				batch = nil
-			}
-		}
-		if ctx.Err() == nil && len(batch) > 0 {
-			score(batch)
-		}
-		if int64(len(r.Model.PerEpisode)) < n {
-			return nil, fmt.Errorf("%w during evaluation after %d of %d episodes of %s; nothing written", ErrInterrupted, len(r.Model.PerEpisode), n, name)
-		}
-		res.Groups = append(res.Groups, summarized(r))
+		res.Groups = append(res.Groups, r)
 	}
 	if len(s.run.Groups) > 1 {
 		joint, err := s.evaluateJoint(ctx, n)
@@ -84,10 +68,46 @@ func (s *session) evaluate(ctx context.Context, ckpt string, log io.Writer) (*re
 		res.Joint = joint
 	}
 	res.Seconds = time.Since(start).Seconds()
-	if err := results.WriteJSON(filepath.Join(s.dir, results.EvalFile), res); err != nil {
+	if err := results.WriteJSON(filepath.Join(s.dir, file), res); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// scoreGroup scores group g's head and the pixel floor on n episodes of g's test bank,
+// counting every query in the group's confusion matrix.
+func (s *session) scoreGroup(ctx context.Context, g int, n int64, bar *progress.Bar) (results.GroupResult, error) {
+	name, e := s.run.Groups[g], s.cfg.Eval
+	r := results.GroupResult{Group: name}
+	conf := s.testConfusion(g)
+	score := func(eps []*sampling.Episode) {
+		for i, pred := range s.queryPredicted(g, eps) {
+			right := make([]bool, len(pred))
+			for q, p := range pred {
+				label := eps[i].QueryLabels[q]
+				right[q] = p == label
+				conf.Add(eps[i].Classes[label], eps[i].Classes[p])
+			}
+			r.Model.PerEpisode = append(r.Model.PerEpisode, results.Fraction(right))
+			r.PixelFloor.PerEpisode = append(r.PixelFloor.PerEpisode, results.Fraction(pixelFloorCorrect(eps[i])))
+		}
+		bar.Update(int64(g)*n+int64(len(r.Model.PerEpisode)), name)
+	}
+	var batch []*sampling.Episode
+	for ep := range s.run.Test[g].Stream(ctx, 0, n, s.cfg.Train.Workers, max(s.cfg.Train.Prefetch, e.Batch)) {
+		if batch = append(batch, ep); len(batch) == e.Batch {
+			score(batch)
+			batch = nil
+		}
+	}
+	if ctx.Err() == nil && len(batch) > 0 {
+		score(batch)
+	}
+	if int64(len(r.Model.PerEpisode)) < n {
+		return r, fmt.Errorf("%w during evaluation after %d of %d episodes of %s; nothing written", ErrInterrupted, len(r.Model.PerEpisode), n, name)
+	}
+	conf.Record(&r)
+	return summarized(r), nil
 }
 
 // summarized fills a group result's summaries from its per-episode accuracies.
@@ -142,12 +162,32 @@ func (s *session) accuracy(g int, episodes []*sampling.Episode) results.Summary 
 	return results.Summarize(accs)
 }
 
+// testConfusion is an empty confusion matrix over group g's test classes, by name.
+func (s *session) testConfusion(g int) *results.Confusion {
+	p := s.run.Test[g].Pool()
+	names := make([]string, len(p.Classes))
+	for i, c := range p.Classes {
+		names[i] = p.Images.ClassName(c)
+	}
+	return results.NewConfusion(p.Classes, names)
+}
+
+// queryPredicted gives the episode label group g's head gives each query of each of eps,
+// computed as queryCorrect's.
+func (s *session) queryPredicted(g int, eps []*sampling.Episode) [][]int {
+	return s.learner.Model.PredictedQueries(s.head(g), eps, s.evalMode())
+}
+
+// evalMode is the BatchNorm mode eval.bn says.
+func (s *session) evalMode() layers.Mode {
+	if s.cfg.Eval.BN == arch.BNBatch {
+		return layers.EvalBatch
+	}
+	return layers.Eval
+}
+
 // queryCorrect says which queries of each of eps group g's head classifies right, computed
 // without autograd and with BatchNorm as eval.bn says (with "eval", in one backbone call).
 func (s *session) queryCorrect(g int, eps []*sampling.Episode) [][]bool {
-	mode := layers.Eval
-	if s.cfg.Eval.BN == arch.BNBatch {
-		mode = layers.EvalBatch
-	}
-	return s.learner.Model.RightQueries(g, eps, mode)
+	return s.learner.Model.RightQueries(s.head(g), eps, s.evalMode())
 }

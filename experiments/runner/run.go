@@ -140,7 +140,7 @@ func runOne(ctx context.Context, cfg spec.Config, loader *rundata.Loader, log io
 		if err := s.train(ctx, log, st); err != nil {
 			return err
 		}
-		res, err := s.evaluate(ctx, "", log)
+		res, err := s.evaluate(ctx, "", results.EvalFile, log)
 		if err != nil {
 			return err
 		}

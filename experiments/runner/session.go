@@ -23,6 +23,15 @@ type session struct {
 	model   checkpoint.Model // what the network is built for, as its checkpoints record it
 	cooc    *losses.Cooccurrence
 	learner *model.Learner
+	heads   []int // per group of run, the model's head that scores it (nil: the same index)
+}
+
+// head is the model's head that scores group g of the session's run.
+func (s *session) head(g int) int {
+	if s.heads == nil {
+		return g
+	}
+	return s.heads[g]
 }
 
 // withSession gets cfg's decoded data from loader and builds the run's samplers (recording a
@@ -51,6 +60,13 @@ func withSession(cfg spec.Config, loader *rundata.Loader, fn func(*session) erro
 	}
 	m := checkpoint.Model{Channels: run.Shape.Channels, Height: run.Shape.Height, Width: run.Shape.Width,
 		Mean: run.Mean, Std: run.Std, Groups: run.Groups, Classes: run.Classes}
+	return withLearner(&session{cfg: cfg, text: string(text), dir: cfg.RunDir(), set: set, run: run, model: m, cooc: cooc}, fn)
+}
+
+// withLearner sets libtorch up on the tensor goroutine, builds s's learner for s.model and
+// calls fn with the session; the learner is freed when fn returns.
+func withLearner(s *session, fn func(*session) error) error {
+	cfg := s.cfg
 	return tensors.Run(func() error {
 		if _, err := tensors.Device(string(cfg.Train.Device)); err != nil {
 			return fmt.Errorf("train.device: %w", err)
@@ -58,11 +74,12 @@ func withSession(cfg spec.Config, loader *rundata.Loader, fn func(*session) erro
 		if err := tensors.Setup(build.Tensors(cfg)); err != nil {
 			return err
 		}
-		l, err := build.Learner(cfg, m)
+		l, err := build.Learner(cfg, s.model)
 		if err != nil {
 			return err
 		}
 		defer l.Free()
-		return fn(&session{cfg: cfg, text: string(text), dir: cfg.RunDir(), set: set, run: run, model: m, cooc: cooc, learner: l})
+		s.learner = l
+		return fn(s)
 	})
 }

@@ -56,34 +56,8 @@ func TestFolderSourceAndBadLines(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "class3", "broken.png"), []byte("not a png"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	text := fmt.Sprintf(`[dataset]
-source = "folder"
-path = %q
-channels = 1
-height = 28
-width = 28
-test_fraction = 0.3
-val_fraction = 0.2
-[backbone]
-filters = 4
-[heads]
-filters = 4
-padding = "1"
-[train]
-way = 2
-query = 1
-episodes = 3
-val_every = 3
-val_episodes = 2
-[eval]
-query = 1
-`, root)
-	cfg, err := spec.Parse(filepath.Join(t.TempDir(), "folder.toml"), []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Experiment.Results = t.TempDir()
-	err = RunAll(context.Background(), []spec.Config{cfg}, spec.Shard{}, logTo(t))
+	cfg := tinyFolderConfig(t, root)
+	err := RunAll(context.Background(), []spec.Config{cfg}, spec.Shard{}, logTo(t))
 	list := filepath.Join(cfg.ExperimentDir(), rundata.BadLinesFile)
 	if err == nil || !strings.Contains(err.Error(), "1 bad line") || !strings.Contains(err.Error(), list) {
 		t.Fatalf("RunAll: %v, want a bad-line error naming %s", err, list)

@@ -1,8 +1,10 @@
 package serve
 
 import (
+	"fmt"
 	"net/http"
 
+	"github.com/relnet/relnet/experiments/report"
 	"github.com/relnet/relnet/experiments/results"
 )
 
@@ -13,10 +15,63 @@ type runPageData struct {
 	Config     string
 	Data       string
 	Eval       *results.EvalResult
+	Confusions []confusionView
 }
 
-// runPage is one run: its state, the error it recorded, its evaluation, its resolved
-// configuration and its data report.
+// confusionView is one group's confusion matrix as the run page's table shows it.
+type confusionView struct {
+	Group   string
+	Classes []string
+	Rows    []confusionRow
+}
+
+// confusionRow is one true class: its cells, shaded by their share of the row, and its
+// accuracy.
+type confusionRow struct {
+	Class    string
+	Cells    []confusionCell
+	Accuracy string
+}
+
+type confusionCell struct {
+	Count int
+	Shade string // CSS colour
+	Dark  bool   // the count is written in white
+}
+
+// confusions are the tables of the groups whose evaluation recorded a confusion matrix.
+func confusions(ev *results.EvalResult) []confusionView {
+	if ev == nil {
+		return nil
+	}
+	var out []confusionView
+	for _, g := range ev.Groups {
+		if len(g.Confusion) == 0 || len(g.Confusion) != len(g.Classes) {
+			continue
+		}
+		v := confusionView{Group: g.Group, Classes: g.Classes}
+		for t, counts := range g.Confusion {
+			row := confusionRow{Class: g.Classes[t]}
+			n := 0
+			for _, k := range counts {
+				n += k
+			}
+			for _, k := range counts {
+				share := float64(k) / float64(max(n, 1))
+				row.Cells = append(row.Cells, confusionCell{Count: k, Shade: report.ShareColor(share), Dark: share > 0.6})
+			}
+			if t < len(g.PerClass) {
+				row.Accuracy = fmt.Sprintf("%.1f", 100*g.PerClass[t])
+			}
+			v.Rows = append(v.Rows, row)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// runPage is one run: its state, the error it recorded, its evaluation with its confusion
+// matrices, its resolved configuration and its data report.
 func runPage(w http.ResponseWriter, r *http.Request, e *experiment) {
 	rn, err := e.run(r.PathValue("run"))
 	if err != nil {
@@ -24,5 +79,5 @@ func runPage(w http.ResponseWriter, r *http.Request, e *experiment) {
 		return
 	}
 	render(w, "run.html", runPageData{Experiment: e.name, Run: rn.view(""), Config: string(rn.config.text),
-		Data: string(rn.data.text), Eval: rn.eval})
+		Data: string(rn.data.text), Eval: rn.eval, Confusions: confusions(rn.eval)})
 }
