@@ -22,7 +22,7 @@ var layers = [][]string{
 	{"backbone", "heads", "losses", "synth"},
 	{"model"},
 	{"model/checkpoint"},
-	{"experiments/spec", "experiments/results"},
+	{"experiments/spec", "experiments/results", "experiments/report/figure"},
 	{"experiments/build", "experiments/report", "experiments/rundata", "export"},
 	{"experiments/runner", "experiments/serve", "predict"},
 	{"bench"},

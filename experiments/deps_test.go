@@ -37,6 +37,7 @@ func TestPureGoPackagesLinkNoLibtorch(t *testing.T) {
 		"github.com/relnet/relnet/experiments/spec",
 		"github.com/relnet/relnet/experiments/results",
 		"github.com/relnet/relnet/experiments/report",
+		"github.com/relnet/relnet/experiments/report/figure",
 		"github.com/relnet/relnet/experiments/serve",
 		"github.com/relnet/relnet/experiments/rundata",
 		"github.com/relnet/relnet/arch",

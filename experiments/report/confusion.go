@@ -11,8 +11,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/relnet/relnet/experiments/report/figure"
 	"github.com/relnet/relnet/experiments/results"
 )
 
@@ -23,7 +23,6 @@ const (
 	maxNamedClasses   = 50
 	maxCountedClasses = 12
 	oneColumnClasses  = 20
-	pageWidth         = 7 * vg.Inch
 	maxNameRunes      = 18
 )
 
@@ -56,7 +55,7 @@ func (r *Report) confusionPlots() []namedPlot {
 	var plots []namedPlot
 	for _, g := range ev.Groups {
 		if len(g.Confusion) > 0 {
-			plots = append(plots, namedPlot{"confusion-" + strings.ReplaceAll(g.Group, " ", "-"), func() (*figure, error) { return confusionPlot(run, g) }})
+			plots = append(plots, namedPlot{"confusion-" + strings.ReplaceAll(g.Group, " ", "-"), func() (*figure.Figure, error) { return confusionPlot(run, g) }})
 		}
 	}
 	return plots
@@ -89,57 +88,23 @@ func shares(counts [][]int) shareGrid {
 	return out
 }
 
-// sharePalette runs from white (no query) to the report's blue (every query of the row).
-type sharePalette struct{}
-
-func (sharePalette) Colors() []color.Color {
-	blue := color.RGBAModel.Convert(okabeIto[0]).(color.RGBA)
-	out := make([]color.Color, 101)
-	for i := range out {
-		v := float64(i) / 100
-		mix := func(c uint8) uint8 { return uint8(math.Round(255 - v*(255-float64(c)))) }
-		out[i] = color.RGBA{R: mix(blue.R), G: mix(blue.G), B: mix(blue.B), A: 0xFF}
-	}
-	return out
-}
-
-// ShareColor is the shade of a confusion-matrix cell holding share (0–1) of its true class's
-// queries, as CSS ("#ffffff" to "#0072b2"): the dashboard shades its tables as the plots do.
-func ShareColor(share float64) string {
-	c := color.RGBAModel.Convert(sharePalette{}.Colors()[int(math.Round(100*min(max(share, 0), 1)))]).(color.RGBA)
-	return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B)
-}
-
-// swatch is a legend thumbnail filled with one colour.
-type swatch struct{ color.Color }
-
-func (s swatch) Thumbnail(c *draw.Canvas) {
-	box := c.ClipPolygonXY(boxOf(c.Rectangle))
-	c.FillPolygon(s.Color, box)
-	c.StrokeLines(draw.LineStyle{Color: color.Gray{Y: 150}, Width: vg.Points(0.4)}, append(box, box[0]))
-}
-
-func boxOf(r vg.Rectangle) []vg.Point {
-	return []vg.Point{r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}}
-}
-
 // confusionPlot draws group g's confusion matrix from run: true class down the rows, predicted
 // class across, each cell's shade its share of the true class's queries (and its count, with
 // few classes). Class names label the axes up to maxNamedClasses classes.
-func confusionPlot(run string, g results.GroupResult) (*figure, error) {
+func confusionPlot(run string, g results.GroupResult) (*figure.Figure, error) {
 	n := len(g.Classes)
 	if n == 0 || len(g.Confusion) != n {
 		return nil, fmt.Errorf("group %s: %d classes and a %d-row confusion matrix", g.Group, n, len(g.Confusion))
 	}
-	f := newBareFigure(fmt.Sprintf("confusion: %s (%s)", g.Group, run), "predicted class", "true class") // the cells are the grid
+	f := figure.NewBare(fmt.Sprintf("confusion: %s (%s)", g.Group, run), "predicted class", "true class") // the cells are the grid
 	f.X.Label.Text += " (shade: share of the true class's queries)"
-	f.Add(plotter.NewHeatMap(shares(g.Confusion), sharePalette{}))
-	f.width = figWidth
+	f.Add(plotter.NewHeatMap(shares(g.Confusion), figure.SharePalette{}))
+	f.Width = figure.Width
 	if n > oneColumnClasses {
-		f.width = pageWidth
+		f.Width = figure.PageWidth
 	}
-	size := tickSize * vg.Points(1)
-	if cell := (f.width - vg.Inch) / vg.Length(n); cell < size*1.25 {
+	size := figure.TickSize * vg.Points(1)
+	if cell := (f.Width - vg.Inch) / vg.Length(n); cell < size*1.25 {
 		size = max(cell/1.25, vg.Points(4))
 	}
 	longest := vg.Length(0)
@@ -165,11 +130,11 @@ func confusionPlot(run string, g results.GroupResult) (*figure, error) {
 		f.Add(labels)
 	}
 	f.X.Min, f.X.Max, f.Y.Min, f.Y.Max = -0.5, float64(n)-0.5, -0.5, float64(n)-0.5
-	pal := sharePalette{}.Colors()
+	pal := figure.SharePalette{}.Colors()
 	for _, v := range []int{0, 25, 50, 75, 100} {
-		f.addLegend(fmt.Sprintf("%d%%", v), swatch{pal[v]})
+		f.AddLegend(fmt.Sprintf("%d%%", v), figure.Swatch{Color: pal[v]})
 	}
-	f.height = f.width + longest // the cells about square beside the true-class names
+	f.Height = f.Width + longest // the cells about square beside the true-class names
 
 	return f, nil
 }
@@ -215,7 +180,7 @@ func countLabels(counts [][]int) (*plotter.Labels, error) {
 	}
 	for i := range l.TextStyle {
 		st := &l.TextStyle[i]
-		st.Font.Size, st.XAlign, st.YAlign = tickSize, text.XCenter, text.YCenter
+		st.Font.Size, st.XAlign, st.YAlign = figure.TickSize, text.XCenter, text.YCenter
 		if dark[i] {
 			st.Color = color.White
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/relnet/relnet/experiments/report/figure"
 	"github.com/relnet/relnet/experiments/results"
 	"github.com/relnet/relnet/internal/atomicfile"
 )
@@ -406,7 +407,7 @@ func (r *Report) Markdown(plots []string) ([]byte, error) {
 		fmt.Fprintf(&b, "\nNot finished yet: %s.\n", strings.Join(r.Missing, ", "))
 	}
 	if len(plots) > 0 {
-		fmt.Fprintf(&b, "\n## Plots\n\nEach plot is in %s/ as PNG (%d dpi), SVG and PDF, %.1f in wide (one column of a two-column paper). Validation curves carry their 95%% CI over validation episodes as a band", PlotsDir, pngDPI, figWidth/vg.Inch)
+		fmt.Fprintf(&b, "\n## Plots\n\nEach plot is in %s/ as PNG (%d dpi), SVG and PDF, %.1f in wide (one column of a two-column paper). Validation curves carry their 95%% CI over validation episodes as a band", PlotsDir, figure.DPI, figure.Width/vg.Inch)
 		if missing := r.withoutValCI(); len(missing) > 0 {
 			fmt.Fprintf(&b, ", except %s: their runs' metrics.jsonl predate val_ci95", strings.Join(missing, ", "))
 		}

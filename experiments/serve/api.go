@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/relnet/relnet/experiments/report"
+	"github.com/relnet/relnet/experiments/report/figure"
 	"github.com/relnet/relnet/experiments/results"
 )
 
@@ -110,7 +111,7 @@ func (e *experiment) view(since uint64) experimentView {
 		}
 	}
 	for _, r := range e.runs {
-		rv := r.view(report.RowColor(rows[r.plan.Label()]))
+		rv := r.view(figure.CSS(figure.RowColor(rows[r.plan.Label()])))
 		if r.gen > since {
 			rv.Curves = r.curves()
 		}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/relnet/relnet/experiments/report"
+	"github.com/relnet/relnet/experiments/report/figure"
 	"github.com/relnet/relnet/experiments/results"
 )
 
@@ -58,7 +58,7 @@ func confusions(ev *results.EvalResult) []confusionView {
 			}
 			for _, k := range counts {
 				share := float64(k) / float64(max(n, 1))
-				row.Cells = append(row.Cells, confusionCell{Count: k, Shade: report.ShareColor(share), Dark: share > 0.6})
+				row.Cells = append(row.Cells, confusionCell{Count: k, Shade: figure.CSS(figure.ShareColor(share)), Dark: share > 0.6})
 			}
 			if t < len(g.PerClass) {
 				row.Accuracy = fmt.Sprintf("%.1f", 100*g.PerClass[t])
