@@ -182,6 +182,15 @@ func TestServeInBrowser(t *testing.T) {
 		t.Fatalf("the comparison table: %v", err)
 	}
 	t.Logf("test accuracy shown: %s", test)
+	// What a person sees of the run page's confusion matrix: its diagonal cells shaded (a
+	// stylesheet the page's policy allows), their counts readable.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/e/live/r/base-seed1/")); err != nil {
+		t.Fatalf("the run page: %v", err)
+	}
+	shade, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const c = document.querySelector('table.confusion td.dark'); return c && getComputedStyle(c).backgroundColor; })()`, chromedp.WithPollingTimeout(time.Minute)))
+	if err != nil || shade == "rgba(0, 0, 0, 0)" || shade == "rgb(255, 255, 255)" {
+		t.Fatalf("the run page's confusion matrix: a dark cell's background is %q (%v), want the palette's shade", shade, err)
+	}
 	screenshots(t, ctx, base)
 }
 

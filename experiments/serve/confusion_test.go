@@ -29,10 +29,13 @@ func TestRunPageShowsConfusion(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, page := get(t, ts, "/e/heads-ablation/r/single-head-seed1/")
-	for _, want := range []string{"<th>sandal</th>", "<th>&lt;boot&gt;</th>", `<td style="background: #0072b2" class="dark">3</td>`, "<td>100.0</td>", "<td>25.0</td>"} {
+	for _, want := range []string{"<th>sandal</th>", "<th>&lt;boot&gt;</th>", `<td class="share-100 dark">3</td>`, `<td class="share-75 dark">3</td>`, "<td>100.0</td>", "<td>25.0</td>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the run page lacks %q", want)
 		}
+	}
+	if _, css := get(t, ts, "/shades.css"); !strings.Contains(css, ".share-100 { background: #0072b2; }") || !strings.Contains(css, ".share-0 { background: #ffffff; }") {
+		t.Errorf("shades.css lacks the palette's ends:\n%.200s", css)
 	}
 	if strings.Contains(page, "predates per-class results") {
 		t.Error("the run page says the confusion matrix is not recorded")

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 
 	"github.com/relnet/relnet/experiments/report/figure"
@@ -35,8 +36,18 @@ type confusionRow struct {
 
 type confusionCell struct {
 	Count int
-	Shade string // CSS colour
-	Dark  bool   // the count is written in white
+	Shade int  // the shade class: share-<Shade> of shades.css, its share of the row in percent
+	Dark  bool // the count is written in white
+}
+
+// shadesCSS is the stylesheet of the confusion tables' shades, one class a percent of a row
+// (share-0 … share-100), in the report's palette: classes, not style attributes, which the
+// pages' Content-Security-Policy refuses.
+func shadesCSS(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	for p := 0; p <= 100; p++ {
+		fmt.Fprintf(w, ".share-%d { background: %s; }\n", p, figure.CSS(figure.ShareColor(float64(p)/100)))
+	}
 }
 
 // confusions are the tables of the groups whose evaluation recorded a confusion matrix.
@@ -58,7 +69,7 @@ func confusions(ev *results.EvalResult) []confusionView {
 			}
 			for _, k := range counts {
 				share := float64(k) / float64(max(n, 1))
-				row.Cells = append(row.Cells, confusionCell{Count: k, Shade: figure.CSS(figure.ShareColor(share)), Dark: share > 0.6})
+				row.Cells = append(row.Cells, confusionCell{Count: k, Shade: int(math.Round(100 * share)), Dark: share > 0.6})
 			}
 			if t < len(g.PerClass) {
 				row.Accuracy = fmt.Sprintf("%.1f", 100*g.PerClass[t])

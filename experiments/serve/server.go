@@ -49,6 +49,7 @@ func New(dir string) (*Server, error) {
 	s.mux.HandleFunc("GET /api/e/{exp}", s.withExperiment(experimentAPI))
 	s.mux.HandleFunc("GET /e/{exp}/plot/{name}", s.withExperiment(plot))
 	s.mux.HandleFunc("GET /e/{exp}/r/{run}/{$}", s.withExperiment(runPage))
+	s.mux.HandleFunc("GET /shades.css", shadesCSS)
 	s.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	static, _ := fs.Sub(assets, "assets/static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
