@@ -50,6 +50,9 @@ func evalCrossDomain(c *cli.Context) error {
 		return fmt.Errorf("%s is not a run directory: %w", dir, err)
 	}
 	cfg.Experiment.Results, cfg.Experiment.Name, cfg.Experiment.Run = filepath.Dir(filepath.Dir(dir)), filepath.Base(filepath.Dir(dir)), filepath.Base(dir)
+	if c.IsSet(threadsFlag.Name) {
+		cfg.Train.Threads = c.Int(threadsFlag.Name)
+	}
 	path := c.String("dataset")
 	other, err := spec.Load(path)
 	if err != nil {
