@@ -124,6 +124,9 @@ func consoleText(args []*runtime.RemoteObject) string {
 // reload, and its test accuracy appears once it is evaluated; no page logs an error.
 func TestServeInBrowser(t *testing.T) {
 	ctx := newBrowser(t)
+	// Deferred calls run before t.Cleanup's: the browser closes before the server stops, so
+	// no request of its last page (a favicon, say) meets a closed port.
+	defer chromedp.Cancel(ctx)
 	dir := t.TempDir()
 	results := filepath.Join(dir, "results")
 	config := writeFile(t, filepath.Join(dir, "live.toml"), browserRun)
