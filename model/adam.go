@@ -24,19 +24,25 @@ type Adam struct {
 func NewAdam(params []*ts.Tensor, cfg arch.Optim) (a *Adam, err error) {
 	defer tensors.Recover(&err)
 	a = &Adam{Config: cfg.WithDefaults(), Params: params, beta1: 0.9, beta2: 0.999, epsilon: 1e-8}
-	for _, p := range params {
+	a.M, a.V = zerosLike(params), zerosLike(params)
+	return a, nil
+}
+
+// zerosLike makes a zero tensor of each of params' shapes (optimiser state). Call it under
+// tensors.Recover: a failure panics.
+func zerosLike(params []*ts.Tensor) []*ts.Tensor {
+	out := make([]*ts.Tensor, len(params))
+	for i, p := range params {
 		shape := tensors.Shape(p)
 		n := 1
 		for _, d := range shape {
 			n *= int(d)
 		}
-		m, err := tensors.FromFloat32(make([]float32, n), shape...)
-		tensors.Check("adam state", err)
-		v, err := tensors.FromFloat32(make([]float32, n), shape...)
-		tensors.Check("adam state", err)
-		a.M, a.V = append(a.M, m), append(a.V, v)
+		z, err := tensors.FromFloat32(make([]float32, n), shape...)
+		tensors.Check("optimiser state", err)
+		out[i] = z
 	}
-	return a, nil
+	return out
 }
 
 // Step clips the gradients, applies one update at the learning rate of episode i, and

@@ -56,31 +56,14 @@ func NewPretrainer(m *Model, classes []int, seed uint64, o PretrainOptim) (p *Pr
 			}
 		}
 	}
-	zeros := func() []*ts.Tensor {
-		out := make([]*ts.Tensor, len(p.params))
-		for i, t := range p.params {
-			z, err := tensors.FromFloat32(make([]float32, numel(tensors.Shape(t))), tensors.Shape(t)...)
-			tensors.Check("pretraining state", err)
-			out[i] = z
-		}
-		return out
-	}
-	p.m = zeros()
+	p.m = zerosLike(p.params)
 	if o.Adam {
-		p.v = zeros()
+		p.v = zerosLike(p.params)
 	}
 	return p, nil
 }
 
 func isBackbone(name string) bool { return strings.HasPrefix(name, "backbone.") }
-
-func numel(shape []int64) int {
-	n := 1
-	for _, d := range shape {
-		n *= int(d)
-	}
-	return n
-}
 
 // Step trains on n images (pixels C×H×W each, in the model's input shape) with labels[g][i]
 // image i's class id in group g (datasets.Unlabelled: none) at learning rate lr. It returns the
