@@ -15,8 +15,8 @@ const batchStream = 0x6261746368 // "batch"
 // same images) into supervised mini-batches, an epoch at a time: the images of any pool, each
 // once per epoch, shuffled, each labelled in every group whose pool holds it (else
 // datasets.Unlabelled there). Only what the pools hold is ever dealt, so a class or image
-// kept out of training never reaches a batch. Batch(epoch, b) depends only on (seed, epoch,
-// b), which makes a resumed epoch deal the same batches.
+// kept out of training never reaches a batch. Epoch(e).Batch(i) depends only on (seed, e,
+// i), which makes a resumed epoch deal the same batches.
 type Batches struct {
 	images *datasets.Images // pixels shared by every group's pool
 	ids    []int            // the images dealt, ascending
@@ -87,13 +87,25 @@ func (b *Batches) Len() int { return len(b.ids) }
 // PerEpoch is the number of batches of an epoch; the last may be smaller.
 func (b *Batches) PerEpoch() int { return (len(b.ids) + b.size - 1) / b.size }
 
-// Batch returns batch i of epoch (0-based). Its random numbers come from a PCG seeded with
-// (seed, splitmix64(epoch)) for the epoch's order and (seed, splitmix64 of epoch and i) for
-// its augmentation.
-func (b *Batches) Batch(epoch, i int) *Batch {
-	order := rand.New(rand.NewPCG(b.seed^batchStream, splitmix64(uint64(epoch)))).Perm(len(b.ids))
+// Epoch is one epoch's order of the images, from which its batches are dealt.
+type Epoch struct {
+	b     *Batches
+	epoch int
+	order []int // positions into b.ids
+}
+
+// Epoch shuffles the images for epoch e (0-based) with a PCG seeded with (seed,
+// splitmix64(e)): compute it once an epoch, then deal its batches.
+func (b *Batches) Epoch(e int) Epoch {
+	return Epoch{b: b, epoch: e, order: rand.New(rand.NewPCG(b.seed^batchStream, splitmix64(uint64(e)))).Perm(len(b.ids))}
+}
+
+// Batch returns batch i of the epoch. Its augmentation draws from a PCG seeded with (seed,
+// splitmix64 of the epoch and i), so it depends only on (seed, epoch, i).
+func (ep Epoch) Batch(i int) *Batch {
+	b, epoch := ep.b, ep.epoch
 	lo, hi := i*b.size, min((i+1)*b.size, len(b.ids))
-	picks := order[lo:hi]
+	picks := ep.order[lo:hi]
 	im := b.images
 	n := im.ImageSize()
 	out := &Batch{Pixels: make([]float32, len(picks)*n), Labels: make([][]int, len(b.labels)), IDs: make([]int, len(picks))}

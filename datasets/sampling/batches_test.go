@@ -30,8 +30,9 @@ func TestBatchesDealOnlyTrainingImages(t *testing.T) {
 	}
 	for epoch := range 3 {
 		var dealt []int
+		order := b.Epoch(epoch)
 		for i := range b.PerEpoch() {
-			batch := b.Batch(epoch, i)
+			batch := order.Batch(i)
 			for j, id := range batch.IDs {
 				if held[id] || !slices.Contains(train.Classes, im.Labels[id]) {
 					t.Fatalf("epoch %d batch %d deals image %d of class %d, which training does not hold", epoch, i, id, im.Labels[id])
@@ -58,22 +59,22 @@ func TestBatchesAreReproducible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.PerEpoch() != 4 || len(b.Batch(0, 3).IDs) != 3 {
-		t.Fatalf("15 images in batches of 4: %d batches, last of %d", b.PerEpoch(), len(b.Batch(0, 3).IDs))
+	if b.PerEpoch() != 4 || len(b.Epoch(0).Batch(3).IDs) != 3 {
+		t.Fatalf("15 images in batches of 4: %d batches, last of %d", b.PerEpoch(), len(b.Epoch(0).Batch(3).IDs))
 	}
 	again, _ := NewBatches([]*Pool{p}, 4, Augment{}, false, 9)
-	if !slices.Equal(b.Batch(1, 2).IDs, again.Batch(1, 2).IDs) || !slices.Equal(b.Batch(1, 2).Pixels, again.Batch(1, 2).Pixels) {
+	if !slices.Equal(b.Epoch(1).Batch(2).IDs, again.Epoch(1).Batch(2).IDs) || !slices.Equal(b.Epoch(1).Batch(2).Pixels, again.Epoch(1).Batch(2).Pixels) {
 		t.Fatal("the same seed, epoch and index dealt different batches")
 	}
-	if slices.Equal(b.Batch(0, 0).IDs, b.Batch(1, 0).IDs) {
+	if slices.Equal(b.Epoch(0).Batch(0).IDs, b.Epoch(1).Batch(0).IDs) {
 		t.Fatal("two epochs dealt their first batch in the same order")
 	}
-	id := b.Batch(0, 0).IDs[0]
-	if got := b.Batch(0, 0).Pixels[:3]; !slices.Equal(got, im.Image(id)[:3]) {
+	id := b.Epoch(0).Batch(0).IDs[0]
+	if got := b.Epoch(0).Batch(0).Pixels[:3]; !slices.Equal(got, im.Image(id)[:3]) {
 		t.Fatalf("unflipped image %v, want %v", got, im.Image(id)[:3])
 	}
 	flipped, _ := NewBatches([]*Pool{p}, 15, Augment{}, true, 9)
-	batch := flipped.Batch(0, 0)
+	batch := flipped.Epoch(0).Batch(0)
 	mirrored := 0
 	for j, id := range batch.IDs {
 		row, src := batch.Pixels[j*6:j*6+3], im.Image(id)[:3]
@@ -100,7 +101,7 @@ func TestBatchesLabelEveryGroup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	batch := b.Batch(0, 0)
+	batch := b.Epoch(0).Batch(0)
 	want := map[int][2]int{0: {0, 1}, 1: {1, datasets.Unlabelled}, 2: {0, datasets.Unlabelled}, 3: {datasets.Unlabelled, 0}}
 	for j, id := range batch.IDs {
 		if got := [2]int{batch.Labels[0][j], batch.Labels[1][j]}; got != want[id] {

@@ -206,12 +206,13 @@ func (pr *pretraining) epoch(ctx context.Context, e int, done func(b int)) (resu
 	start := time.Now()
 	var loss float64
 	correct, labelled := make([]int, len(pr.s.run.Groups)), make([]int, len(pr.s.run.Groups))
+	order := pr.batches.Epoch(e)
 	for b := range pr.batches.PerEpoch() {
 		if ctx.Err() != nil {
 			return results.Record{}, fmt.Errorf("%w in pretraining epoch %d; its checkpoint after epoch %d is in %s, run the same command again to resume",
 				ErrInterrupted, e+1, pr.state.Epoch, pr.path(results.PretrainFile))
 		}
-		batch := pr.batches.Batch(e, b)
+		batch := order.Batch(b)
 		var sc tensors.Scope
 		l, right, of := pr.pt.Step(&sc, batch.Pixels, int64(len(batch.IDs)), batch.Labels, lr)
 		sc.Drop()

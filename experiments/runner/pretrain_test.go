@@ -90,8 +90,9 @@ func TestPretrainingSeesOnlyTrainingClasses(t *testing.T) {
 	train := []string{"class0", "class1", "class2", "class3", "class4"}
 	dealt := 0
 	for epoch := range cfg.Pretrain.Epochs {
+		order := b.Epoch(epoch)
 		for i := range b.PerEpoch() {
-			for _, id := range b.Batch(epoch, i).IDs {
+			for _, id := range order.Batch(i).IDs {
 				if name := im.ClassName(im.Labels[id]); heldOut[id] || !slices.Contains(train, name) {
 					t.Fatalf("epoch %d deals image %d of class %q, which is not a training class", epoch, id, name)
 				}
