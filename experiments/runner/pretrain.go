@@ -50,23 +50,29 @@ func (s *session) pretrain(ctx context.Context, log io.Writer, st stage) error {
 		return err
 	}
 	defer unlock()
+	state, err := checkpoint.ReadHeader(filepath.Join(dir, results.PretrainFile))
+	if err == nil && state.Config == s.cfg.PretrainSpec() && state.Epoch >= p.Epochs {
+		fmt.Fprintf(log, "%s: the pretrained backbone in %s serves this run too\n", st.label, dir)
+	} else if state, err = s.runPretraining(ctx, dir, log, st); err != nil {
+		return err
+	}
+	if _, err := checkpoint.Load(filepath.Join(dir, results.PretrainedFile), s.learner.Model.BackboneState()); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "pretrained %d epochs; best nearest-centroid validation accuracy %.2f%% after epoch %d\n", p.Epochs, 100*state.BestVal, state.BestAt)
+	return copyRecords(filepath.Join(dir, results.MetricsFile), filepath.Join(s.dir, results.MetricsFile))
+}
+
+// runPretraining trains the epochs of the pretraining in dir that its checkpoint has not
+// finished (all of them without one) and returns the stage's final state.
+func (s *session) runPretraining(ctx context.Context, dir string, log io.Writer, st stage) (checkpoint.Header, error) {
 	pr, err := s.newPretraining(dir, log)
 	if err != nil {
-		return err
+		return checkpoint.Header{}, err
 	}
 	defer pr.pt.Free()
-	if pr.state.Epoch < p.Epochs {
-		if err := pr.run(ctx, st); err != nil {
-			return err
-		}
-	} else {
-		fmt.Fprintf(log, "%s: the pretrained backbone in %s serves this run too\n", st.label, dir)
-	}
-	if _, err := checkpoint.Load(pr.path(results.PretrainedFile), s.learner.Model.BackboneState()); err != nil {
-		return err
-	}
-	fmt.Fprintf(log, "pretrained %d epochs; best nearest-centroid validation accuracy %.2f%% after epoch %d\n", p.Epochs, 100*pr.state.BestVal, pr.state.BestAt)
-	return copyRecords(pr.path(results.MetricsFile), filepath.Join(s.dir, results.MetricsFile))
+	err = pr.run(ctx, st)
+	return pr.state, err
 }
 
 // lockShared takes the lock of a directory that runs share, waiting while another process
@@ -136,9 +142,7 @@ func (s *session) newPretraining(dir string, log io.Writer) (*pretraining, error
 		return nil, err
 	default:
 		pr.state, pt.Steps = h, h.AdamSteps
-		if h.Epoch < p.Epochs {
-			fmt.Fprintf(log, "resuming the pretraining in %s after epoch %d\n", dir, h.Epoch)
-		}
+		fmt.Fprintf(log, "resuming the pretraining in %s after epoch %d\n", dir, h.Epoch)
 	}
 	return pr, nil
 }
