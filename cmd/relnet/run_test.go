@@ -126,7 +126,7 @@ func survivesRandomKills(t *testing.T, config, experiment string, runs ...string
 
 // TestRunSurvivesRandomKillsInPretraining kills `relnet run` of an experiment with a
 // [pretrain] stage shared by two variants (frozen and fine-tuned backbones) at random moments,
-// most of them in pretraining (400 training images × 6 epochs on one thread take longer
+// most of them in pretraining (400 training images × 15 epochs on one thread take longer
 // than the longest delay before a kill), and checks that each run's final weights, test accuracies and
 // metrics (pretraining epochs included) equal an uninterrupted experiment's.
 func TestRunSurvivesRandomKillsInPretraining(t *testing.T) {
@@ -147,7 +147,7 @@ class_split = [0.4, 0.3, 0.3]
 [loss]
 kind = "ce"
 [pretrain]
-epochs = 6
+epochs = 15
 batch = 16
 flip = true
 [train]
@@ -171,7 +171,7 @@ train.backbone_lr = 0.0
 	killed := survivesRandomKills(t, config, "pretrain", "finetune-seed1", "frozen-seed1")
 	for _, runName := range []string{"finetune-seed1", "frozen-seed1"} {
 		b := readRun(t, filepath.Join(killed, "pretrain", runName))
-		if !strings.Contains(b.metrics, "pretrain 6 val") {
+		if !strings.Contains(b.metrics, "pretrain 15 val") {
 			t.Errorf("%s: metrics.jsonl lacks the pretraining's last validation:\n%s", runName, b.metrics)
 		}
 	}
