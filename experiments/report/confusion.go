@@ -26,36 +26,31 @@ const (
 	maxNameRunes      = 18
 )
 
-// bestRun is the evaluated run with the highest mean model accuracy over its groups (the
-// joint accuracy left out), by name, and its evaluation; "" and nil when none is evaluated.
-func (r *Report) bestRun() (string, *results.EvalResult) {
+// bestRunFor is, of the runs whose evaluation recorded group's confusion matrix, the one with
+// the highest model accuracy in group, by name, and its result there; "" and nil when none did.
+func (r *Report) bestRunFor(group string) (string, *results.GroupResult) {
 	var name string
-	var best *results.EvalResult
-	top := math.Inf(-1)
+	var best *results.GroupResult
 	for _, row := range r.Rows {
 		for i, ev := range row.evals {
-			mean := 0.0
-			for _, g := range ev.Groups {
-				mean += g.Model.Mean / float64(len(ev.Groups))
-			}
-			if mean > top {
-				top, name, best = mean, row.runs[i], ev
+			for k, g := range ev.Groups {
+				if g.Group == group && len(g.Confusion) > 0 && (best == nil || g.Model.Mean > best.Model.Mean) {
+					name, best = row.runs[i], &ev.Groups[k]
+				}
 			}
 		}
 	}
 	return name, best
 }
 
-// confusionPlots are the confusion matrices of the best run's groups that recorded one.
+// confusionPlots are, per group, the confusion matrix of the run best in that group of those
+// that recorded one.
 func (r *Report) confusionPlots() []namedPlot {
-	run, ev := r.bestRun()
-	if ev == nil {
-		return nil
-	}
 	var plots []namedPlot
-	for _, g := range ev.Groups {
-		if len(g.Confusion) > 0 {
-			plots = append(plots, namedPlot{"confusion-" + strings.ReplaceAll(g.Group, " ", "-"), func() (*figure.Figure, error) { return confusionPlot(run, g) }})
+	for _, group := range r.Groups {
+		run, g := r.bestRunFor(group)
+		if g != nil {
+			plots = append(plots, namedPlot{"confusion-" + strings.ReplaceAll(group, " ", "-"), func() (*figure.Figure, error) { return confusionPlot(run, *g) }})
 		}
 	}
 	return plots

@@ -40,8 +40,8 @@ func withConfusion(t *testing.T, runDir string, g, n int) {
 	}
 }
 
-// TestConfusionPlots draws the best run's confusion matrices: multi-seed2 has the highest
-// mean, its category group 5 classes (counts in the cells) and its color group 60 (no names).
+// TestConfusionPlots draws each group's confusion matrix from the run best in it: multi-seed2
+// in both, its category group 5 classes (counts in the cells) and its color group 60 (no names).
 // Set RELNET_CONFUSION_PNG to a directory to keep the PNGs for a look.
 func TestConfusionPlots(t *testing.T) {
 	dir := fakeExperiment(t)
@@ -56,8 +56,10 @@ func TestConfusionPlots(t *testing.T) {
 	if !slices.Contains(names, "confusion-category") || !slices.Contains(names, "confusion-color") {
 		t.Fatalf("plots %v lack the confusion matrices", names)
 	}
-	if run, _ := r.bestRun(); run != "multi-seed2" {
-		t.Errorf("best run %s, want multi-seed2", run)
+	for _, group := range []string{"category", "color"} {
+		if run, _ := r.bestRunFor(group); run != "multi-seed2" {
+			t.Errorf("best run in %s: %s, want multi-seed2", group, run)
+		}
 	}
 	ev, _ := results.ReadEvalResult(filepath.Join(dir, "multi-seed2", results.EvalFile))
 	if pc := ev.Groups[0].PerClass; len(pc) != 5 || pc[0] != 1 || pc[1] != 10.0/11 {
@@ -67,7 +69,7 @@ func TestConfusionPlots(t *testing.T) {
 		t.Fatal(err)
 	}
 	md, _ := os.ReadFile(filepath.Join(dir, ReportFile))
-	if !strings.Contains(string(md), "![confusion-category](plots/confusion-category.png)") || !strings.Contains(string(md), "run multi-seed2's, the best") {
+	if !strings.Contains(string(md), "![confusion-category](plots/confusion-category.png)") || !strings.Contains(string(md), "that of the run best in the group") {
 		t.Errorf("report.md:\n%s", md)
 	}
 	for _, name := range []string{"confusion-category", "confusion-color"} {

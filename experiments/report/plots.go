@@ -33,21 +33,21 @@ type namedPlot struct {
 
 // plots lists the report's plots: final accuracy per group (bars with 95% CI whiskers),
 // validation accuracy per group, the paired differences when there is a baseline, training
-// loss against training episodes (one curve per row, seeds averaged), and the best run's
-// confusion matrix per group where its eval.json records one.
+// loss against training episodes (one curve per row, seeds averaged), and per group the
+// confusion matrix of the run best in it, where its eval.json records one.
 func (r *Report) plots() []namedPlot {
 	if len(r.Groups) == 0 {
 		return nil
 	}
 	plots := []namedPlot{{"accuracy", r.accuracyPlot}}
 	for g, group := range r.Groups {
-		if group == results.JointGroup || crossDomain(group) { // validation scores each group alone, on the run's own set
+		if group == results.JointGroup || r.crossDomain(g) { // validation scores each group alone, on the run's own set
 			continue
 		}
 		plots = append(plots, namedPlot{"validation-" + group, func() (*figure.Figure, error) { return r.validationPlot(g) }})
 	}
-	if r.HasDeltas() {
-		for g, group := range r.Groups {
+	for g, group := range r.Groups {
+		if slices.ContainsFunc(r.Rows, func(row *Row) bool { return len(row.Cells) > 0 && row.Cells[g].Delta != nil }) {
 			plots = append(plots, namedPlot{"difference-" + group, func() (*figure.Figure, error) { return r.deltaPlot(g) }})
 		}
 	}
@@ -121,6 +121,9 @@ func (r *Report) accuracyPlot() (*figure.Figure, error) {
 		var errs plotter.YErrors
 		var bars []plotter.XYer
 		for g, c := range r.Rows[i].Cells {
+			if !c.Scored() {
+				continue
+			}
 			x := float64(g) - cluster/2 + (float64(k)+0.5)*width
 			y := 100 * c.Mean
 			bars = append(bars, plotter.XYs{{X: x - width/2, Y: 0}, {X: x + width/2, Y: 0}, {X: x + width/2, Y: y}, {X: x - width/2, Y: y}})

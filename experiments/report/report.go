@@ -32,7 +32,8 @@ const (
 type Report struct {
 	Experiment string
 	Dir        string
-	Groups     []string
+	Groups     []string // the columns: attribute groups, cross-domain ones, the joint accuracy
+	datasets   []string // per column: the other data set that scored it, "" for the run's own
 	Rows       []*Row
 	Floor      []results.Summary // per group: the pixel nearest-centroid floor on the same episodes
 	Missing    []string          // planned runs without a result yet
@@ -62,6 +63,9 @@ type Cell struct {
 	P               float64          // two-sided paired t-test p-value of Delta
 	Best            bool             // highest mean of its column
 }
+
+// Scored reports whether the row's runs scored the cell's group.
+func (c Cell) Scored() bool { return c.PerEpisode != nil }
 
 // Load reads the plan and every run's results under dir (results/<experiment>).
 func Load(dir string) (*Report, error) {
@@ -100,16 +104,13 @@ func ReadRun(runDir string) (Run, error) {
 	return Run{Eval: ev, Metrics: metrics}, err
 }
 
-// crossSep joins a group and the data set of a cross-domain column ("class on cub").
-const crossSep = " on "
-
-// crossDomain reports whether a column is a group scored on another data set, which has no
+// crossDomain reports whether column g is a group scored on another data set, which has no
 // validation curve.
-func crossDomain(group string) bool { return strings.Contains(group, crossSep) }
+func (r *Report) crossDomain(g int) bool { return r.datasets[g] != "" }
 
 // withCrossDomain adds to a run's evaluation the groups of its evaluations on other data
 // sets' test banks (`relnet eval --dataset`, results.CrossEvalFile), each as a column of its
-// own named "<group> on <data set>".
+// own named "<group> on <data set>", with GroupResult.Dataset set.
 func withCrossDomain(runDir string, ev *results.EvalResult) (*results.EvalResult, error) {
 	files, err := filepath.Glob(filepath.Join(runDir, results.CrossEvalGlob))
 	if err != nil || len(files) == 0 {
@@ -123,7 +124,8 @@ func withCrossDomain(runDir string, ev *results.EvalResult) (*results.EvalResult
 			return nil, err
 		}
 		for _, g := range cross.Groups {
-			g.Group += crossSep + results.CrossEvalName(filepath.Base(f))
+			g.Dataset = results.CrossEvalName(filepath.Base(f))
+			g.Group += " on " + g.Dataset
 			out.Groups = append(out.Groups, g)
 		}
 	}
@@ -170,7 +172,7 @@ func (r *Report) summarize() error {
 		return err
 	}
 	for _, row := range r.Rows {
-		row.pool(len(r.Groups))
+		r.pool(row)
 	}
 	for _, row := range r.Rows {
 		base := r.baselineOf(row)
@@ -178,6 +180,9 @@ func (r *Report) summarize() error {
 			continue
 		}
 		for g := range row.Cells {
+			if !row.Cells[g].Scored() || !base.Cells[g].Scored() {
+				continue
+			}
 			d := results.PairedDifference(row.Cells[g].PerEpisode, base.Cells[g].PerEpisode)
 			row.Cells[g].Delta, row.Cells[g].P = &d, results.PValue(d)
 		}
@@ -186,53 +191,112 @@ func (r *Report) summarize() error {
 	return nil
 }
 
-// checkBanks takes the groups, the pixel floor and the test protocol from the first
-// evaluation, and checks that the runs at each grid point were scored on one test bank.
+// checkBanks takes the columns, the pixel floor and the test protocol from the runs, and checks
+// that the runs at each grid point were scored on one test bank. The columns are every group
+// any run scored, in the order they first appear, the joint accuracy last: a row whose runs
+// lack a group (a species head alone beside species and attribute heads) has no cell there.
 func (r *Report) checkBanks() error {
-	firstAt := map[string]*results.EvalResult{} // per grid point: runs there share one test bank
+	firstAt := map[string]*bank{} // per grid point: runs there share one test bank
+	floors := map[string]results.Summary{}
 	var overall *results.EvalResult
+	var joint *results.Summary
 	for _, row := range r.Rows {
 		for _, ev := range row.evals {
 			if overall == nil {
 				overall = ev
-				for _, g := range ev.Scored() {
-					r.Groups = append(r.Groups, g.Group)
-					r.Floor = append(r.Floor, g.PixelFloor.Summary)
-				}
 				r.Bank = fmt.Sprintf("%d-way %d-shot, %d test episodes × %d queries per class (seed %d), BN %s",
 					ev.Way, ev.Shot, len(ev.Groups[0].Model.PerEpisode), ev.Query, ev.Seed, ev.BN)
-			}
-			first := firstAt[row.Point]
-			if first == nil {
-				first, firstAt[row.Point] = ev, ev
 			}
 			if overall.Way != ev.Way || overall.Shot != ev.Shot || overall.Query != ev.Query {
 				r.Bank = "the test protocol varies with the grid point (see each run's eval.json); the pixel floor row is the first point's"
 			}
-			if _, err := results.Paired(first, ev); err != nil || len(ev.Scored()) != len(r.Groups) {
-				return fmt.Errorf("%s: %s and %s were not evaluated alike (%v); re-run `relnet eval` on the older one", r.Dir, first.Experiment, ev.Experiment, err)
+			for _, g := range ev.Groups {
+				if _, seen := floors[g.Group]; !seen {
+					floors[g.Group] = g.PixelFloor.Summary
+					r.Groups, r.datasets = append(r.Groups, g.Group), append(r.datasets, g.Dataset)
+				}
 			}
+			if ev.Joint != nil && joint == nil {
+				joint = &ev.Joint.PixelFloor.Summary
+			}
+			if firstAt[row.Point] == nil {
+				firstAt[row.Point] = newBank(ev)
+			}
+			if err := firstAt[row.Point].holds(ev); err != nil {
+				return fmt.Errorf("%s: %s and %s were not evaluated alike (%v); re-run `relnet eval` on the older one", r.Dir, firstAt[row.Point].run, ev.Experiment, err)
+			}
+		}
+	}
+	if joint != nil {
+		r.Groups, r.datasets, floors[results.JointGroup] = append(r.Groups, results.JointGroup), append(r.datasets, ""), *joint
+	}
+	for _, g := range r.Groups {
+		r.Floor = append(r.Floor, floors[g])
+	}
+	return nil
+}
+
+// bank is the test bank of the first run evaluated at a grid point: its protocol, and the
+// number of test episodes of each group it scored.
+type bank struct {
+	run      string
+	way      int
+	shot     int
+	query    int
+	seed     uint64
+	episodes map[string]int
+}
+
+func newBank(ev *results.EvalResult) *bank {
+	b := &bank{run: ev.Experiment, way: ev.Way, shot: ev.Shot, query: ev.Query, seed: ev.Seed, episodes: map[string]int{}}
+	for _, g := range ev.Scored() {
+		b.episodes[g.Group] = len(g.Model.PerEpisode)
+	}
+	return b
+}
+
+// holds checks that ev was scored on the bank: the same protocol and seed, and the same number
+// of episodes in every group both scored (a group only one of them has adds its own count).
+func (b *bank) holds(ev *results.EvalResult) error {
+	if b.way != ev.Way || b.shot != ev.Shot || b.query != ev.Query || b.seed != ev.Seed {
+		return fmt.Errorf("%d-way %d-shot %d queries seed %d against %d-way %d-shot %d queries seed %d", b.way, b.shot, b.query, b.seed, ev.Way, ev.Shot, ev.Query, ev.Seed)
+	}
+	for _, g := range ev.Scored() {
+		n, ok := b.episodes[g.Group]
+		if !ok {
+			b.episodes[g.Group] = len(g.Model.PerEpisode)
+		} else if n != len(g.Model.PerEpisode) {
+			return fmt.Errorf("group %s: %d test episodes against %d", g.Group, n, len(g.Model.PerEpisode))
 		}
 	}
 	return nil
 }
 
-// pool fills a row's cells for its groups: each episode's accuracy averaged over the row's
-// seeds, its mean ± CI, and the spread of the seeds' means.
-func (row *Row) pool(groups int) {
+// pool fills a row's cells for the report's groups: each episode's accuracy averaged over the
+// row's seeds, its mean ± CI, and the spread of the seeds' means. A group one of the row's runs
+// did not score has no cell (Cell.Scored is false).
+func (r *Report) pool(row *Row) {
 	if len(row.evals) == 0 {
 		return
 	}
-	row.Cells = make([]Cell, groups)
-	for g := range row.Cells {
+	row.Cells = make([]Cell, len(r.Groups))
+	for g, group := range r.Groups {
+		var accs []results.Accuracy
+		for _, ev := range row.evals {
+			if i := slices.IndexFunc(ev.Scored(), func(s results.GroupResult) bool { return s.Group == group }); i >= 0 {
+				accs = append(accs, ev.Scored()[i].Model)
+			}
+		}
+		if len(accs) < len(row.evals) {
+			continue
+		}
 		c := &row.Cells[g]
 		var seedMeans []float64
-		c.PerEpisode = make([]float64, len(row.evals[0].Scored()[g].Model.PerEpisode))
-		for _, ev := range row.evals {
-			acc := ev.Scored()[g].Model
+		c.PerEpisode = make([]float64, len(accs[0].PerEpisode))
+		for _, acc := range accs {
 			seedMeans = append(seedMeans, acc.Mean)
 			for i, a := range acc.PerEpisode {
-				c.PerEpisode[i] += a / float64(len(row.evals))
+				c.PerEpisode[i] += a / float64(len(accs))
 			}
 		}
 		c.Summary = results.Summarize(c.PerEpisode)
@@ -245,12 +309,12 @@ func (r *Report) markBest() {
 	for g := range r.Groups {
 		best := -1.0
 		for _, row := range r.Rows {
-			if len(row.Cells) > 0 {
+			if len(row.Cells) > 0 && row.Cells[g].Scored() {
 				best = max(best, row.Cells[g].Mean)
 			}
 		}
 		for _, row := range r.Rows {
-			if len(row.Cells) > 0 && row.Cells[g].Mean == best {
+			if len(row.Cells) > 0 && row.Cells[g].Scored() && row.Cells[g].Mean == best {
 				row.Cells[g].Best = true
 			}
 		}
@@ -280,11 +344,16 @@ func (r *Report) baselineOf(row *Row) *Row {
 // HasDeltas reports whether any row is compared with a baseline.
 func (r *Report) HasDeltas() bool {
 	for _, row := range r.Rows {
-		if len(row.Cells) > 0 && row.Cells[0].Delta != nil {
+		if row.compared() {
 			return true
 		}
 	}
 	return false
+}
+
+// compared reports whether the row has a paired difference to a baseline in some group.
+func (row *Row) compared() bool {
+	return slices.ContainsFunc(row.Cells, func(c Cell) bool { return c.Delta != nil })
 }
 
 // Percent writes a summary in percent, e.g. "69.43 ± 1.10".
@@ -315,6 +384,10 @@ func (r *Report) AccuracyTable(bold func(string) string) ([]string, [][]string) 
 				continue
 			}
 			c := row.Cells[g]
+			if !c.Scored() {
+				line = append(line, "–")
+				continue
+			}
 			cell := Percent(c.Summary)
 			if c.Best {
 				cell = bold(cell)
@@ -341,11 +414,15 @@ func (r *Report) DeltaTable() ([]string, [][]string) {
 	header := append([]string{"variant", "vs"}, r.Groups...)
 	var rows [][]string
 	for _, row := range r.Rows {
-		if len(row.Cells) == 0 || row.Cells[0].Delta == nil {
+		if !row.compared() {
 			continue
 		}
 		line := []string{row.Label, r.baselineOf(row).Label}
 		for _, c := range row.Cells {
+			if c.Delta == nil {
+				line = append(line, "–")
+				continue
+			}
 			line = append(line, fmt.Sprintf("%+.2f ± %.2f (%s)", 100*c.Delta.Mean, 100*c.Delta.CI95, pText(c.P)))
 		}
 		rows = append(rows, line)
@@ -412,8 +489,8 @@ func (r *Report) Markdown(plots []string) ([]byte, error) {
 			fmt.Fprintf(&b, ", except %s: their runs' metrics.jsonl predate val_ci95", strings.Join(missing, ", "))
 		}
 		fmt.Fprintf(&b, "; the dashed line is the pixel floor on the test episodes.\n\n")
-		if run, _ := r.bestRun(); len(r.confusionPlots()) > 0 {
-			fmt.Fprintf(&b, "The confusion matrices are run %s's, the best (highest mean accuracy over its groups), on its test bank: true class down, predicted class across, each cell shaded by its share of the true class's queries.\n\n", run)
+		if len(r.confusionPlots()) > 0 {
+			fmt.Fprintf(&b, "Each group's confusion matrix is that of the run best in the group (named in its title), on its test bank: true class down, predicted class across, each cell shaded by its share of the true class's queries.\n\n")
 		}
 		for _, p := range plots {
 			fmt.Fprintf(&b, "![%s](%s)\n\n", strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)), p)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -179,5 +180,47 @@ func TestReportGoldenFiles(t *testing.T) {
 	defer f.Close()
 	if cfg, err := png.DecodeConfig(f); err != nil || cfg.Width != 1050 || cfg.Height != 780 {
 		t.Errorf("loss.png is %d×%d px (%v), want 1050×780", cfg.Width, cfg.Height, err)
+	}
+}
+
+// TestRowsWithFewerGroups reports a species head alone beside a run with species and
+// attribute heads: the columns are every group, the lone head's row has "–" where it has no
+// head, and the paired difference is taken on the species only.
+func TestRowsWithFewerGroups(t *testing.T) {
+	eval := func(groups map[string]float64, order ...string) *results.EvalResult {
+		ev := &results.EvalResult{Experiment: "cub", Way: 5, Shot: 1, Query: 3, Seed: 2018, BN: "eval"}
+		for _, g := range order {
+			gr := results.GroupResult{Group: g}
+			for e := range 4 {
+				gr.Model.PerEpisode = append(gr.Model.PerEpisode, groups[g]+0.01*float64(e))
+				gr.PixelFloor.PerEpisode = append(gr.PixelFloor.PerEpisode, 0.2)
+			}
+			gr.Model.Summary, gr.PixelFloor.Summary = results.Summarize(gr.Model.PerEpisode), results.Summarize(gr.PixelFloor.PerEpisode)
+			ev.Groups = append(ev.Groups, gr)
+		}
+		return ev
+	}
+	runs := map[string]*results.EvalResult{
+		"species-alone":   eval(map[string]float64{"species": 0.5}, "species"),
+		"with-attributes": eval(map[string]float64{"species": 0.6, "has_bill_shape": 0.4}, "species", "has_bill_shape"),
+	}
+	plan := []results.PlannedRun{{Run: "species-alone", Variant: "species-alone", Seed: 1, Baseline: true}, {Run: "with-attributes", Variant: "with-attributes", Seed: 1}}
+	r, err := Build(t.TempDir(), plan, func(p results.PlannedRun) (Run, error) { return Run{Eval: runs[p.Run]}, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(r.Groups, []string{"species", "has_bill_shape"}) || len(r.Floor) != 2 {
+		t.Fatalf("columns %v, floor %v", r.Groups, r.Floor)
+	}
+	_, rows := r.AccuracyTable(func(s string) string { return s })
+	if rows[0][3] != "–" || !strings.HasPrefix(rows[1][3], "41.50") {
+		t.Errorf("accuracy rows %q", rows)
+	}
+	_, deltas := r.DeltaTable()
+	if len(deltas) != 1 || !strings.HasPrefix(deltas[0][2], "+10.00") || deltas[0][3] != "–" {
+		t.Errorf("difference rows %q", deltas)
+	}
+	if err := r.Write(); err != nil {
+		t.Fatal(err)
 	}
 }

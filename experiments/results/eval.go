@@ -41,6 +41,9 @@ type GroupResult struct {
 	Classes   []string  `json:"classes,omitempty"`
 	PerClass  []float64 `json:"per_class_accuracy,omitempty"`
 	Confusion [][]int   `json:"confusion,omitempty"`
+	// Dataset names the other data set whose test bank scored the group, in a report's
+	// column of a cross-domain evaluation; never written (the file's Dataset says it).
+	Dataset string `json:"-"`
 }
 
 // Confusion counts queries by true and predicted class over a test bank whose classes are
