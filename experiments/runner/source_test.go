@@ -104,35 +104,57 @@ func TestSeedNotebookRecipeRuns(t *testing.T) {
 
 // TestCUBExampleRunsOnTheReplica runs experiments/cub.toml on the miniature CUB-200-2011 for
 // a few episodes: the species split by closer-look, the attribute heads following it, and
-// the report has a column per head.
+// the report has a column per head, where the species head alone is compared with the
+// species and attribute heads on the same species episodes.
 func TestCUBExampleRunsOnTheReplica(t *testing.T) {
-	cfg, err := spec.Load(filepath.Join("..", "cub.toml"))
+	runs, err := spec.LoadPlan(filepath.Join("..", "cub.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := t.TempDir()
+	root, out := t.TempDir(), t.TempDir()
 	if err := replica.CUB(root, 6); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Dataset.Path, cfg.Dataset.Height, cfg.Dataset.Width = root, 28, 28
-	cfg.Experiment.Results = t.TempDir()
-	cfg.Train.Way, cfg.Train.Query, cfg.Eval.Way, cfg.Eval.Query = 2, 1, 2, 1 // the replica's 2 test species; quick, not a result
-	cfg.Train.Episodes, cfg.Train.ValEvery, cfg.Train.ValEpisodes = 3, 3, 2
-	if err := RunAll(context.Background(), []spec.Config{cfg}, spec.Shard{}, logTo(t)); err != nil {
+	for i := range runs {
+		cfg := &runs[i]
+		cfg.Dataset.Path, cfg.Dataset.Height, cfg.Dataset.Width = root, 28, 28
+		cfg.Experiment.Results = out
+		cfg.Train.Way, cfg.Train.Query, cfg.Eval.Way, cfg.Eval.Query = 2, 1, 2, 1 // the replica's 2 test species; quick, not a result
+		cfg.Train.Episodes, cfg.Train.ValEvery, cfg.Train.ValEpisodes = 3, 3, 2
+	}
+	if err := RunAll(context.Background(), runs, spec.Shard{}, logTo(t)); err != nil {
 		t.Fatal(err)
+	}
+	alone, cfg := runs[0], runs[1]
+	if alone.Experiment.Variant != "species-alone" || len(alone.Dataset.Groups) != 1 || len(cfg.Dataset.Groups) != 3 {
+		t.Fatalf("runs %s with %d groups, %s with %d", alone.Experiment.Run, len(alone.Dataset.Groups), cfg.Experiment.Run, len(cfg.Dataset.Groups))
+	}
+	a, err := results.ReadEvalResult(filepath.Join(alone.RunDir(), results.EvalFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := results.ReadEvalResult(filepath.Join(cfg.RunDir(), results.EvalFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(a.Groups[0].PixelFloor.PerEpisode, b.Groups[0].PixelFloor.PerEpisode) {
+		t.Error("the species head alone was scored on other species episodes than the species head beside the attribute heads")
 	}
 	r, err := report.Load(cfg.ExperimentDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b strings.Builder
-	if err := r.WriteText(&b); err != nil {
+	var text strings.Builder
+	if err := r.WriteText(&text); err != nil {
 		t.Fatal(err)
 	}
 	for _, head := range []string{"species", "has_bill_shape", "has_wing_color"} {
-		if !slices.Contains(r.Groups, head) || !strings.Contains(b.String(), head) {
-			t.Errorf("the report has no column %s (groups %v):\n%s", head, r.Groups, b.String())
+		if !slices.Contains(r.Groups, head) || !strings.Contains(text.String(), head) {
+			t.Errorf("the report has no column %s (groups %v):\n%s", head, r.Groups, text.String())
 		}
+	}
+	if _, deltas := r.DeltaTable(); len(deltas) != 1 || deltas[0][0] != "species+attributes" || deltas[0][3] != "–" {
+		t.Errorf("differences to the species head alone: %q", deltas)
 	}
 	data, err := os.ReadFile(filepath.Join(cfg.RunDir(), results.DataFile))
 	if err != nil || !strings.Contains(string(data), "group has_bill_shape: 3 values, 40 images labelled, 8 unlabelled") {

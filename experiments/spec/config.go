@@ -57,7 +57,8 @@ type DatasetConfig struct {
 	Channels     int                    `toml:"channels"`          // csv / streetstyle: decode to 1 (grey) or 3 (RGB) channels; default 3
 	Height       int                    `toml:"height"`            // csv / streetstyle: default 84
 	Width        int                    `toml:"width"`             // csv / streetstyle: default 84
-	Groups       []datasets.GroupSpec   `toml:"groups"`            // csv / streetstyle: the exclusive attribute groups, one relation head each
+	Groups       []datasets.GroupSpec   `toml:"groups"`            // csv / streetstyle / cub: the exclusive attribute groups, one relation head each
+	Attributes   []string               `toml:"attributes"`        // more groups by name alone, after the [[dataset.groups]] tables (e.g. CUB's ["has_bill_shape", "has_wing_color"]); a run's config.toml lists them as groups
 	TestFraction float64                `toml:"test_fraction"`     // csv / streetstyle: share of images held out for testing; default 0.2
 	Split        Split                  `toml:"split"`             // "image" (default) or "class"
 	SplitSeed    uint64                 `toml:"split_seed"`        // seed of the image split, the same for every run of an experiment; default 1

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/relnet/relnet/datasets"
 )
 
 // An experiment file is a base configuration plus variations: [[variant]] tables that set any
@@ -265,6 +267,10 @@ func resolve(path string, data []byte, cfg *Config, sets []setting) error {
 	if d.Source.OwnSplit() && findKeyLine(data, "dataset.split", -1) == 0 && !slices.ContainsFunc(sets, func(s setting) bool { return s.key == "dataset.split" }) {
 		d.Split = ClassSplit // the source's files are its class split
 	}
+	for _, name := range d.Attributes {
+		d.Groups = append(d.Groups, datasets.GroupSpec{Name: name})
+	}
+	d.Attributes = nil
 	if cfg.Eval.Way == 0 {
 		cfg.Eval.Way = cfg.Train.Way
 	}
