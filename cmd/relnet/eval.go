@@ -21,8 +21,8 @@ var evalCommand = &cli.Command{
 		&cli.StringFlag{Name: "checkpoint", Usage: "checkpoint to evaluate (default: best.ckpt of the run)"},
 		&cli.StringFlag{Name: "dataset", Usage: "score the run in RUN_DIR on the test bank of the [dataset] of this file, writing eval-<its name>.json"}},
 	Action: func(c *cli.Context) error {
-		if c.String("dataset") != "" {
-			return evalCrossDomain(c)
+		if dir, other, ok := crossDomainArgs(c); ok {
+			return evalCrossDomain(c, dir, other)
 		}
 		cfg, err := loadConfig(c)
 		if err != nil {
@@ -38,11 +38,27 @@ var evalCommand = &cli.Command{
 	},
 }
 
-// evalCrossDomain scores the finished run in the directory named by the argument on the test
-// bank of the [dataset] of the --dataset file, as runner.EvaluateOn does.
-func evalCrossDomain(c *cli.Context) error {
-	dir := filepath.Clean(c.Args().First())
-	if c.NArg() != 1 || c.String("checkpoint") != "" {
+// crossDomainArgs finds the run directory and the --dataset file of `relnet eval --dataset
+// OTHER.toml RUN_DIR`, or of `relnet eval RUN_DIR --dataset OTHER.toml`, where the flag
+// reaches the command as arguments (flags stop at the first argument).
+func crossDomainArgs(c *cli.Context) (dir, other string, ok bool) {
+	args := c.Args().Slice()
+	if len(args) == 3 && (args[1] == "--dataset" || args[1] == "-dataset") {
+		return args[0], args[2], true
+	}
+	if len(args) == 2 {
+		if v, found := strings.CutPrefix(args[1], "--dataset="); found {
+			return args[0], v, true
+		}
+	}
+	return c.Args().First(), c.String("dataset"), c.String("dataset") != ""
+}
+
+// evalCrossDomain scores the finished run in dir on the test bank of the [dataset] of the file
+// other, as runner.EvaluateOn does.
+func evalCrossDomain(c *cli.Context, dir, path string) error {
+	dir = filepath.Clean(dir)
+	if c.NArg() == 0 || (c.NArg() > 1 && c.String("dataset") != "") || c.String("checkpoint") != "" {
 		return fmt.Errorf("relnet eval --dataset OTHER.toml takes one run directory (RUN_DIR, scored with its best.ckpt)")
 	}
 	cfg, err := spec.Load(filepath.Join(dir, results.ConfigFile))
@@ -53,7 +69,6 @@ func evalCrossDomain(c *cli.Context) error {
 	if c.IsSet(threadsFlag.Name) {
 		cfg.Train.Threads = c.Int(threadsFlag.Name)
 	}
-	path := c.String("dataset")
 	other, err := spec.Load(path)
 	if err != nil {
 		return err

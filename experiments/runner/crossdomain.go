@@ -22,6 +22,12 @@ import (
 // of other's attribute groups is scored by the model's head of the same name, or, when both
 // have a single group, by that head; a group the model lacks is an error naming both.
 func EvaluateOn(ctx context.Context, cfg spec.Config, other spec.DatasetConfig, name string, log io.Writer) (*results.EvalResult, error) {
+	return evaluateOn(ctx, cfg, other, name, rundata.NewLoader(log), log)
+}
+
+// evaluateOn is EvaluateOn with other's images decoded by loader, which keeps them for the
+// next run that asks.
+func evaluateOn(ctx context.Context, cfg spec.Config, other spec.DatasetConfig, name string, loader *rundata.Loader, log io.Writer) (*results.EvalResult, error) {
 	ckpt := filepath.Join(cfg.RunDir(), results.BestFile)
 	h, err := checkpoint.ReadHeader(ckpt)
 	if err != nil {
@@ -31,7 +37,7 @@ func EvaluateOn(ctx context.Context, cfg spec.Config, other spec.DatasetConfig, 
 	other.Channels, other.Height, other.Width = m.Channels, m.Height, m.Width
 	ocfg := cfg
 	ocfg.Dataset = other
-	set, err := rundata.NewLoader(log).Load(ocfg)
+	set, err := loader.Load(ocfg)
 	if err != nil {
 		return nil, err
 	}

@@ -125,7 +125,9 @@ func RunAll(ctx context.Context, plan []spec.Config, shard spec.Shard, log io.Wr
 // errFinishedElsewhere is a run that another process finished after this one planned it.
 var errFinishedElsewhere = errors.New("finished by another process")
 
-// runOne trains one run under its lock and evaluates its best checkpoint, in one session.
+// runOne trains one run under its lock and evaluates its best checkpoint, in one session:
+// on [eval.dataset]'s test bank first, if the run has one, then on its own, whose eval.json
+// marks the run finished.
 func runOne(ctx context.Context, cfg spec.Config, loader *rundata.Loader, log io.Writer, st stage) error {
 	unlock, err := results.LockRun(cfg.RunDir())
 	if err != nil {
@@ -139,6 +141,13 @@ func runOne(ctx context.Context, cfg spec.Config, loader *rundata.Loader, log io
 	return withSession(cfg, loader, func(s *session) error {
 		if err := s.train(ctx, log, st); err != nil {
 			return err
+		}
+		if other := cfg.Eval.Dataset; other != nil {
+			res, err := evaluateOn(ctx, cfg, *other, other.Name(), loader, log)
+			if err != nil {
+				return fmt.Errorf("[eval.dataset] %s: %w", other.Name(), err)
+			}
+			fmt.Fprint(log, res)
 		}
 		res, err := s.evaluate(ctx, "", results.EvalFile, log)
 		if err != nil {

@@ -169,6 +169,25 @@ type EvalConfig struct {
 	Seed     uint64  `toml:"seed"`     // seed of the test-episode bank; default 2018
 	BN       arch.BN `toml:"bn"`       // "eval" (running statistics, default) or "batch" (the paper code's test-batch statistics)
 	Batch    int     `toml:"batch"`    // test and validation episodes per backbone call with bn = "eval"; default 1
+	// Dataset is a second data set, [eval.dataset]: after training, the run is also scored on
+	// its test bank (cross-domain evaluation), written to eval-<Dataset.Name()>.json. Its keys
+	// and defaults are [dataset]'s; its images are brought to the run's size and channels.
+	Dataset *DatasetConfig `toml:"dataset,omitempty"`
+}
+
+// DefaultDataset is a [dataset] table with nothing set: where [eval.dataset] starts from.
+func DefaultDataset() *DatasetConfig {
+	d := Default().Dataset
+	return &d
+}
+
+// Name names a data set in a cross-domain result's file and report columns: its source, or
+// the base name of the path of a folder, csv or synth source.
+func (d DatasetConfig) Name() string {
+	if d.Source == Folder || d.Source == SeedCSV || d.Source == Synthetic {
+		return strings.TrimSuffix(filepath.Base(d.Path), filepath.Ext(d.Path))
+	}
+	return string(d.Source)
 }
 
 // Default is the configuration every file starts from.
@@ -242,7 +261,7 @@ func SelectRun(path string, runs []Config, name string) (Config, error) {
 // Validate checks ranges and the rules between keys (the kinds check themselves when
 // decoded); the error is a *FieldError naming the key.
 func (c Config) Validate() error {
-	for _, check := range []func() error{c.Dataset.validate, c.Dataset.validateClassSources, c.Dataset.validateCUB, c.validatePretrain, c.Train.validate, c.Eval.validate, c.validateModel} {
+	for _, check := range []func() error{c.Dataset.validate, c.Dataset.validateClassSources, c.Dataset.validateCUB, c.validatePretrain, c.Train.validate, c.Eval.validate, c.validateEvalDataset, c.validateModel} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -361,6 +380,20 @@ func validFractions(f []float64) bool {
 		return false
 	}
 	return math.Abs(f[0]+f[1]+f[2]-1) < 1e-9
+}
+
+// validateEvalDataset checks [eval.dataset] as [dataset] is checked.
+func (c Config) validateEvalDataset() error {
+	d := c.Eval.Dataset
+	if d == nil {
+		return nil
+	}
+	for _, check := range []func() error{d.validate, d.validateClassSources, d.validateCUB} {
+		if err := check(); err != nil {
+			return inSection("eval", err)
+		}
+	}
+	return nil
 }
 
 func (c Config) validatePretrain() error { return inSection("pretrain", c.Pretrain.Validate()) }

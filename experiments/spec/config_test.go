@@ -117,3 +117,29 @@ func TestClassListsTakeNamesGlobsAndIds(t *testing.T) {
 		t.Errorf("class lists with the image split: %v", err)
 	}
 }
+
+// TestEvalDatasetTable reads [eval.dataset] from [dataset]'s defaults, resolves its path
+// beside the file, and names its bad keys and values with their line.
+func TestEvalDatasetTable(t *testing.T) {
+	const base = "[dataset]\nsource = \"folder\"\npath = \"own\"\n[eval.dataset]\nsource = \"cub\"\npath = \"birds/CUB_200_2011\"\nsplit = \"class\"\nclass_split = \"closer-look\"\n"
+	cfg, err := Parse("/exp/cross.toml", []byte(base+"[[eval.dataset.groups]]\nname = \"species\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := cfg.Eval.Dataset
+	if d == nil || d.Path != "/exp/birds/CUB_200_2011" || d.ValFraction != 0.1 || d.Certainty != 3 || len(d.Groups) != 1 || d.Name() != "cub" {
+		t.Fatalf("eval.dataset %+v", d)
+	}
+	if none, err := Parse("own.toml", []byte("[dataset]\nsource = \"folder\"\npath = \"own\"\n")); err != nil || none.Eval.Dataset != nil {
+		t.Errorf("without the table: %+v, %v", none.Eval.Dataset, err)
+	}
+	for text, want := range map[string]string{
+		base + "[[eval.dataset.groups]]\nname = \"species\"\ncolour = 1\n":          "cross.toml:11: eval.dataset.groups.colour: unknown key",
+		base + "test_fraction = 2.0\n[[eval.dataset.groups]]\nname = \"species\"\n": "cross.toml:9: eval.dataset.test_fraction: 2",
+		base: "eval.dataset.groups: source \"cub\" needs at least one [[dataset.groups]] table",
+	} {
+		if _, err := Parse("cross.toml", []byte(text)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want %q", err, want)
+		}
+	}
+}

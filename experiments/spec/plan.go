@@ -56,6 +56,11 @@ func LoadPlan(path string) ([]Config, error) {
 func ParsePlan(path string, data []byte) ([]Config, error) {
 	decodeBase := func() (planFile, error) {
 		pf := planFile{Config: Default()}
+		if err := DecodeTOML(path, data, &pf, "variant", "grid"); err != nil || pf.Eval.Dataset == nil {
+			return pf, err
+		}
+		pf = planFile{Config: Default()} // again, [eval.dataset] from [dataset]'s defaults
+		pf.Eval.Dataset = DefaultDataset()
 		return pf, DecodeTOML(path, data, &pf, "variant", "grid")
 	}
 	pf, err := decodeBase()
@@ -222,6 +227,9 @@ func runName(label string, seed uint64) string {
 
 // setKey decodes one dotted key's value over cfg, with the decoder's type checks.
 func setKey(cfg *Config, s setting) error {
+	if strings.HasPrefix(s.key, "eval.dataset.") && cfg.Eval.Dataset == nil {
+		cfg.Eval.Dataset = DefaultDataset()
+	}
 	doc := map[string]any{}
 	table := doc
 	parts := strings.Split(s.key, ".")
@@ -258,19 +266,13 @@ func resolve(path string, data []byte, cfg *Config, sets []setting) error {
 	if cfg.Experiment.Name == "" {
 		cfg.Experiment.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
-	d := &cfg.Dataset
-	for _, f := range []*string{&d.Path, &d.Images, &d.TrainClassesFile, &d.ValClassesFile, &d.TestClassesFile, &cfg.Backbone.Init} {
-		if *f != "" && !filepath.IsAbs(*f) {
-			*f = filepath.Join(filepath.Dir(path), *f)
-		}
+	if f := &cfg.Backbone.Init; *f != "" && !filepath.IsAbs(*f) {
+		*f = filepath.Join(filepath.Dir(path), *f)
 	}
-	if d.Source.OwnSplit() && findKeyLine(data, "dataset.split", -1) == 0 && !slices.ContainsFunc(sets, func(s setting) bool { return s.key == "dataset.split" }) {
-		d.Split = ClassSplit // the source's files are its class split
+	resolveDataset(path, data, &cfg.Dataset, "dataset", sets)
+	if cfg.Eval.Dataset != nil {
+		resolveDataset(path, data, cfg.Eval.Dataset, "eval.dataset", sets)
 	}
-	for _, name := range d.Attributes {
-		d.Groups = append(d.Groups, datasets.GroupSpec{Name: name})
-	}
-	d.Attributes = nil
 	if cfg.Eval.Way == 0 {
 		cfg.Eval.Way = cfg.Train.Way
 	}
@@ -295,6 +297,24 @@ func resolve(path string, data []byte, cfg *Config, sets []setting) error {
 		fe.Run = cfg.Experiment.Run
 	}
 	return fe
+}
+
+// resolveDataset resolves a data set table, [dataset] or [eval.dataset] (key): its paths
+// relative to the file, the class split a source's own files give, the groups its attributes
+// name.
+func resolveDataset(path string, data []byte, d *DatasetConfig, key string, sets []setting) {
+	for _, f := range []*string{&d.Path, &d.Images, &d.TrainClassesFile, &d.ValClassesFile, &d.TestClassesFile} {
+		if *f != "" && !filepath.IsAbs(*f) {
+			*f = filepath.Join(filepath.Dir(path), *f)
+		}
+	}
+	if d.Source.OwnSplit() && findKeyLine(data, key+".split", -1) == 0 && !slices.ContainsFunc(sets, func(s setting) bool { return s.key == key+".split" }) {
+		d.Split = ClassSplit // the source's files are its class split
+	}
+	for _, name := range d.Attributes {
+		d.Groups = append(d.Groups, datasets.GroupSpec{Name: name})
+	}
+	d.Attributes = nil
 }
 
 // keyLine finds the line of TOML text that sets a dotted key (through a [table] header and a
