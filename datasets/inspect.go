@@ -123,7 +123,10 @@ func writeRoleCounts(tw io.Writer, counts []int, roles []string) {
 				images += counts[v]
 			}
 		}
-		if role != "" || classes > 0 {
+		switch {
+		case role == "val" && classes == 0:
+			parts = append(parts, "val 0 classes (validation on held-out images of the training classes)")
+		case role != "" || classes > 0:
 			parts = append(parts, fmt.Sprintf("%s %d classes, %d images", cmp.Or(role, "none"), classes, images))
 		}
 	}

@@ -69,7 +69,8 @@ func writeTinyPNG(t *testing.T, path string, level uint8) {
 }
 
 // TestDataInspectShowsTheClassSplit: `relnet data inspect` on the miniImageNet and Omniglot
-// replicas prints each class's role beside its image count and the counts per role.
+// replicas and on Fashion-MNIST's class split prints each class's role beside its image count
+// and the counts per role.
 func TestDataInspectShowsTheClassSplit(t *testing.T) {
 	dir := t.TempDir()
 	if err := replica.MiniImageNet(filepath.Join(dir, "miniimagenet"), 3); err != nil {
@@ -84,11 +85,16 @@ func TestDataInspectShowsTheClassSplit(t *testing.T) {
 	}{
 		{"miniimagenet", []string{"24 images of 3×6×6", "class split: train 3 classes, 9 images; val 2 classes, 6 images; test 3 classes, 9 images",
 			"n01532829 3 train", "n01855672 3 val", "n01930112 3 test"}},
-		{"omniglot", []string{"class split: train 4 classes, 12 images; val 0 classes, 0 images; test 4 classes, 12 images",
+		{"omniglot", []string{"class split: train 4 classes, 12 images; val 0 classes (validation on held-out images of the training classes); test 4 classes, 12 images",
 			"Greek/character02 3 train", "Atlantean/character01 3 test"}},
+		{"fashion-mnist", []string{"70000 images of 1×28×28", "class split: train 5 classes, 35000 images; val 1 classes, 7000 images; test 4 classes, 28000 images",
+			"Trouser 7000 train", "Sandal 7000 val", "Ankle boot 7000 test"}},
 	} {
-		config := writeFile(t, filepath.Join(dir, tc.source+".toml"), fmt.Sprintf("[experiment]\nresults = %q\n[dataset]\nsource = %q\npath = %q\nheight = 6\nwidth = 6\n",
-			filepath.Join(dir, "results"), tc.source, tc.source))
+		text := fmt.Sprintf("[experiment]\nresults = %q\n[dataset]\nsource = %q\npath = %q\nheight = 6\nwidth = 6\n", filepath.Join(dir, "results"), tc.source, tc.source)
+		if tc.source == "fashion-mnist" {
+			text = "[dataset]\nsplit = \"class\"\ntrain_classes = [0, 1, 2, 3, 4]\nval_classes = [\"Sandal\"]\n"
+		}
+		config := writeFile(t, filepath.Join(dir, tc.source+".toml"), text)
 		r := execute(t, nil, relnetBin, "data", "inspect", config)
 		if r.code != 0 {
 			t.Fatalf("%s: exit %d: %s", tc.source, r.code, r.stderr)

@@ -314,16 +314,31 @@ func FashionMNISTDir(d spec.DatasetConfig) string {
 // and g2 when both are named. How the set was loaded (decoded or from the cache, and how long
 // it took) goes to log.
 func Inspect(cfg spec.Config, g1, g2 string, w, log io.Writer) error {
-	if !cfg.Dataset.Source.Attributes() {
-		return fmt.Errorf("data inspect reads multi-attribute sources (csv, streetstyle, synth); %q has one label per image", cfg.Dataset.Source)
-	}
 	d, err := NewLoader(log).Load(cfg)
 	if err != nil {
 		return err
 	}
-	roles, err := ClassRoles(cfg.Dataset, d.Attrs)
+	set, ds := d.Attrs, cfg.Dataset
+	if !ds.Source.Attributes() {
+		if set, err = fashionAsAttributes(d); err != nil {
+			return err
+		}
+		ds = withFashionClassLists(ds)
+	}
+	roles, err := ClassRoles(ds, set)
 	if err != nil {
 		return err
 	}
-	return datasets.WriteInspection(w, d.Attrs, d.Report, roles, g1, g2)
+	return datasets.WriteInspection(w, set, d.Report, roles, g1, g2)
+}
+
+// fashionAsAttributes is Fashion-MNIST's training and test files as one set of one group,
+// class: the images a class split draws from.
+func fashionAsAttributes(d *Decoded) (*datasets.Attributes, error) {
+	all, err := datasets.Concat("fashion-mnist", d.fashionTrain, d.fashionTest)
+	if err != nil {
+		return nil, err
+	}
+	return &datasets.Attributes{Name: all.Name, Channels: all.Channels, Height: all.Height, Width: all.Width, Pixels: all.Pixels,
+		Files: make([]string, all.Len()), Groups: []datasets.Group{{Name: "class", Values: all.ClassNames, Labels: all.Labels}}}, nil
 }

@@ -64,6 +64,15 @@ func New(cfg spec.Config, set *Decoded) (*Run, error) {
 }
 
 // fashionData builds the single-group samplers of Fashion-MNIST.
+// withFashionClassLists gives Fashion-MNIST's class split its default lists, training
+// classes {0,1,3,5,7} and test classes {2,4,6,8,9}, where d sets none.
+func withFashionClassLists(d spec.DatasetConfig) spec.DatasetConfig {
+	if !d.ClassSplit.Set() && d.TrainClasses == nil && d.ValClasses == nil && d.TestClasses == nil {
+		d.TrainClasses, d.TestClasses = []string{"0", "1", "3", "5", "7"}, []string{"2", "4", "6", "8", "9"}
+	}
+	return d
+}
+
 func fashionData(cfg spec.Config, trainIm, testIm *datasets.Images) (*Run, error) {
 	d := cfg.Dataset
 	var trainP, valP, testP *sampling.Pool
@@ -87,9 +96,7 @@ func fashionData(cfg spec.Config, trainIm, testIm *datasets.Images) (*Run, error
 		if err != nil {
 			return nil, err
 		}
-		if !d.ClassSplit.Set() && d.TrainClasses == nil && d.ValClasses == nil && d.TestClasses == nil {
-			d.TrainClasses, d.TestClasses = []string{"0", "1", "3", "5", "7"}, []string{"2", "4", "6", "8", "9"}
-		}
+		d = withFashionClassLists(d)
 		ids, lists, err := splitClasses(d, 0, all.ClassNames)
 		if err != nil {
 			return nil, err
