@@ -32,8 +32,8 @@ type namedPlot struct {
 }
 
 // plots lists the report's plots: final accuracy per group (bars with 95% CI whiskers),
-// validation accuracy per group, the paired differences when there is a baseline, training
-// loss against training episodes (one curve per row, seeds averaged), and per group the
+// validation accuracy per group, the paired differences when there is a baseline, the
+// pretraining stage's validation per group where rows pretrained, training loss against training episodes (one curve per row, seeds averaged), and per group the
 // confusion matrix of the run best in it, where its eval.json records one.
 func (r *Report) plots() []namedPlot {
 	if len(r.Groups) == 0 {
@@ -49,6 +49,11 @@ func (r *Report) plots() []namedPlot {
 	for g, group := range r.Groups {
 		if slices.ContainsFunc(r.Rows, func(row *Row) bool { return len(row.Cells) > 0 && row.Cells[g].Delta != nil }) {
 			plots = append(plots, namedPlot{"difference-" + group, func() (*figure.Figure, error) { return r.deltaPlot(g) }})
+		}
+	}
+	for g, group := range r.Groups {
+		if r.pretrained(group) {
+			plots = append(plots, namedPlot{"pretraining-" + group, func() (*figure.Figure, error) { return r.pretrainingPlot(g) }})
 		}
 	}
 	plots = append(plots, namedPlot{"loss", r.lossPlot})
@@ -227,7 +232,7 @@ func (r *Report) validationPlot(g int) (*figure.Figure, error) {
 	f := figure.New("validation accuracy: "+group, "training episode", "accuracy (%)")
 	f.X.Tick.Marker = figure.EpisodeTicks{}
 	value := func(rec results.Record) (float64, bool) {
-		if rec.Kind != "val" {
+		if rec.Kind != "val" || rec.Pretraining() {
 			return 0, false
 		}
 		if v, ok := rec.ValGroups[group]; ok {
@@ -279,6 +284,62 @@ func (r *Report) validationPlot(g int) (*figure.Figure, error) {
 		f.AddLegend(floorLabel, line)
 	}
 	pad := (f.Y.Max - f.Y.Min) / 20 // keep the top curve off the title and the floor off the axis
+	f.Y.Min, f.Y.Max = max(f.Y.Min-pad, 0), min(f.Y.Max+pad, 100)
+	return f, nil
+}
+
+// pretrainingValue is a pretraining record's nearest-centroid validation accuracy of group,
+// in percent.
+func pretrainingValue(group string) func(results.Record) (float64, bool) {
+	return func(rec results.Record) (float64, bool) {
+		v, ok := rec.ValGroups[group]
+		return 100 * v, ok && rec.Kind == "val" && rec.Pretraining()
+	}
+}
+
+// pretrained reports whether some row's runs validated group during a [pretrain] stage.
+func (r *Report) pretrained(group string) bool {
+	return slices.ContainsFunc(r.Rows, func(row *Row) bool {
+		xs, _ := meanCurve(row.Metrics, pretrainingValue(group))
+		return len(xs) > 0
+	})
+}
+
+// pretrainingPlot is the nearest-centroid validation accuracy of group g after each epoch of
+// the [pretrain] stage: one curve per pretraining, labelled by the first row that used it and
+// the number of rows that share it (every run of a seed with the same [pretrain] table and data
+// shares one).
+func (r *Report) pretrainingPlot(g int) (*figure.Figure, error) {
+	group := r.Groups[g]
+	f := figure.New("pretraining: nearest-centroid validation accuracy: "+group, "pretraining epoch", "accuracy (%)")
+	type curve struct {
+		row    int
+		xs, ys []float64
+		rows   int
+	}
+	var curves []*curve
+	for i, row := range r.Rows {
+		xs, ys := meanCurve(row.Metrics, pretrainingValue(group))
+		if len(xs) == 0 {
+			continue
+		}
+		k := slices.IndexFunc(curves, func(c *curve) bool { return slices.Equal(c.xs, xs) && slices.Equal(c.ys, ys) })
+		if k >= 0 {
+			curves[k].rows++
+			continue
+		}
+		curves = append(curves, &curve{row: i, xs: xs, ys: ys, rows: 1})
+	}
+	for _, c := range curves {
+		label := r.Rows[c.row].Label
+		if c.rows > 1 {
+			label += fmt.Sprintf(" (+%d rows sharing it)", c.rows-1)
+		}
+		if err := f.AddCurve(c.row, label, c.xs, c.ys); err != nil {
+			return nil, err
+		}
+	}
+	pad := (f.Y.Max - f.Y.Min) / 20
 	f.Y.Min, f.Y.Max = max(f.Y.Min-pad, 0), min(f.Y.Max+pad, 100)
 	return f, nil
 }

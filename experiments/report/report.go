@@ -489,6 +489,9 @@ func (r *Report) Markdown(plots []string) ([]byte, error) {
 			fmt.Fprintf(&b, ", except %s: their runs' metrics.jsonl predate val_ci95", strings.Join(missing, ", "))
 		}
 		fmt.Fprintf(&b, "; the dashed line is the pixel floor on the test episodes.\n\n")
+		if slices.ContainsFunc(r.Groups, r.pretrained) {
+			fmt.Fprintf(&b, "The pretraining plots show the [pretrain] stage's nearest-centroid validation accuracy after each epoch, one curve per pretrained backbone (the runs of a seed with the same [pretrain] table and data share one).\n\n")
+		}
 		if len(r.confusionPlots()) > 0 {
 			fmt.Fprintf(&b, "Each group's confusion matrix is that of the run best in the group (named in its title), on its test bank: true class down, predicted class across, each cell shaded by its share of the true class's queries.\n\n")
 		}
@@ -530,15 +533,20 @@ func (r *Report) withoutValCI() []string {
 	return out
 }
 
-// meanCurve averages a metric over seeds at each episode where every seed has it.
-func meanCurve(runs [][]results.Record, value func(results.Record) (float64, bool)) (episodes, values []float64) {
+// meanCurve averages a metric over seeds at each step where every seed has it: the training
+// episode, or the epoch of a pretraining record (value picks the records of one stage).
+func meanCurve(runs [][]results.Record, value func(results.Record) (float64, bool)) (steps, values []float64) {
 	sums := map[int64]float64{}
 	counts := map[int64]int{}
 	for _, recs := range runs {
 		for _, rec := range recs {
+			step := rec.Episode
+			if rec.Pretraining() {
+				step = int64(rec.Epoch)
+			}
 			if v, ok := value(rec); ok && !math.IsNaN(v) {
-				sums[rec.Episode] += v
-				counts[rec.Episode]++
+				sums[step] += v
+				counts[step]++
 			}
 		}
 	}
@@ -550,8 +558,8 @@ func meanCurve(runs [][]results.Record, value func(results.Record) (float64, boo
 	}
 	slices.Sort(eps)
 	for _, e := range eps {
-		episodes = append(episodes, float64(e))
+		steps = append(steps, float64(e))
 		values = append(values, sums[e]/float64(len(runs)))
 	}
-	return episodes, values
+	return steps, values
 }

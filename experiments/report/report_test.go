@@ -224,3 +224,42 @@ func TestRowsWithFewerGroups(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPretrainingCurves: a row that pretrained gets a pretraining plot per group, its curve
+// over pretraining epochs, and its pretraining records stay out of the episodic validation
+// curve (they carry episode 0).
+func TestPretrainingCurves(t *testing.T) {
+	ev := &results.EvalResult{Experiment: "p", Way: 2, Shot: 1, Query: 1, Seed: 2018, BN: "eval",
+		Groups: []results.GroupResult{{Group: "class", Model: results.Accuracy{PerEpisode: []float64{0.5, 1}}}}}
+	val := func(stage string, epoch int, episode int64, acc float64) results.Record {
+		return results.Record{Stage: stage, Epoch: epoch, Episode: episode, Kind: "val", ValGroups: map[string]float64{"class": acc}}
+	}
+	metrics := []results.Record{val(results.StagePretrain, 1, 0, 0.6), val("episodic", 0, 500, 0.8)}
+	plan := []results.PlannedRun{{Run: "scratch", Variant: "scratch", Seed: 1}, {Run: "pretrained", Variant: "pretrained", Seed: 1}}
+	r, err := Build(t.TempDir(), plan, func(p results.PlannedRun) (Run, error) {
+		if p.Run == "scratch" {
+			return Run{Eval: ev, Metrics: metrics[1:]}, nil
+		}
+		return Run{Eval: ev, Metrics: metrics}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(r.PlotNames(), "pretraining-class") {
+		t.Errorf("plots %v lack pretraining-class", r.PlotNames())
+	}
+	epochs, accs := meanCurve(r.Rows[1].Metrics, pretrainingValue("class"))
+	if !slices.Equal(epochs, []float64{1}) || !slices.Equal(accs, []float64{60}) {
+		t.Errorf("pretraining curve %v %v", epochs, accs)
+	}
+	if _, err := r.pretrainingPlot(0); err != nil {
+		t.Fatal(err)
+	}
+	f, err := r.validationPlot(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.X.Min != 500 {
+		t.Errorf("the validation curve starts at episode %g, want 500 (no pretraining record)", f.X.Min)
+	}
+}
