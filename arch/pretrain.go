@@ -19,6 +19,10 @@ type Pretrain struct {
 	Gamma       float64   `toml:"lr_gamma"`        // default 0.1
 	Flip        bool      `toml:"flip"`            // mirror each image left to right with probability ½
 	ValEvery    int       `toml:"val_every"`       // epochs between validations (and after the last); default 1
+	// RotationLoss weighs the rotation-prediction auxiliary loss (Gidaris et al. 2019): each
+	// batch is seen a second time, image i turned i mod 4 quarter turns, and a linear layer on
+	// its pooled features predicts the turn. 0 (default): off. Needs square images.
+	RotationLoss float64 `toml:"rotation_loss,omitempty"`
 }
 
 // On reports whether the run has a pretraining stage.
@@ -48,6 +52,8 @@ func (p Pretrain) Validate() error {
 		return bad("lr", "%g: must be positive and finite", p.LR)
 	case !(p.Momentum >= 0 && p.Momentum < 1):
 		return bad("momentum", "%g: must be in [0, 1)", p.Momentum)
+	case !(p.RotationLoss >= 0) || math.IsInf(p.RotationLoss, 0):
+		return bad("rotation_loss", "%g: must be ≥ 0 and finite (the auxiliary loss's weight; 0 is off)", p.RotationLoss)
 	case !(p.WeightDecay >= 0) || math.IsInf(p.WeightDecay, 0):
 		return bad("weight_decay", "%g: must be ≥ 0 and finite", p.WeightDecay)
 	case !(p.Gamma > 0 && p.Gamma <= 1):

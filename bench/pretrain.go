@@ -43,7 +43,7 @@ func TimePretrain(ctx context.Context, c Case, threads, steps int, log io.Writer
 	r = PretrainResult{Case: c, Batch: p.Batch, Steps: steps}
 	err = withLearner(c, threads, func(l *model.Learner) error {
 		pt, err := model.NewPretrainer(l.Model, []int{c.Way}, c.config().Train.Seed,
-			model.PretrainOptim{Adam: p.Optimizer == arch.Adam, Momentum: p.Momentum, WeightDecay: p.WeightDecay})
+			model.PretrainOptim{Adam: p.Optimizer == arch.Adam, Momentum: p.Momentum, WeightDecay: p.WeightDecay}, p.RotationLoss)
 		if err != nil {
 			return err
 		}

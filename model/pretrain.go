@@ -23,13 +23,16 @@ type PretrainOptim struct {
 
 // Pretrainer trains a model's backbone as an ordinary classifier: per attribute group one
 // linear layer on position-averaged backbone features, over the group's class ids, and the
-// sum of the groups' cross-entropies, each over the images labelled in that group. Its
-// classifiers live in a registry of their own, so the model's state is unchanged by them.
-// Use it on the tensor goroutine.
+// sum of the groups' cross-entropies, each over the images labelled in that group; with a
+// rotation loss, plus its weight times the cross-entropy of a linear layer predicting the
+// quarter turns of the batch seen turned. Its classifiers live in a registry of their own, so
+// the model's state is unchanged by them. Use it on the tensor goroutine.
 type Pretrainer struct {
 	Model       *Model
 	Classifiers *layers.Params
 	linear      []*layers.Linear
+	rotation    *layers.Linear // predicts 0–3 quarter turns; nil without a rotation loss
+	rotWeight   float64
 	params      []*ts.Tensor // the backbone's trainable tensors, then the classifiers'
 	names       []string
 	m, v        []*ts.Tensor // SGD: m holds the momentum buffers; Adam: both moments
@@ -37,17 +40,23 @@ type Pretrainer struct {
 	Steps       int64 // updates applied so far
 }
 
-// NewPretrainer adds a classifier over classes[g] class ids to every group of m, its weights
-// drawn from seed.
-func NewPretrainer(m *Model, classes []int, seed uint64, o PretrainOptim) (p *Pretrainer, err error) {
+// NewPretrainer adds a classifier over classes[g] class ids to every group of m, and with
+// rotationLoss > 0 the quarter-turn classifier, their weights drawn from seed.
+func NewPretrainer(m *Model, classes []int, seed uint64, o PretrainOptim, rotationLoss float64) (p *Pretrainer, err error) {
 	defer tensors.Recover(&err)
 	if len(classes) != len(m.Groups) {
 		return nil, fmt.Errorf("pretraining: %d class counts for %d groups", len(classes), len(m.Groups))
 	}
-	p = &Pretrainer{Model: m, Classifiers: layers.NewParams(seed), optim: o}
+	if rotationLoss > 0 && m.Input.H != m.Input.W {
+		return nil, fmt.Errorf("pretrain.rotation_loss turns images by quarter turns, which needs square images, not %d×%d", m.Input.H, m.Input.W)
+	}
+	p = &Pretrainer{Model: m, Classifiers: layers.NewParams(seed), optim: o, rotWeight: rotationLoss}
 	feat := m.Backbone.OutShape().C
 	for g, name := range m.Groups {
 		p.linear = append(p.linear, layers.NewLinear(p.Classifiers, "pretrain."+name, feat, int64(classes[g])))
+	}
+	if rotationLoss > 0 {
+		p.rotation = layers.NewLinear(p.Classifiers, "pretrain.rotation", feat, 4)
 	}
 	for _, reg := range []*layers.Params{m.Params, p.Classifiers} {
 		for i, name := range reg.Names {
@@ -101,6 +110,14 @@ func (p *Pretrainer) Step(s *tensors.Scope, pixels []float32, n int64, labels []
 			total = s.T(total.Add(part, false))
 		}
 	}
+	if p.rotation != nil {
+		part := s.T(p.rotationLoss(s, pixels, n).MulScalar(ts.FloatScalar(p.rotWeight), false))
+		if total == nil {
+			total = part
+		} else {
+			total = s.T(total.Add(part, false))
+		}
+	}
 	if total == nil {
 		return 0, correct, labelled
 	}
@@ -116,6 +133,22 @@ func (p *Pretrainer) Step(s *tensors.Scope, pixels []float32, n int64, labels []
 		tensors.SGDStep(p.params, p.m, lr, p.optim.Momentum, p.optim.WeightDecay)
 	}
 	return loss, correct, labelled
+}
+
+// rotationLoss is the cross-entropy of the quarter-turn classifier on the batch seen turned,
+// image i by i mod 4 quarter turns (the batch is shuffled, so the turns are too).
+func (p *Pretrainer) rotationLoss(s *tensors.Scope, pixels []float32, n int64) *ts.Tensor {
+	in := p.Model.Input
+	size := int(in.C * in.H * in.W)
+	turned := make([]float32, len(pixels))
+	turns := make([]int64, n)
+	for i := range int(n) {
+		turns[i] = int64(i % 4)
+		sampling.Rotate90(turned[i*size:(i+1)*size], pixels[i*size:(i+1)*size], int(in.C), int(in.H), i%4)
+	}
+	feats := p.Model.Embed(s, turned, n, layers.Train)
+	pooled := s.T(feats.MeanDim([]int64{2, 3}, false, feats.DType(), false))
+	return s.T(p.rotation.Forward(s, pooled).CrossEntropyLoss(s.Int64(turns, n), ts.None, 1, -100, 0, false))
 }
 
 // State lists what a pretraining checkpoint holds, in a fixed order: the backbone's

@@ -82,7 +82,7 @@ func (t *transform) apply(dst, src []float32, rng *rand.Rand) {
 		img = t.rotated
 	}
 	if t.quarterTurns != 0 {
-		rotate90(t.turn, img, t.c, t.h, t.quarterTurns)
+		Rotate90(t.turn, img, t.c, t.h, t.quarterTurns)
 		img = t.turn
 	}
 	copy(dst, img)
@@ -105,9 +105,9 @@ func Normalize(img []float32, mean, std []float64, channels int) {
 	}
 }
 
-// rotate90 writes src (c planes of n×n) turned k quarter turns counter-clockwise into dst,
+// Rotate90 writes src (c planes of n×n) turned k quarter turns counter-clockwise into dst,
 // as torch.rot90(x, k, dims=(H, W)) does.
-func rotate90(dst, src []float32, c, n, k int) {
+func Rotate90(dst, src []float32, c, n, k int) {
 	plane := n * n
 	for ch := range c {
 		s, d := src[ch*plane:(ch+1)*plane], dst[ch*plane:(ch+1)*plane]
@@ -131,7 +131,7 @@ func rotate90(dst, src []float32, c, n, k int) {
 }
 
 // rotate writes src (c planes of h×w) rotated deg degrees counter-clockwise about the image centre into dst,
-// sampling bilinearly and filling with zero outside the source. At deg = 90 it agrees with rotate90(k=1).
+// sampling bilinearly and filling with zero outside the source. At deg = 90 it agrees with Rotate90(k=1).
 // pad is scratch of c planes of (h+2)×(w+2) whose one-pixel border is zero (as allocated): src is copied
 // into its interior, so every sample needs one range test instead of four bounds checks.
 func rotate(dst, src, pad []float32, c, h, w int, deg float64) {

@@ -49,7 +49,7 @@ func TestRotate90(t *testing.T) {
 	}
 	for _, tt := range tests {
 		dst := make([]float32, len(src))
-		rotate90(dst, src, 2, 3, tt.k)
+		Rotate90(dst, src, 2, 3, tt.k)
 		want := slices.Clone(tt.want)
 		for _, v := range tt.want {
 			want = append(want, v+10)
@@ -88,7 +88,7 @@ func TestRotateMatchesRotate90(t *testing.T) {
 		}{{90, 1}, {180, 2}, {-90, 3}, {270, 3}} {
 			got, want := make([]float32, len(src)), make([]float32, len(src))
 			rotate(got, src, make([]float32, 2*(n+2)*(n+2)), 2, n, n, tt.deg)
-			rotate90(want, src, 2, n, tt.k)
+			Rotate90(want, src, 2, n, tt.k)
 			for i := range got {
 				if math.Abs(float64(got[i]-want[i])) > 1e-5 {
 					t.Fatalf("%d×%d, %v°: value %d is %v, rot90 k=%d gives %v", n, n, tt.deg, i, got[i], tt.k, want[i])
@@ -194,7 +194,7 @@ func TestRotate90PerEpisode(t *testing.T) {
 		for j, id := range append(slices.Clone(e.SupportIDs), e.QueryIDs...) {
 			match := -1
 			for kk := range 4 {
-				rotate90(turned, im.Image(id), 1, 4, kk)
+				Rotate90(turned, im.Image(id), 1, 4, kk)
 				if slices.Equal(turned, pixels[j*n:(j+1)*n]) {
 					match = kk
 				}

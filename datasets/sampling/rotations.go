@@ -29,7 +29,7 @@ func RotationClasses(p *Pool) (*Pool, error) {
 			for r := range 4 {
 				at := len(out.Pixels)
 				out.Pixels = append(out.Pixels, make([]float32, size)...)
-				rotate90(out.Pixels[at:], im.Image(id), im.Channels, im.Height, r)
+				Rotate90(out.Pixels[at:], im.Image(id), im.Channels, im.Height, r)
 				indices = append(indices, len(out.Labels))
 				out.Labels = append(out.Labels, 4*c+r)
 			}

@@ -126,7 +126,7 @@ func (s *session) newPretraining(dir string, log io.Writer) (*pretraining, error
 		return nil, err
 	}
 	pt, err := model.NewPretrainer(s.learner.Model, s.run.Classes, s.cfg.Train.Seed,
-		model.PretrainOptim{Adam: p.Optimizer == arch.Adam, Momentum: p.Momentum, WeightDecay: p.WeightDecay})
+		model.PretrainOptim{Adam: p.Optimizer == arch.Adam, Momentum: p.Momentum, WeightDecay: p.WeightDecay}, p.RotationLoss)
 	if err != nil {
 		return nil, err
 	}
