@@ -22,7 +22,7 @@ type Pretrain struct {
 	// RotationLoss weighs the rotation-prediction auxiliary loss (Gidaris et al. 2019): each
 	// batch is seen a second time, image i turned i mod 4 quarter turns, and a linear layer on
 	// its pooled features predicts the turn. 0 (default): off. Needs square images.
-	RotationLoss float64 `toml:"rotation_loss,omitempty"`
+	RotationLoss float64 `toml:"rotation_loss,omitzero"`
 }
 
 // On reports whether the run has a pretraining stage.
