@@ -68,8 +68,8 @@ func writeTinyPNG(t *testing.T, path string, level uint8) {
 	writeFile(t, path, b.String())
 }
 
-// TestDataInspectShowsTheClassSplit: `relnet data inspect` on the miniImageNet and Omniglot
-// replicas and on Fashion-MNIST's class split prints each class's role beside its image count
+// TestDataInspectShowsTheClassSplit: `relnet data inspect` on the miniImageNet, Omniglot and
+// CUB replicas and on Fashion-MNIST's class split prints each class's role beside its image count
 // and the counts per role.
 func TestDataInspectShowsTheClassSplit(t *testing.T) {
 	dir := t.TempDir()
@@ -77,6 +77,9 @@ func TestDataInspectShowsTheClassSplit(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := replica.Omniglot(filepath.Join(dir, "omniglot"), 2, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := replica.CUB(dir, 6); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -89,8 +92,14 @@ func TestDataInspectShowsTheClassSplit(t *testing.T) {
 			"Greek/character02 3 train", "Atlantean/character01 3 test"}},
 		{"fashion-mnist", []string{"70000 images of 1×28×28", "class split: train 5 classes, 35000 images; val 1 classes, 7000 images; test 4 classes, 28000 images",
 			"Trouser 7000 train", "Sandal 7000 val", "Ankle boot 7000 test"}},
+		{"cub", []string{"group species: 8 values, 48 images labelled", "class split: train 4 classes, 24 images; val 2 classes, 12 images; test 2 classes, 12 images",
+			"002.Laysan_Albatross 6 val", "004.Groove_billed_Ani 6 test", "group has_bill_shape: 3 values, 40 images labelled, 8 unlabelled"}},
 	} {
 		text := fmt.Sprintf("[experiment]\nresults = %q\n[dataset]\nsource = %q\npath = %q\nheight = 6\nwidth = 6\n", filepath.Join(dir, "results"), tc.source, tc.source)
+		if tc.source == "cub" {
+			text += "path = \"CUB_200_2011\"\nsplit = \"class\"\nclass_split = \"closer-look\"\nattributes = [\"has_bill_shape\"]\n[[dataset.groups]]\nname = \"species\"\n"
+			text = strings.Replace(text, "path = \"cub\"\n", "", 1)
+		}
 		if tc.source == "fashion-mnist" {
 			text = "[dataset]\nsplit = \"class\"\ntrain_classes = [0, 1, 2, 3, 4]\nval_classes = [\"Sandal\"]\n"
 		}
