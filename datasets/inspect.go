@@ -29,11 +29,11 @@ func (a *Attributes) Cooccurrence(g, h int) [][]int {
 // (`ignored labels: colour_ on 12 lines, ...`, when there are any); per group, images per value and the
 // unlabelled count; every skipped line with its reason; and, when both names are
 // non-empty, the co-occurrence table of groups g1 and g2 (rows g1 values, columns g2 values, aligned with
-// text/tabwriter). r may be nil (no line counts, no ignored labels, no skipped lines). roles, when not nil,
-// gives each group's class split: roles[g][v] is value v's role in group g ("train", "val", "test", or ""
-// for a class no list takes), written beside its image count, with the classes and images per role.
+// text/tabwriter). r may be nil (no line counts, no ignored labels, no skipped lines). split, when not
+// nil, gives the class split: each value's role beside its image count, with the classes and images
+// per role, or for a group that follows the others' split its labelled images per role.
 // Naming only one of g1, g2, or a group a does not have, is an error.
-func WriteInspection(w io.Writer, a *Attributes, r *LoadReport, roles [][]string, g1, g2 string) error {
+func WriteInspection(w io.Writer, a *Attributes, r *LoadReport, split *ClassSplit, g1, g2 string) error {
 	gi, hi, err := inspectionPair(a, g1, g2)
 	if err != nil {
 		return err
@@ -45,11 +45,11 @@ func WriteInspection(w io.Writer, a *Attributes, r *LoadReport, roles [][]string
 		fmt.Fprintf(tw, "%s\n", r.Summary("\n"))
 	}
 	for i, g := range a.Groups {
-		var groupRoles []string
-		if roles != nil {
-			groupRoles = roles[i]
+		var groupRoles, imageRoles []string
+		if split != nil {
+			groupRoles, imageRoles = split.Roles[i], split.ImageRoles
 		}
-		writeGroupCounts(tw, g, groupRoles)
+		writeGroupCounts(tw, g, groupRoles, imageRoles)
 	}
 	if r != nil {
 		writeSkipped(tw, r.Skipped)
@@ -62,6 +62,28 @@ func WriteInspection(w io.Writer, a *Attributes, r *LoadReport, roles [][]string
 	}
 	_, err = w.Write(b.Bytes())
 	return err
+}
+
+// ClassSplit is a class split as WriteInspection shows it: Roles[g][v] is value v's role in
+// group g, "train", "val" or "test" ("" for a class no list takes), nil for a group that
+// follows the others' split (CUB's attribute groups follow the species); ImageRoles[i] is image
+// i's role.
+type ClassSplit struct {
+	Roles      [][]string
+	ImageRoles []string
+}
+
+// writeFollowedSplit writes, for a group that follows the others' class split, how many of
+// the images labelled in it each role takes.
+func writeFollowedSplit(tw io.Writer, g Group, imageRoles []string) {
+	count := map[string]int{}
+	for i, l := range g.Labels {
+		if l != Unlabelled {
+			count[imageRoles[i]]++
+		}
+	}
+	fmt.Fprintf(tw, "  class split: follows the other groups' (every value in every role); its labelled images: train %d, val %d, test %d\n",
+		count["train"], count["val"], count["test"])
 }
 
 // inspectionPair resolves the groups named for WriteInspection's co-occurrence table: their
@@ -83,8 +105,9 @@ func inspectionPair(a *Attributes, g1, g2 string) (gi, hi int, err error) {
 }
 
 // writeGroupCounts writes the report's section on group g: images per value and the unlabelled count,
-// and with roles (one per value) each value's role and the classes and images per role.
-func writeGroupCounts(tw io.Writer, g Group, roles []string) {
+// and with roles (one per value) each value's role and the classes and images per role; with
+// imageRoles alone (a group that follows the others' split), its labelled images per role.
+func writeGroupCounts(tw io.Writer, g Group, roles, imageRoles []string) {
 	counts := make([]int, len(g.Values))
 	unlabelled := 0
 	for _, l := range g.Labels {
@@ -95,6 +118,9 @@ func writeGroupCounts(tw io.Writer, g Group, roles []string) {
 		}
 	}
 	fmt.Fprintf(tw, "\ngroup %s: %d values, %d images labelled, %d unlabelled\n", g.Name, len(g.Values), len(g.Labels)-unlabelled, unlabelled)
+	if roles == nil && imageRoles != nil {
+		writeFollowedSplit(tw, g, imageRoles)
+	}
 	if roles != nil {
 		writeRoleCounts(tw, counts, roles)
 		fmt.Fprintf(tw, "  value\timages\trole\n")

@@ -93,7 +93,8 @@ func TestDataInspectShowsTheClassSplit(t *testing.T) {
 		{"fashion-mnist", []string{"70000 images of 1×28×28", "class split: train 5 classes, 35000 images; val 1 classes, 7000 images; test 4 classes, 28000 images",
 			"Trouser 7000 train", "Sandal 7000 val", "Ankle boot 7000 test"}},
 		{"cub", []string{"group species: 8 values, 48 images labelled", "class split: train 4 classes, 24 images; val 2 classes, 12 images; test 2 classes, 12 images",
-			"002.Laysan_Albatross 6 val", "004.Groove_billed_Ani 6 test", "group has_bill_shape: 3 values, 40 images labelled, 8 unlabelled"}},
+			"002.Laysan_Albatross 6 val", "004.Groove_billed_Ani 6 test", "group has_bill_shape: 3 values, 40 images labelled, 8 unlabelled",
+			"class split: follows the other groups' (every value in every role); its labelled images: train 20, val 10, test 10"}},
 	} {
 		text := fmt.Sprintf("[experiment]\nresults = %q\n[dataset]\nsource = %q\npath = %q\nheight = 6\nwidth = 6\n", filepath.Join(dir, "results"), tc.source, tc.source)
 		if tc.source == "cub" {

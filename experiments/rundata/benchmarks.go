@@ -74,10 +74,9 @@ func omniglotSplit(set *datasets.Attributes) ([3][]string, error) {
 }
 
 // ClassRoles gives the class split d makes of set, as datasets.WriteInspection shows it:
-// roles[g][v] is value v's role in group g, "train", "val" or "test" ("" for a class no list
-// takes; nil for a group that follows the others' split). An image split has no class roles:
-// nil.
-func ClassRoles(d spec.DatasetConfig, set *datasets.Attributes) ([][]string, error) {
+// each value's role in each group that splits its own values, and each image's role. An image
+// split has no class roles: nil.
+func ClassRoles(d spec.DatasetConfig, set *datasets.Attributes) (*datasets.ClassSplit, error) {
 	if d.Split != spec.ClassSplit {
 		return nil, nil
 	}
@@ -85,21 +84,25 @@ func ClassRoles(d spec.DatasetConfig, set *datasets.Attributes) ([][]string, err
 	if err != nil {
 		return nil, err
 	}
-	ids, _, _, err := classRoles(d, set)
+	ids, _, role, err := classRoles(d, set)
 	if err != nil {
 		return nil, err
 	}
-	roles := make([][]string, len(set.Groups))
+	names := []string{"train", "val", "test"}
+	split := &datasets.ClassSplit{Roles: make([][]string, len(set.Groups)), ImageRoles: make([]string, set.Len())}
+	for i, r := range role {
+		split.ImageRoles[i] = names[r]
+	}
 	for g, grp := range set.Groups {
 		if follows(d, g) {
 			continue // no roles of its own
 		}
-		roles[g] = make([]string, len(grp.Values))
-		for r, name := range []string{"train", "val", "test"} {
+		split.Roles[g] = make([]string, len(grp.Values))
+		for r, name := range names {
 			for _, v := range ids[g][r] {
-				roles[g][v] = name
+				split.Roles[g][v] = name
 			}
 		}
 	}
-	return roles, nil
+	return split, nil
 }
