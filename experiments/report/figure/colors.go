@@ -9,8 +9,9 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// okabeIto is the Okabe–Ito colour-blind-safe palette, black left out for reference lines.
-var okabeIto = []color.Color{
+// rowColors are the Okabe–Ito colour-blind-safe palette, black left out for reference lines,
+// then four darker colours of Paul Tol's muted scheme for the eighth to eleventh rows.
+var rowColors = []color.Color{
 	color.RGBA{0x00, 0x72, 0xB2, 0xFF}, // blue
 	color.RGBA{0xD5, 0x5E, 0x00, 0xFF}, // vermillion
 	color.RGBA{0x00, 0x9E, 0x73, 0xFF}, // bluish green
@@ -18,6 +19,10 @@ var okabeIto = []color.Color{
 	color.RGBA{0xE6, 0x9F, 0x00, 0xFF}, // orange
 	color.RGBA{0x56, 0xB4, 0xE9, 0xFF}, // sky blue
 	color.RGBA{0xF0, 0xE4, 0x42, 0xFF}, // yellow
+	color.RGBA{0x88, 0x22, 0x55, 0xFF}, // wine
+	color.RGBA{0x33, 0x22, 0x88, 0xFF}, // indigo
+	color.RGBA{0x99, 0x99, 0x33, 0xFF}, // olive
+	color.RGBA{0x44, 0xAA, 0x99, 0xFF}, // teal
 }
 
 var (
@@ -33,11 +38,11 @@ type rowStyle struct {
 }
 
 func styleOf(i int) rowStyle {
-	return rowStyle{okabeIto[i%len(okabeIto)], variantDashes[i%len(variantDashes)], variantGlyphs[i%len(variantGlyphs)]}
+	return rowStyle{rowColors[i%len(rowColors)], variantDashes[i%len(variantDashes)], variantGlyphs[i%len(variantGlyphs)]}
 }
 
 // RowColor is the colour of the i-th row in every figure (AddCurve's, and bars and dots
-// drawn in it), from the Okabe–Ito palette, repeating after seven rows.
+// drawn in it), from rowColors, repeating after eleven rows.
 func RowColor(i int) color.Color { return styleOf(i).color }
 
 // CSS writes c as a CSS colour ("#0072b2"), its alpha left out.
@@ -52,7 +57,7 @@ type SharePalette struct{}
 
 // Colors are the palette's 101 shades, the k-th for a share of k/100.
 func (SharePalette) Colors() []color.Color {
-	blue := color.RGBAModel.Convert(okabeIto[0]).(color.RGBA)
+	blue := color.RGBAModel.Convert(rowColors[0]).(color.RGBA)
 	out := make([]color.Color, 101)
 	for i := range out {
 		v := float64(i) / 100
