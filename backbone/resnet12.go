@@ -64,7 +64,7 @@ func newResNet12(p *layers.Params, in layers.Shape, cfg arch.Backbone) (Backbone
 
 // leakyReLU is max(x, 0.1·x), ResNet-12's activation (gotch's LeakyRelu has slope 0.01).
 func leakyReLU(s *tensors.Scope, x *ts.Tensor) *ts.Tensor {
-	return s.T(x.Maximum(s.T(x.MulScalar(ts.FloatScalar(0.1), false)), false))
+	return s.T(x.Maximum(s.T(x.MulScalar(s.Scalar(0.1), false)), false))
 }
 
 // Forward maps images x [B,C,H,W] to feature maps [B,Widths[3],H',W'].

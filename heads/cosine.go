@@ -56,5 +56,5 @@ func PooledUnit(s *tensors.Scope, maps *ts.Tensor) *ts.Tensor {
 // unit scales each row of x [B,C] to unit L2 norm (a zero row stays zero).
 func unit(s *tensors.Scope, x *ts.Tensor) *ts.Tensor {
 	norm := s.T(s.T(x.Square(false)).SumDimIntlist([]int64{1}, true, gotch.Float, false))
-	return s.T(x.Div(s.T(s.T(norm.Sqrt(false)).ClampMin(ts.FloatScalar(1e-12), false)), false))
+	return s.T(x.Div(s.T(s.T(norm.Sqrt(false)).ClampMin(s.Scalar(1e-12), false)), false))
 }

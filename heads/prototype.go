@@ -40,6 +40,6 @@ func (Prototype) Score(s *tensors.Scope, protos, queries *ts.Tensor, mode layers
 	qq := s.T(s.T(q.Square(false)).SumDimIntlist([]int64{1}, true, gotch.Float, false))       // [M,1]
 	pp := s.T(s.T(protos.Square(false)).SumDimIntlist([]int64{1}, false, gotch.Float, false)) // [N]
 	// −(‖q‖² − 2 q·p + ‖p‖²)
-	dist := s.T(s.T(qq.Sub(s.T(cross.MulScalar(ts.FloatScalar(2), false)), false)).Add(pp, false))
+	dist := s.T(s.T(qq.Sub(s.T(cross.MulScalar(s.Scalar(2), false)), false)).Add(pp, false))
 	return s.T(dist.Neg(false))
 }

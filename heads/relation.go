@@ -142,7 +142,7 @@ func (r *Relation) Classes(s *tensors.Scope, support *ts.Tensor, counts []int64,
 	}
 	return perClass(s, support, counts, func(maps *ts.Tensor, k int64) *ts.Tensor {
 		sum := s.T(maps.SumDimIntlist([]int64{0}, true, maps.DType(), false))
-		return s.T(sum.MulScalar(ts.FloatScalar(float64(shot)/float64(k)), false))
+		return s.T(sum.MulScalar(s.Scalar(float64(shot)/float64(k)), false))
 	})
 }
 

@@ -89,7 +89,7 @@ func (b *BatchNorm2D) Forward(s *tensors.Scope, x *ts.Tensor, mode Mode) *ts.Ten
 // y = x·scale + shift: scale = weight/√(running_var + ε), shift = bias − running_mean·scale.
 func (b *BatchNorm2D) Affine(s *tensors.Scope) (scale, shift *ts.Tensor) {
 	const eps = 1e-5
-	scale = s.T(b.Weight.Mul(s.T(s.T(b.RunningVar.AddScalar(ts.FloatScalar(eps), false)).Rsqrt(false)), false))
+	scale = s.T(b.Weight.Mul(s.T(s.T(b.RunningVar.AddScalar(s.Scalar(eps), false)).Rsqrt(false)), false))
 	shift = s.T(b.Bias.Sub(s.T(b.RunningMean.Mul(scale, false)), false))
 	return scale, shift
 }

@@ -24,14 +24,14 @@ func Interaction(s *tensors.Scope, logitsG, crossH, m *ts.Tensor, form arch.Inte
 	if form == arch.Teacher {
 		q = s.T(q.Detach(false))
 	}
-	logQ := s.T(s.T(q.AddScalar(ts.FloatScalar(1e-8), false)).Log(false))
+	logQ := s.T(s.T(q.AddScalar(s.Scalar(1e-8), false)).Log(false))
 	logPh := s.T(crossH.LogSoftmax(1, gotch.Float, false))
 	ph := s.T(logPh.Exp(false))
 	diff := s.T(logPh.Sub(logQ, false))
 	perQuery := s.T(s.T(ph.Mul(diff, false)).SumDimIntlist([]int64{1}, false, gotch.Float, false))
 	if confidence > 0 {
 		top := s.T(s.T(q.Detach(false)).Amax([]int64{1}, false, false))
-		gate := s.T(s.T(top.Ge(ts.FloatScalar(confidence), false)).Totype(gotch.Float, false))
+		gate := s.T(s.T(top.Ge(s.Scalar(confidence), false)).Totype(gotch.Float, false))
 		perQuery = s.T(perQuery.Mul(gate, false))
 	}
 	return s.T(perQuery.Mean(gotch.Float, false))

@@ -335,7 +335,7 @@ func (m *Model) Objective(s *tensors.Scope, eps []*sampling.Episode, out Output,
 			table := cooc.Matrix(g, h, eps[g].Classes, eps[h].Classes)
 			mgh := s.Float32(table, int64(len(eps[g].Classes)), int64(len(eps[h].Classes)))
 			kl := losses.Interaction(s, out.Logits[g], out.Cross[g][h], mgh, m.Interaction.Form, m.Interaction.Confidence)
-			total = s.T(total.Add(s.T(kl.MulScalar(ts.FloatScalar(lambda), false)), false))
+			total = s.T(total.Add(s.T(kl.MulScalar(s.Scalar(lambda), false)), false))
 		}
 	}
 	return total, parts

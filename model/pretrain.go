@@ -111,7 +111,7 @@ func (p *Pretrainer) Step(s *tensors.Scope, pixels []float32, n int64, labels []
 		}
 	}
 	if p.rotation != nil {
-		part := s.T(p.rotationLoss(s, pixels, n).MulScalar(ts.FloatScalar(p.rotWeight), false))
+		part := s.T(p.rotationLoss(s, pixels, n).MulScalar(s.Scalar(p.rotWeight), false))
 		if total == nil {
 			total = part
 		} else {

@@ -13,7 +13,8 @@ import (
 
 // Scope owns the tensors one step creates and frees them all in Drop. The zero value is ready.
 type Scope struct {
-	owned []*ts.Tensor
+	owned   []*ts.Tensor
+	scalars []*ts.Scalar
 }
 
 // T records the result of a gotch op in the scope, or panics with *Error if the op failed.
@@ -24,12 +25,25 @@ func (s *Scope) T(t *ts.Tensor, err error) *ts.Tensor {
 	return t
 }
 
-// Drop frees every tensor the scope owns. The scope can be used again afterwards.
+// Drop frees every tensor the scope owns and lets go of its scalars. The scope can be used
+// again afterwards.
 func (s *Scope) Drop() {
 	for _, t := range s.owned {
 		t.Drop()
 	}
 	s.owned = s.owned[:0]
+	clear(s.scalars)
+	s.scalars = s.scalars[:0]
+}
+
+// Scalar makes a float scalar for a gotch op, held by the scope until Drop. gotch frees a
+// scalar only by its finalizer, and its ops do not keep the scalar alive while libtorch reads
+// it: passed as ts.FloatScalar(v), the scalar could be freed in the middle of the op (seen as
+// libtorch's "s.isIntegral(false) INTERNAL ASSERT FAILED" in BatchNorm's AddScalar).
+func (s *Scope) Scalar(v float64) *ts.Scalar {
+	sc := ts.FloatScalar(v)
+	s.scalars = append(s.scalars, sc)
+	return sc
 }
 
 // Float32 makes a float32 tensor of the given shape from data (copied), owned by the scope.
