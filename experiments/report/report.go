@@ -283,8 +283,9 @@ func (r *Report) pool(row *Row) {
 	for g, group := range r.Groups {
 		var accs []results.Accuracy
 		for _, ev := range row.evals {
-			if i := slices.IndexFunc(ev.Scored(), func(s results.GroupResult) bool { return s.Group == group }); i >= 0 {
-				accs = append(accs, ev.Scored()[i].Model)
+			scored := ev.Scored()
+			if i := slices.IndexFunc(scored, func(s results.GroupResult) bool { return s.Group == group }); i >= 0 {
+				accs = append(accs, scored[i].Model)
 			}
 		}
 		if len(accs) < len(row.evals) {
