@@ -63,7 +63,6 @@ func New(cfg spec.Config, set *Decoded) (*Run, error) {
 	return run, nil
 }
 
-// fashionData builds the single-group samplers of Fashion-MNIST.
 // withFashionClassLists gives Fashion-MNIST's class split its default lists, training
 // classes {0,1,3,5,7} and test classes {2,4,6,8,9}, where d sets none.
 func withFashionClassLists(d spec.DatasetConfig) spec.DatasetConfig {
@@ -73,6 +72,7 @@ func withFashionClassLists(d spec.DatasetConfig) spec.DatasetConfig {
 	return d
 }
 
+// fashionData builds the single-group samplers of Fashion-MNIST.
 func fashionData(cfg spec.Config, trainIm, testIm *datasets.Images) (*Run, error) {
 	d := cfg.Dataset
 	var trainP, valP, testP *sampling.Pool
