@@ -80,8 +80,7 @@ func isBackbone(name string) bool { return strings.HasPrefix(name, "backbone.") 
 // non-finite loss is returned before backward, leaving the weights as they were.
 func (p *Pretrainer) Step(s *tensors.Scope, pixels []float32, n int64, labels [][]int, lr float64) (loss float64, correct, labelled []int) {
 	tensors.ZeroGrad(p.params)
-	feats := p.Model.Embed(s, pixels, n, layers.Train)
-	pooled := s.T(feats.MeanDim([]int64{2, 3}, false, feats.DType(), false))
+	pooled := p.pooled(s, pixels, n)
 	var total *ts.Tensor
 	correct, labelled = make([]int, len(labels)), make([]int, len(labels))
 	for g, ls := range labels {
@@ -135,6 +134,13 @@ func (p *Pretrainer) Step(s *tensors.Scope, pixels []float32, n int64, labels []
 	return loss, correct, labelled
 }
 
+// pooled is the backbone's features of n images in training mode, averaged over positions:
+// what the pretraining classifiers see.
+func (p *Pretrainer) pooled(s *tensors.Scope, pixels []float32, n int64) *ts.Tensor {
+	feats := p.Model.Embed(s, pixels, n, layers.Train)
+	return s.T(feats.MeanDim([]int64{2, 3}, false, feats.DType(), false))
+}
+
 // rotationLoss is the cross-entropy of the quarter-turn classifier on the batch seen turned,
 // image i by i mod 4 quarter turns (the batch is shuffled, so the turns are too).
 func (p *Pretrainer) rotationLoss(s *tensors.Scope, pixels []float32, n int64) *ts.Tensor {
@@ -146,9 +152,7 @@ func (p *Pretrainer) rotationLoss(s *tensors.Scope, pixels []float32, n int64) *
 		turns[i] = int64(i % 4)
 		sampling.Rotate90(turned[i*size:(i+1)*size], pixels[i*size:(i+1)*size], int(in.C), int(in.H), i%4)
 	}
-	feats := p.Model.Embed(s, turned, n, layers.Train)
-	pooled := s.T(feats.MeanDim([]int64{2, 3}, false, feats.DType(), false))
-	return s.T(p.rotation.Forward(s, pooled).CrossEntropyLoss(s.Int64(turns, n), ts.None, 1, -100, 0, false))
+	return s.T(p.rotation.Forward(s, p.pooled(s, turned, n)).CrossEntropyLoss(s.Int64(turns, n), ts.None, 1, -100, 0, false))
 }
 
 // State lists what a pretraining checkpoint holds, in a fixed order: the backbone's
