@@ -33,8 +33,9 @@ type namedPlot struct {
 
 // plots lists the report's plots: final accuracy per group (bars with 95% CI whiskers),
 // validation accuracy per group, the paired differences when there is a baseline, the
-// pretraining stage's validation per group where rows pretrained, training loss against training episodes (one curve per row, seeds averaged), and per group the
-// confusion matrix of the run best in it, where its eval.json records one.
+// pretraining stage's validation per group where rows pretrained, training loss against
+// training episodes (one curve per row, seeds averaged), and per group the confusion matrix
+// of the run best in it, where its eval.json records one.
 func (r *Report) plots() []namedPlot {
 	if len(r.Groups) == 0 {
 		return nil
